@@ -1,0 +1,2 @@
+export type { MemoryStore } from './memory-store'
+export { memoryStore } from './memory-store'

@@ -1,0 +1,41 @@
+import { hmac } from '@noble/hashes/hmac.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
+import { KeycycleError } from './errors'
+
+/** Hashes a token's secret for storage. Returns 64 lower-case hex characters. */
+export type Digester = (keyId: string, secret: string) => string
+
+/** Minimum pepper length in bytes: a shorter server secret adds little over plain SHA-256. */
+export const MIN_PEPPER_BYTES = 16
+
+/**
+ * SHA-256, or HMAC-SHA-256 keyed with `pepper` when one is configured. The key ID is bound into
+ * the input so a digest copied onto another key's record does not verify there. Changing the
+ * pepper invalidates every stored digest.
+ */
+export function createDigester(pepper?: string | Uint8Array): Digester {
+  const message = (keyId: string, secret: string) => utf8ToBytes(`keycycle:v1:${keyId}:${secret}`)
+  if (pepper === undefined) return (keyId, secret) => bytesToHex(sha256(message(keyId, secret)))
+  const key = typeof pepper === 'string' ? utf8ToBytes(pepper) : pepper
+  if (!(key instanceof Uint8Array) || key.length < MIN_PEPPER_BYTES) {
+    throw new KeycycleError('validation', `pepper: must be at least ${MIN_PEPPER_BYTES} bytes`, {
+      details: { field: 'pepper' },
+    })
+  }
+  return (keyId, secret) => bytesToHex(hmac(sha256, key, message(keyId, secret)))
+}
+
+/** A digest no secret produces in practice; unknown keys are compared against it. */
+export const DUMMY_DIGEST = '0'.repeat(64)
+
+/**
+ * Compares two digests in time that depends only on their length, never on where they differ.
+ * Digests always have the same length, so a length mismatch is a malformed record.
+ */
+export function digestsEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false
+  let diff = 0
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
+  return diff === 0
+}

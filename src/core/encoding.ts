@@ -1,0 +1,46 @@
+// Hand-written because the runtime dependencies are fixed to @noble/hashes and ulid, and neither
+// ships CRC32 or base62; both are small, and test/core/encoding.test.ts pins them to known vectors.
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256)
+  for (let n = 0; n < 256; n++) {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    table[n] = c >>> 0
+  }
+  return table
+})()
+
+/** CRC-32 (IEEE 802.3, as zlib and GitHub tokens use) of an ASCII string. */
+export function crc32(text: string): number {
+  let crc = 0xffffffff
+  for (let i = 0; i < text.length; i++) {
+    crc = CRC_TABLE[(crc ^ text.charCodeAt(i)) & 0xff]! ^ (crc >>> 8)
+  }
+  return (crc ^ 0xffffffff) >>> 0
+}
+
+/** Digits then upper then lower case: the order GitHub uses for its token checksums. */
+export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+
+/**
+ * Encodes a non-negative integer as base62, left-padded with `0` to exactly `length` digits.
+ * Throws a RangeError when the value does not fit, which would be a programming error.
+ */
+export function base62(value: bigint, length: number): string {
+  let rest = value
+  let out = ''
+  while (rest > 0n) {
+    out = BASE62_ALPHABET[Number(rest % 62n)]! + out
+    rest /= 62n
+  }
+  if (out.length > length) throw new RangeError(`value needs more than ${length} base62 digits`)
+  return out.padStart(length, '0')
+}
+
+/** Reads bytes as one big-endian unsigned integer. */
+export function bytesToBigInt(bytes: Uint8Array): bigint {
+  let value = 0n
+  for (const byte of bytes) value = (value << 8n) | BigInt(byte)
+  return value
+}

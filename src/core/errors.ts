@@ -1,0 +1,76 @@
+import type { ActorKind, KeyState } from './types'
+
+/** Stable machine-readable codes carried by every {@link KeycycleError}. */
+export type KeycycleErrorCode =
+  | 'validation'
+  | 'not_found'
+  | 'forbidden'
+  | 'invalid_transition'
+  | 'conflict'
+  | 'lockout'
+  | 'unavailable'
+
+/**
+ * The HTTP status for each error code. This table is the only place a status is chosen for a
+ * fault; the HTTP layer reads it, the core never branches on it.
+ */
+export const ERROR_STATUS: Readonly<Record<KeycycleErrorCode, number>> = {
+  validation: 400,
+  forbidden: 403,
+  not_found: 404,
+  invalid_transition: 409,
+  conflict: 409,
+  lockout: 409,
+  unavailable: 503,
+}
+
+/** Structured context for an error; never contains a token or a secret. */
+export interface KeycycleErrorDetails {
+  /** The input field at fault (camelCase, dotted for nested fields), for `validation`. */
+  field?: string
+  /** The effective state the key was in, for `invalid_transition` and `forbidden`. */
+  from?: KeyState
+  /** The state the refused action would have produced. */
+  to?: KeyState
+  /** Who attempted the action. */
+  actor?: ActorKind | 'system'
+}
+
+// A registered symbol, so that `instanceof` holds even when a host loads both the ESM and the
+// CommonJS build (or two copies of the package): the check reads a brand, not a prototype.
+const BRAND = Symbol.for('keycycle.KeycycleError')
+
+/**
+ * The one exception type keycycle throws, for misuse (bad input, refused transitions) and for
+ * infrastructure faults (`unavailable`). Outcomes such as a wrong token are values, not errors:
+ * see `verify`. `message` is safe to show to API clients; it never contains a token.
+ */
+export class KeycycleError extends Error {
+  /** Stable code; switch on this, not on `message`. */
+  readonly code: KeycycleErrorCode
+  /** HTTP status from {@link ERROR_STATUS}. */
+  readonly status: number
+  readonly details: KeycycleErrorDetails
+
+  constructor(
+    code: KeycycleErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: KeycycleErrorDetails } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'KeycycleError'
+    this.code = code
+    this.status = ERROR_STATUS[code]
+    this.details = options.details ?? {}
+    Object.defineProperty(this, BRAND, { value: true })
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && BRAND in value
+  }
+}
+
+/** Shorthand for a `validation` error about one input field. */
+export function invalidInput(field: string, message: string): KeycycleError {
+  return new KeycycleError('validation', `${field}: ${message}`, { details: { field } })
+}

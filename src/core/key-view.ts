@@ -1,0 +1,34 @@
+import { effectiveState } from './expiry'
+import type { Key, KeyRecord, SlotRecord, TokenSlot } from './types'
+
+function slotView(slot: SlotRecord, now: number): TokenSlot {
+  const until = slot.retiring?.until ?? null
+  return {
+    hint: slot.hint,
+    rotatedAt: slot.rotatedAt,
+    retiringUntil: until !== null && until > now ? until : null,
+  }
+}
+
+/** The public view of a record at `now`: effective state, hints only, dead grace windows hidden. */
+export function toKey(record: KeyRecord, now: number): Key {
+  return {
+    id: record.id,
+    organisation: record.organisation,
+    type: record.type,
+    state: effectiveState(record, now),
+    name: record.name,
+    description: record.description,
+    config: { ...record.config },
+    storageConfig: record.storageConfig,
+    webhookConfig: record.webhookConfig,
+    permissions: [...record.permissions],
+    createdAt: record.createdAt,
+    modifiedAt: record.modifiedAt,
+    modifiedBy: record.modifiedBy,
+    expiresAt: record.expiresAt,
+    primary: slotView(record.primary, now),
+    secondary: record.secondary && slotView(record.secondary, now),
+    version: record.version,
+  }
+}

@@ -1,0 +1,74 @@
+import { touch } from './audit'
+import { KeycycleError } from './errors'
+import { effectiveState } from './expiry'
+import { freshSlot, type MintedDigest } from './keys'
+import type { Actor, KeyRecord, Slot, SlotRecord } from './types'
+
+/** Default grace period of a non-forced rotation: 6 hours in ms. */
+export const DEFAULT_GRACE_PERIOD_MS = 6 * 3_600_000
+
+function assertMintable(
+  record: KeyRecord,
+  action: 'rotate' | 'regenerate',
+  actor: Actor,
+  now: number,
+) {
+  const state = effectiveState(record, now)
+  if (state === 'blocked' || state === 'expired') {
+    throw new KeycycleError('invalid_transition', `cannot ${action} a ${state} key`, {
+      details: { from: state, to: state, actor: actor.kind },
+    })
+  }
+}
+
+function withSlot(record: KeyRecord, slot: Slot, value: SlotRecord): KeyRecord {
+  return slot === 'primary' ? { ...record, primary: value } : { ...record, secondary: value }
+}
+
+/** The outcome of a rotation: the record to write and the old token's deadline, if any. */
+export interface Rotation {
+  record: KeyRecord
+  graceEndsAt: number | null
+}
+
+/**
+ * Mints a new current token for `slot` (SPEC §3). Without `force` the previous token keeps
+ * working until `now + gracePeriodMs`, capped at the key's `expiresAt`; with `force`, or a zero
+ * grace, it stops at once. A token already retiring in that slot is revoked either way: a slot
+ * holds at most one. Rotating an empty secondary slot creates it. Refused for blocked and
+ * expired keys.
+ */
+export function rotate(
+  record: KeyRecord,
+  options: { slot: Slot; force: boolean },
+  minted: MintedDigest,
+  actor: Actor,
+  now: number,
+  gracePeriodMs: number,
+): Rotation {
+  assertMintable(record, 'rotate', actor, now)
+  const previous = options.slot === 'primary' ? record.primary : record.secondary
+  const slot = freshSlot(minted, now)
+  let graceEndsAt: number | null = null
+  if (previous !== null && !options.force && gracePeriodMs > 0) {
+    graceEndsAt = Math.min(now + gracePeriodMs, record.expiresAt ?? Number.POSITIVE_INFINITY)
+    slot.retiring = { digest: previous.digest, hint: previous.hint, until: graceEndsAt }
+  }
+  return { record: touch(withSlot(record, options.slot, slot), actor, now), graceEndsAt }
+}
+
+/**
+ * NCP regeneration: replaces the value of `slot`, and the old value (with anything retiring in
+ * that slot) stops working at once. Regenerating an empty secondary slot creates it. Refused
+ * for blocked and expired keys.
+ */
+export function regenerate(
+  record: KeyRecord,
+  slot: Slot,
+  minted: MintedDigest,
+  actor: Actor,
+  now: number,
+): KeyRecord {
+  assertMintable(record, 'regenerate', actor, now)
+  return touch(withSlot(record, slot, freshSlot(minted, now)), actor, now)
+}

@@ -1,0 +1,111 @@
+/** `standard` keys are an organisation's own; `trial` keys are granted by an admin for a while. */
+export type KeyType = 'standard' | 'trial'
+export const KEY_TYPES: readonly KeyType[] = ['standard', 'trial']
+
+/** The lifecycle state of a key (SPEC §2). */
+export type KeyState = 'active' | 'deactivated' | 'blocked' | 'expired'
+export const KEY_STATES: readonly KeyState[] = ['active', 'deactivated', 'blocked', 'expired']
+
+/** A token slot. Every key has a primary token; a secondary one is optional. */
+export type Slot = 'primary' | 'secondary'
+export const SLOTS: readonly Slot[] = ['primary', 'secondary']
+
+/** An opaque storage or webhook configuration ID, kept exactly as given (`2` stays `2`). */
+export type ConfigId = string | number
+
+/** Who performs a call. An organisation only ever reaches its own keys. */
+export type Actor = { kind: 'organisation'; id: string } | { kind: 'admin'; id: string }
+/** The clock, when expiry is persisted. */
+export type SystemActor = { kind: 'system' }
+export type ActorKind = Actor['kind']
+
+/** Key-level settings. An absent field means "use the organisation default". */
+export interface KeyConfig {
+  publishSourceFiles?: boolean
+}
+
+/** The public view of one token slot; never the token itself. */
+export interface TokenSlot {
+  /** `*****` plus the last four characters of the current token. */
+  hint: string
+  /** Epoch ms when the current token of this slot was minted. */
+  rotatedAt: number
+  /** Epoch ms until which the previous token still verifies, or null when none does. */
+  retiringUntil: number | null
+}
+
+/** A key as callers see it. `state` is the effective state at the clock's now. */
+export interface Key {
+  id: string
+  organisation: string
+  type: KeyType
+  state: KeyState
+  name: string | null
+  description: string | null
+  /** The key's own overrides only; see `resolveConfig` for the effective values. */
+  config: KeyConfig
+  storageConfig: ConfigId | null
+  webhookConfig: ConfigId | null
+  permissions: string[]
+  createdAt: number
+  modifiedAt: number
+  /** `organisation:<id>`, `admin:<id>` or `system`. */
+  modifiedBy: string
+  expiresAt: number | null
+  primary: TokenSlot
+  secondary: TokenSlot | null
+  /** Bumped by every write; the basis of optimistic concurrency. */
+  version: number
+}
+
+/** A previous token that keeps working until `until` (epoch ms, exclusive). */
+export interface RetiringToken {
+  digest: string
+  hint: string
+  until: number
+}
+
+/** One slot as stored: digests only, never a token. */
+export interface SlotRecord {
+  digest: string
+  hint: string
+  rotatedAt: number
+  retiring: RetiringToken | null
+}
+
+/**
+ * A key as stored. `state` is the stored state: an `active` or `deactivated` record whose
+ * `expiresAt` has passed is nonetheless expired (see `effectiveState`).
+ */
+export interface KeyRecord extends Omit<Key, 'state' | 'primary' | 'secondary'> {
+  state: KeyState
+  primary: SlotRecord
+  secondary: SlotRecord | null
+}
+
+/** An organisation and the defaults its keys inherit. */
+export interface Organisation {
+  id: string
+  storageConfig: ConfigId | null
+  webhookConfig: ConfigId | null
+  config: KeyConfig
+  createdAt: number
+  modifiedAt: number
+  modifiedBy: string
+  version: number
+}
+
+/** Where an effective value came from. */
+export type ConfigSource = 'key' | 'organisation' | 'default'
+
+export interface EffectiveValue<T> {
+  value: T
+  source: ConfigSource
+}
+
+/** The configuration a key actually uses, each value with its source (SPEC §1). */
+export interface EffectiveConfig {
+  storageConfig: EffectiveValue<ConfigId | null>
+  webhookConfig: EffectiveValue<ConfigId | null>
+  publishSourceFiles: EffectiveValue<boolean>
+}

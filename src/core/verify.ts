@@ -1,0 +1,86 @@
+import { resolveConfig } from './config'
+import { DUMMY_DIGEST, digestsEqual } from './digest'
+import { toKey } from './key-view'
+import type { EffectiveConfig, Key, KeyRecord, Organisation, Slot, SlotRecord } from './types'
+
+/** Why a token was refused. The first three must look identical to a client. */
+export type VerifyFailureCode =
+  | 'malformed'
+  | 'not_found'
+  | 'invalid'
+  | 'deactivated'
+  | 'blocked'
+  | 'expired'
+
+export interface VerifySuccess {
+  ok: true
+  /** The key at verification time; `key.organisation`, `key.type`, `key.permissions` included. */
+  key: Key
+  /** Which slot the token belongs to. */
+  slot: Slot
+  /** True when the token is a retiring one, still accepted until `graceEndsAt`. */
+  rotating: boolean
+  /** Epoch ms when a retiring token stops working; null for a current token. */
+  graceEndsAt: number | null
+  config: EffectiveConfig
+}
+
+export interface VerifyFailure {
+  ok: false
+  code: VerifyFailureCode
+}
+
+/** The outcome of `verify`: a value, never an exception, for any token. */
+export type VerifyResult = VerifySuccess | VerifyFailure
+
+interface Candidate {
+  digest: string
+  slot: Slot
+  until: number | null
+}
+
+// Always four candidates, dummies for empty slots or dead grace windows, so the work done does
+// not depend on how many tokens a key has, which one matches, or whether the key exists at all.
+function candidates(record: KeyRecord | null, now: number): Candidate[] {
+  const dummy = (slot: Slot): Candidate => ({ digest: DUMMY_DIGEST, slot, until: null })
+  const pair = (slot: Slot, value: SlotRecord | null | undefined): Candidate[] => {
+    if (!value) return [dummy(slot), dummy(slot)]
+    const retiring = value.retiring
+    return [
+      { digest: value.digest, slot, until: null },
+      retiring && retiring.until > now
+        ? { digest: retiring.digest, slot, until: retiring.until }
+        : dummy(slot),
+    ]
+  }
+  return [...pair('primary', record?.primary), ...pair('secondary', record?.secondary)]
+}
+
+/**
+ * Decides a verification at `now` given the digest of the presented secret and what the store
+ * returned (null for an unknown key). The digest is compared against every candidate, without
+ * stopping early; the state-specific codes are only given after the secret has matched.
+ */
+export function decideVerification(
+  found: { key: KeyRecord; organisation: Organisation } | null,
+  digest: string,
+  now: number,
+): VerifyResult {
+  let match: Candidate | null = null
+  for (const candidate of candidates(found?.key ?? null, now)) {
+    const equal = digestsEqual(candidate.digest, digest)
+    if (equal && match === null && candidate.digest !== DUMMY_DIGEST) match = candidate
+  }
+  if (found === null) return { ok: false, code: 'not_found' }
+  if (match === null) return { ok: false, code: 'invalid' }
+  const key = toKey(found.key, now)
+  if (key.state !== 'active') return { ok: false, code: key.state }
+  return {
+    ok: true,
+    key,
+    slot: match.slot,
+    rotating: match.until !== null,
+    graceEndsAt: match.until,
+    config: resolveConfig(found.key, found.organisation),
+  }
+}

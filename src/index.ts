@@ -1,0 +1,51 @@
+export type { KeyConfigPatch } from './core/config'
+export { LIBRARY_DEFAULTS } from './core/config'
+export type { KeycycleErrorCode, KeycycleErrorDetails } from './core/errors'
+export { ERROR_STATUS, KeycycleError } from './core/errors'
+export { effectiveState } from './core/expiry'
+export type { StateClause } from './core/filters'
+export { matchesClause, matchesFilter } from './core/filters'
+export type {
+  CreateKeyInput,
+  CreateOrganisationInput,
+  KeyPatch,
+  ListKeysQuery,
+  OrganisationPatch,
+} from './core/inputs'
+export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './core/inputs'
+export { DEFAULT_TRIAL_DURATION_MS } from './core/keys'
+export { DEFAULT_GRACE_PERIOD_MS } from './core/rotation'
+export type { KeyAction, TransitionRule } from './core/states'
+export { STATE_TABLE } from './core/states'
+export type { ParsedToken } from './core/token'
+export { hasValidChecksum, parseToken, TOKEN_PATTERN } from './core/token'
+export type {
+  Actor,
+  ActorKind,
+  ConfigId,
+  ConfigSource,
+  EffectiveConfig,
+  EffectiveValue,
+  Key,
+  KeyConfig,
+  KeyRecord,
+  KeyState,
+  KeyType,
+  Organisation,
+  RetiringToken,
+  Slot,
+  SlotRecord,
+  SystemActor,
+  TokenSlot,
+} from './core/types'
+export { KEY_STATES, KEY_TYPES, SLOTS } from './core/types'
+export type { VerifyFailure, VerifyFailureCode, VerifyResult, VerifySuccess } from './core/verify'
+export type { KeycycleEvent, KeycycleEventType } from './service/events'
+export type { KeyWithToken, RotateOptions } from './service/key-commands'
+export type { KeyPage } from './service/key-queries'
+export type { Keycycle } from './service/keycycle'
+export { createKeycycle } from './service/keycycle'
+export type { Clock, KeycycleOptions, RandomSource } from './service/options'
+export type { CreatedOrganisation } from './service/organisations'
+export type { DeactivateOptions, ExpireDueOptions } from './service/state-commands'
+export type { DueKeysQuery, KeyListQuery, KeyStore } from './store'

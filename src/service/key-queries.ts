@@ -1,0 +1,65 @@
+import { resolveConfig as resolve } from '../core/config'
+import { stateFilter } from '../core/filters'
+import { type ListKeysQuery, parseActor, parseKeyId, parseListQuery } from '../core/inputs'
+import { toKey } from '../core/key-view'
+import { parseToken } from '../core/token'
+import type { Actor, EffectiveConfig, Key } from '../core/types'
+import { decideVerification, type VerifyResult } from '../core/verify'
+import type { KeyListQuery } from '../store'
+import { assertReach, loadKey, type Runtime } from './runtime'
+
+export async function getKey(rt: Runtime, id: string, actor: Actor): Promise<Key> {
+  const who = parseActor(actor)
+  parseKeyId(id)
+  const { key } = await loadKey(rt, id, who)
+  return toKey(key, rt.now())
+}
+
+/** One page of keys; `hasMore` says whether more exist beyond it in the direction of travel. */
+export interface KeyPage {
+  data: Key[]
+  hasMore: boolean
+}
+
+/**
+ * Lists an organisation's keys newest first (by ID), filtered by type and by effective state at
+ * now. `startingAfter` pages towards older keys, `endingBefore` towards newer ones; the page is
+ * in newest-first order either way.
+ */
+export async function listKeys(rt: Runtime, query: ListKeysQuery, actor: Actor): Promise<KeyPage> {
+  const who = parseActor(actor)
+  const q = parseListQuery(query)
+  assertReach(who, q.organisation, `organisation ${q.organisation}`)
+  const now = rt.now()
+  const storeQuery: KeyListQuery = {
+    organisation: q.organisation,
+    order: q.endingBefore === undefined ? 'desc' : 'asc',
+    limit: q.limit + 1,
+  }
+  if (q.type !== undefined) storeQuery.type = q.type
+  if (q.state !== undefined) storeQuery.states = stateFilter(q.state, now)
+  if (q.startingAfter !== undefined) storeQuery.idBelow = q.startingAfter
+  if (q.endingBefore !== undefined) storeQuery.idAbove = q.endingBefore
+  const rows = await rt.store.listKeys(storeQuery)
+  const page = rows.slice(0, q.limit)
+  if (storeQuery.order === 'asc') page.reverse()
+  return { data: page.map((record) => toKey(record, now)), hasMore: rows.length > q.limit }
+}
+
+/**
+ * Verifies a presented token. Never throws for a bad token: a malformed one (wrong shape,
+ * prefix or checksum) is refused without any store call. Throws only `unavailable`.
+ */
+export async function verify(rt: Runtime, token: unknown): Promise<VerifyResult> {
+  const parsed = parseToken(token, rt.prefix)
+  if (parsed === null) return { ok: false, code: 'malformed' }
+  const found = await rt.store.getKeyWithOrganisation(parsed.keyId)
+  return decideVerification(found, rt.digest(parsed.keyId, parsed.secret), rt.now())
+}
+
+/** The effective configuration of a key, each value with its source. Host-level: no actor. */
+export async function resolveConfig(rt: Runtime, keyId: string): Promise<EffectiveConfig> {
+  parseKeyId(keyId, 'keyId')
+  const { key, organisation } = await loadKey(rt, keyId, { kind: 'system' })
+  return resolve(key, organisation)
+}

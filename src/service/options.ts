@@ -1,0 +1,41 @@
+import type { KeyStore } from '../store'
+import type { KeycycleEvent } from './events'
+
+/** Where time comes from; `now()` returns epoch milliseconds. */
+export interface Clock {
+  now(): number
+}
+
+/** Where randomness comes from; `bytes(n)` returns `n` bytes from a CSPRNG. */
+export interface RandomSource {
+  bytes(n: number): Uint8Array
+}
+
+/** Options of {@link createKeycycle}. Every duration is in milliseconds. */
+export interface KeycycleOptions {
+  /** Required: where keys and organisations live. */
+  store: KeyStore
+  /** Default `Date.now`. Every lifecycle decision reads this one clock. */
+  clock?: Clock
+  /** Default Web Crypto `getRandomValues`. */
+  random?: RandomSource
+  /** Token prefix, lower-case words joined by `_` (e.g. `kc_live`). Default `kc`. */
+  tokenPrefix?: string
+  /** Server-side secret (≥ 16 bytes): digests become HMAC-SHA-256 instead of SHA-256. */
+  pepper?: string | Uint8Array
+  /** How long a replaced token keeps working after a non-forced rotation. Default 6 hours. */
+  gracePeriodMs?: number
+  /** Lifetime of a trial key created without `expiresAt`. Default 14 days. */
+  trialDurationMs?: number
+  /** Attempts of a read-decide-write cycle before a lost compare-and-set is `conflict`. Default 5. */
+  maxAttempts?: number
+  /** Deadline of every store call; past it the call fails with `unavailable`. Default 2000. */
+  storeTimeoutMs?: number
+  /**
+   * Called, and awaited, after each change is committed. A throw here does not undo or fail the
+   * committed change; it is passed to `onEventError`.
+   */
+  onEvent?: (event: KeycycleEvent) => void | Promise<void>
+  /** Receives errors thrown by `onEvent`. Default: `console.error` with the event type and key ID. */
+  onEventError?: (error: unknown, event: KeycycleEvent) => void
+}

@@ -1,0 +1,76 @@
+import type { StateClause } from './core/filters'
+import type { KeyRecord, KeyType, Organisation } from './core/types'
+
+/** A page request over one organisation's keys, ordered by key ID (ULIDs sort by creation). */
+export interface KeyListQuery {
+  organisation: string
+  type?: KeyType
+  /** Clauses joined by OR, built by the core from `now`; absent means any state. */
+  states?: readonly StateClause[]
+  /** `desc` returns the highest IDs first, `asc` the lowest. */
+  order: 'asc' | 'desc'
+  /** Exclusive bounds on the key ID. */
+  idAbove?: string
+  idBelow?: string
+  /** Maximum number of records to return, ≥ 1. */
+  limit: number
+}
+
+/** A request for keys whose expiry is due but not yet persisted, oldest `expiresAt` first. */
+export interface DueKeysQuery {
+  clause: StateClause & { expiresAtOrBefore: number }
+  limit: number
+}
+
+/**
+ * The storage port. A store keeps records and compares values; it never decides lifecycle and
+ * never reads a clock: every time it compares against arrives inside the query.
+ *
+ * Contract, checked for every adapter by `test/conformance`:
+ * - Reads return `null` (or an empty list) for "not found"; they never throw for absence.
+ * - A stored record reads back deep-equal to what was written, field for field (`ConfigId`s keep
+ *   their JSON type: `2` stays a number, `"2"` a string).
+ * - Every write is atomic. `update*` is a compare-and-set on `version`: it writes `next` only if
+ *   the stored version equals `expectedVersion`, and of any number of concurrent writers at the
+ *   same version exactly one gets `true`. `next.version` is always `expectedVersion + 1`.
+ * - Faults (connection lost, deadline passed) reject; the service maps them to `unavailable`.
+ *   Adapters may reject with `KeycycleError('unavailable')` themselves.
+ * - Records hold digests of secrets only; a store never sees a token.
+ */
+export interface KeyStore {
+  /**
+   * The key with its organisation, in one round trip where the backend allows: this is the
+   * verification hot path. Null when either is missing.
+   */
+  getKeyWithOrganisation(id: string): Promise<{ key: KeyRecord; organisation: Organisation } | null>
+
+  /** Inserts a new key (version 1). Resolves `false`, writing nothing, if the ID is taken. */
+  insertKey(key: KeyRecord): Promise<boolean>
+
+  /** Compare-and-set: writes `next` if the stored version is `expectedVersion`. */
+  updateKey(next: KeyRecord, expectedVersion: number): Promise<boolean>
+
+  /**
+   * Up to `limit` keys of one organisation matching `type` and `states`, strictly between
+   * `idAbove` and `idBelow`, in `order`. Must reflect every committed write.
+   */
+  listKeys(query: KeyListQuery): Promise<KeyRecord[]>
+
+  /**
+   * Up to `limit` keys of any organisation matching `clause` (which always bounds `expiresAt`),
+   * by `expiresAt` ascending. May return a key whose due write just lost a race; callers re-check.
+   */
+  listDueKeys(query: DueKeysQuery): Promise<KeyRecord[]>
+
+  getOrganisation(id: string): Promise<Organisation | null>
+
+  /**
+   * Inserts an organisation with its first key. Once this resolves both exist, and no reader
+   * ever finds the organisation without that key. Resolves `false`, writing nothing, if either
+   * ID is taken.
+   */
+  insertOrganisation(organisation: Organisation, firstKey: KeyRecord): Promise<boolean>
+
+  /** Compare-and-set on the organisation's `version`, as `updateKey`. */
+  updateOrganisation(next: Organisation, expectedVersion: number): Promise<boolean>
+}

@@ -1,0 +1,158 @@
+import { expect, it } from 'vitest'
+import { type Actor, createKeycycle, KeycycleError } from '../../src'
+import { HOUR, manualClock } from '../helpers/clock'
+import type { OpenStore, StoreHarness } from './harness'
+
+const admin: Actor = { kind: 'admin', id: 'suite' }
+
+/** The whole service over the store: what a host relies on, end to end. */
+export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void {
+  const service = (store = get().store, clock = manualClock()) => ({
+    kc: createKeycycle({ store, clock }),
+    clock,
+  })
+
+  it('runs a key life: create, verify, rotate with grace, expire exactly, extend', async () => {
+    const { kc, clock } = service()
+    const created = await kc.createOrganisation({ storageConfig: 3 })
+    const me: Actor = { kind: 'organisation', id: created.organisation.id }
+    expect(await kc.verify(created.token)).toMatchObject({
+      ok: true,
+      config: { storageConfig: { value: 3 } },
+    })
+    const t0 = clock.now()
+    const rotated = await kc.rotateKey(created.key.id, {}, me)
+    clock.set(t0 + 6 * HOUR - 1)
+    expect(await kc.verify(created.token)).toMatchObject({ ok: true, rotating: true })
+    clock.set(t0 + 6 * HOUR)
+    expect(await kc.verify(created.token)).toEqual({ ok: false, code: 'invalid' })
+
+    const T = clock.now() + HOUR
+    const trial = await kc.createKey({ organisation: me.id, type: 'trial', expiresAt: T }, admin)
+    clock.set(T - 1)
+    expect((await kc.verify(trial.token)).ok).toBe(true)
+    clock.set(T)
+    expect(await kc.verify(trial.token)).toEqual({ ok: false, code: 'expired' })
+    await kc.extendKey(trial.key.id, T + HOUR, admin)
+    expect((await kc.verify(trial.token)).ok).toBe(true)
+    expect((await kc.verify(rotated.token)).ok).toBe(true)
+  })
+
+  it('pages 25 keys forwards and backwards without gaps or repeats', async () => {
+    const { kc, clock } = service()
+    const created = await kc.createOrganisation()
+    const me: Actor = { kind: 'organisation', id: created.organisation.id }
+    const ids = [created.key.id]
+    for (let i = 0; i < 24; i++) {
+      clock.advance(1)
+      ids.push((await kc.createKey({ organisation: me.id }, me)).key.id)
+    }
+    const newestFirst = [...ids].reverse()
+    const forward: string[] = []
+    const more: boolean[] = []
+    let cursor: string | undefined
+    do {
+      const page = await kc.listKeys(
+        { organisation: me.id, limit: 10, ...(cursor && { startingAfter: cursor }) },
+        me,
+      )
+      forward.push(...page.data.map((k) => k.id))
+      more.push(page.hasMore)
+      cursor = page.hasMore ? page.data.at(-1)?.id : undefined
+    } while (cursor)
+    expect(forward).toEqual(newestFirst)
+    expect(more).toEqual([true, true, false])
+
+    const backward: string[][] = []
+    let before: string | undefined = newestFirst.at(-1)
+    for (;;) {
+      const page = await kc.listKeys({ organisation: me.id, limit: 10, endingBefore: before! }, me)
+      backward.unshift(page.data.map((k) => k.id))
+      if (!page.hasMore) break
+      before = page.data[0]!.id
+    }
+    expect(backward.flat()).toEqual(newestFirst.slice(0, -1))
+    expect(backward.map((p) => p.length)).toEqual([4, 10, 10])
+  })
+
+  it('filters lists by effective state, before and after the expiry sweep', async () => {
+    const { kc, clock } = service()
+    const created = await kc.createOrganisation()
+    const me: Actor = { kind: 'organisation', id: created.organisation.id }
+    const T = clock.now() + HOUR
+    clock.advance(1) // IDs made in the same millisecond have no defined order
+    const trial = await kc.createKey({ organisation: me.id, type: 'trial', expiresAt: T }, admin)
+    const ids = async (state: 'active' | 'expired') =>
+      (await kc.listKeys({ organisation: me.id, state }, me)).data.map((k) => k.id)
+    clock.set(T - 1)
+    expect(await ids('active')).toEqual([trial.key.id, created.key.id])
+    clock.set(T)
+    expect(await ids('active')).toEqual([created.key.id])
+    expect(await ids('expired')).toEqual([trial.key.id])
+    expect(await kc.expireDue({ limit: 1000 })).toBeGreaterThanOrEqual(1)
+    expect(await ids('expired')).toEqual([trial.key.id])
+    expect((await kc.getKey(trial.key.id, me)).state).toBe('expired')
+  })
+
+  it(`keeps exactly one token after ${harness.rotations} concurrent force-rotations across clients`, async () => {
+    const { clients } = get()
+    const clock = manualClock()
+    const services = clients.map((store) => createKeycycle({ store, clock }))
+    const created = await services[0]!.createOrganisation()
+    const results = await Promise.allSettled(
+      Array.from({ length: harness.rotations }, (_, i) =>
+        services[i % services.length]!.rotateKey(created.key.id, { force: true }, admin),
+      ),
+    )
+    const wins = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    for (const r of results) {
+      if (r.status === 'rejected') {
+        expect(r.reason).toBeInstanceOf(KeycycleError)
+        expect(r.reason).toMatchObject({ code: 'conflict' })
+      }
+    }
+    expect(wins.length).toBeGreaterThan(0)
+    const final = await services[0]!.getKey(created.key.id, admin)
+    expect(final.version).toBe(1 + wins.length)
+    expect(new Set(wins.map((w) => w.key.version)).size).toBe(wins.length)
+    const last = wins.reduce((a, b) => (a.key.version > b.key.version ? a : b))
+    const verdicts = await Promise.all([created, ...wins].map((w) => services[0]!.verify(w.token)))
+    expect(verdicts.filter((v) => v.ok)).toHaveLength(1)
+    expect(await services[0]!.verify(last.token)).toMatchObject({ ok: true })
+  })
+
+  it('keeps one standard key active when the last two are deactivated concurrently', async () => {
+    const { clients } = get()
+    const clock = manualClock()
+    const [a, b] = [0, 1].map((i) => createKeycycle({ store: clients[i % clients.length]!, clock }))
+    const created = await a!.createOrganisation()
+    const me: Actor = { kind: 'organisation', id: created.organisation.id }
+    const second = await a!.createKey({ organisation: me.id }, me)
+    await Promise.allSettled([
+      a!.deactivateKey(created.key.id, me),
+      b!.deactivateKey(second.key.id, me),
+    ])
+    const active = await a!.listKeys({ organisation: me.id, state: 'active' }, me)
+    expect(active.data.length).toBeGreaterThanOrEqual(1)
+  })
+
+  it('stores no token and no piece of a secret anywhere', async () => {
+    const { kc } = service()
+    const created = await kc.createOrganisation()
+    const me: Actor = { kind: 'organisation', id: created.organisation.id }
+    const tokens = [
+      created.token,
+      (await kc.rotateKey(created.key.id, {}, me)).token,
+      (await kc.regenerateKey(created.key.id, 'secondary', me)).token,
+      (await kc.createKey({ organisation: me.id, name: 'scan' }, me)).token,
+    ]
+    const raw = await get().dump()
+    expect(raw).toContain(created.key.id)
+    for (const token of tokens) {
+      const secret = token.slice(-49, -6)
+      expect(raw).not.toContain(token)
+      for (let i = 0; i + 12 <= secret.length; i++)
+        expect(raw).not.toContain(secret.slice(i, i + 12))
+    }
+  })
+}

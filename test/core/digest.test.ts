@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest'
+import { createDigester, digestsEqual } from '../../src/core/digest'
+import { KeycycleError } from '../../src/core/errors'
+
+describe('digests at rest', () => {
+  it('is SHA-256 hex by default and binds the key ID', () => {
+    const digest = createDigester()
+    const a = digest('key_A', 'secret')
+    expect(a).toMatch(/^[0-9a-f]{64}$/)
+    expect(digest('key_A', 'secret')).toBe(a)
+    expect(digest('key_B', 'secret')).not.toBe(a)
+    expect(a).not.toContain('secret')
+  })
+
+  it('becomes HMAC-SHA-256 with a pepper, so a leaked database alone cannot confirm a guess', () => {
+    const plain = createDigester()('key_A', 'secret')
+    const peppered = createDigester('a-server-side-pepper-value')('key_A', 'secret')
+    const other = createDigester('another-server-side-pepper')('key_A', 'secret')
+    expect(peppered).toMatch(/^[0-9a-f]{64}$/)
+    expect(new Set([plain, peppered, other]).size).toBe(3)
+  })
+
+  it('refuses a pepper shorter than 16 bytes', () => {
+    expect(() => createDigester('short')).toThrow(KeycycleError)
+    expect(() => createDigester(new Uint8Array(8))).toThrow(/pepper/)
+  })
+
+  it('compares digests for equality', () => {
+    const d = createDigester()('key_A', 's')
+    expect(digestsEqual(d, d)).toBe(true)
+    expect(digestsEqual(d, `${d.slice(0, -1)}${d.endsWith('0') ? '1' : '0'}`)).toBe(false)
+    expect(digestsEqual(d, d.slice(1))).toBe(false)
+  })
+})

@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const ROOT = join(import.meta.dirname, '../..')
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  exports: Record<string, unknown>
+  dependencies: Record<string, string>
+  peerDependencies: Record<string, string>
+}
+const subpaths = Object.keys(pkg.exports)
+  .filter((p) => p !== './package.json')
+  .map((p) => (p === '.' ? 'keycycle' : `keycycle/${p.slice(2)}`))
+
+// What each script prints: every entry's export names, then a real round trip and the
+// cross-build `instanceof` check.
+const body = (load: string) => `
+const entries = ${JSON.stringify(subpaths)}
+const out = {}
+for (const name of entries) out[name] = Object.keys(${load}).sort()
+const { createKeycycle, KeycycleError } = ${load.replace('name', "'keycycle'")}
+const { memoryStore } = ${load.replace('name', "'keycycle/memory'")}
+const kc = createKeycycle({ store: memoryStore() })
+const created = await kc.createOrganisation()
+out.verified = (await kc.verify(created.token)).ok
+const error = await kc.getKey('nope', { kind: 'admin', id: 'a' }).catch((e) => e)
+out.instanceOf = error instanceof KeycycleError && error.code === 'validation'
+console.log(JSON.stringify(out))
+`
+
+describe('the packed package', () => {
+  let dir = ''
+  const run = (file: string) =>
+    JSON.parse(execFileSync(process.execPath, [file], { cwd: dir, encoding: 'utf8' }))
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'keycycle-pack-'))
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' })
+    const packed = execFileSync(
+      'npm',
+      ['pack', '--ignore-scripts', '--json', '--pack-destination', dir],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+      },
+    )
+    const tarball = JSON.parse(packed)[0].filename as string
+    const installed = join(dir, 'node_modules', 'keycycle')
+    mkdirSync(installed, { recursive: true })
+    execFileSync('tar', ['-xzf', join(dir, tarball), '-C', installed, '--strip-components=1'])
+    for (const dep of [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]) {
+      mkdirSync(join(dir, 'node_modules', dep, '..'), { recursive: true })
+      symlinkSync(join(ROOT, 'node_modules', dep), join(dir, 'node_modules', dep))
+    }
+    writeFileSync(join(dir, 'esm.mjs'), body('await import(name)'))
+    writeFileSync(join(dir, 'cjs.cjs'), `(async () => {${body('require(name)')}})()`)
+  }, 180_000)
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('ships only the build and the README', () => {
+    const files = execFileSync('tar', ['-tzf', join(dir, readdirTarball(dir))], {
+      encoding: 'utf8',
+    })
+    expect(files).toContain('package/dist/index.js')
+    expect(files).not.toMatch(/package\/(src|test|adapters)\//)
+  })
+
+  it('loads every entry with import and with require, with the same exports', () => {
+    const esm = run('esm.mjs')
+    const cjs = run('cjs.cjs')
+    for (const name of subpaths) {
+      expect(esm[name].length, name).toBeGreaterThan(0)
+      expect(cjs[name]).toEqual(esm[name])
+    }
+    expect(esm).toMatchObject({ verified: true, instanceOf: true })
+    expect(cjs).toMatchObject({ verified: true, instanceOf: true })
+  })
+
+  it('keeps instanceof KeycycleError true across the ESM and CommonJS builds', () => {
+    writeFileSync(
+      join(dir, 'mixed.mjs'),
+      `import { createRequire } from 'node:module'
+import { KeycycleError } from 'keycycle'
+const cjs = createRequire(import.meta.url)('keycycle')
+const error = new cjs.KeycycleError('conflict', 'x')
+console.log(JSON.stringify({ cross: error instanceof KeycycleError, same: cjs.KeycycleError === KeycycleError }))`,
+    )
+    expect(run('mixed.mjs')).toEqual({ cross: true, same: false })
+  })
+
+  it('type-checks every entry from an ES module and from a CommonJS module', () => {
+    const imports = subpaths.map((s, i) => `import * as e${i} from '${s}'\nvoid e${i}`).join('\n')
+    writeFileSync(
+      join(dir, 'check.mts'),
+      `${imports}\nimport type { Keycycle, KeyStore } from 'keycycle'\nexport type T = [Keycycle, KeyStore]\n`,
+    )
+    writeFileSync(join(dir, 'check.cts'), `${imports}\n`)
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+        },
+        files: ['check.mts', 'check.cts'],
+      }),
+    )
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+    expect(() =>
+      execFileSync(process.execPath, [tsc, '-p', dir], { cwd: dir, encoding: 'utf8' }),
+    ).not.toThrow()
+  })
+})
+
+function readdirTarball(dir: string): string {
+  return execFileSync('ls', [dir], { encoding: 'utf8' })
+    .split('\n')
+    .find((f) => f.endsWith('.tgz'))!
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest'
+import { KeycycleError } from '../../src'
+import { HOUR } from '../helpers/clock'
+import { ADMIN, newOrg, setup } from '../helpers/setup'
+
+describe('rotation (ricloud rotate)', () => {
+  it('keeps the old token for 6 h: accepted at 6 h − 1 ms with rotating: true, refused at 6 h', async () => {
+    const { kc, clock, events } = setup()
+    const o = await newOrg(kc)
+    const t0 = clock.now()
+    const rotated = await kc.rotateKey(o.key.id, {}, o.actor)
+    expect(rotated.token).not.toBe(o.token)
+    expect(rotated.key.primary.retiringUntil).toBe(t0 + 6 * HOUR)
+    clock.set(t0 + 6 * HOUR - 1)
+    expect(await kc.verify(o.token)).toMatchObject({
+      ok: true,
+      rotating: true,
+      graceEndsAt: t0 + 6 * HOUR,
+    })
+    expect(await kc.verify(rotated.token)).toMatchObject({
+      ok: true,
+      rotating: false,
+      graceEndsAt: null,
+    })
+    clock.set(t0 + 6 * HOUR)
+    expect(await kc.verify(o.token)).toEqual({ ok: false, code: 'invalid' })
+    expect((await kc.getKey(o.key.id, o.actor)).primary.retiringUntil).toBeNull()
+    expect(events.at(-1)).toMatchObject({
+      type: 'key.rotated',
+      slot: 'primary',
+      force: false,
+      graceEndsAt: t0 + 6 * HOUR,
+    })
+  })
+
+  it('with force, revokes the old token at once', async () => {
+    const { kc } = setup()
+    const o = await newOrg(kc)
+    const rotated = await kc.rotateKey(o.key.id, { force: true }, o.actor)
+    expect(await kc.verify(o.token)).toEqual({ ok: false, code: 'invalid' })
+    expect((await kc.verify(rotated.token)).ok).toBe(true)
+    expect(rotated.key.primary.retiringUntil).toBeNull()
+  })
+
+  it('revokes a still-retiring token when the slot rotates again, and never extends a deadline', async () => {
+    const { kc, clock } = setup()
+    const o = await newOrg(kc)
+    const first = await kc.rotateKey(o.key.id, {}, o.actor)
+    clock.advance(HOUR)
+    const second = await kc.rotateKey(o.key.id, {}, o.actor)
+    expect(await kc.verify(o.token)).toEqual({ ok: false, code: 'invalid' })
+    expect(await kc.verify(first.token)).toMatchObject({ ok: true, rotating: true })
+    expect((await kc.verify(second.token)).ok).toBe(true)
+  })
+
+  it('caps the grace window at the key expiry, and later extensions do not revive it', async () => {
+    const { kc, clock } = setup()
+    const o = await newOrg(kc)
+    const t0 = clock.now()
+    const trial = await kc.createKey(
+      { organisation: o.id, type: 'trial', expiresAt: t0 + 2 * HOUR },
+      ADMIN,
+    )
+    const rotated = await kc.rotateKey(trial.key.id, {}, ADMIN)
+    expect(rotated.key.primary.retiringUntil).toBe(t0 + 2 * HOUR)
+    clock.set(t0 + 2 * HOUR)
+    await kc.extendKey(trial.key.id, t0 + 48 * HOUR, ADMIN)
+    expect(await kc.verify(trial.token)).toEqual({ ok: false, code: 'invalid' })
+    expect((await kc.verify(rotated.token)).ok).toBe(true)
+  })
+
+  it('shortening expiry shortens a running grace window', async () => {
+    const { kc, clock } = setup()
+    const o = await newOrg(kc)
+    const t0 = clock.now()
+    await kc.rotateKey(o.key.id, {}, o.actor)
+    const key = await kc.updateKey(o.key.id, { expiresAt: t0 + HOUR }, ADMIN)
+    expect(key.primary.retiringUntil).toBe(t0 + HOUR)
+  })
+
+  it('is refused for blocked and expired keys, and blocking kills retiring tokens for good', async () => {
+    const { kc, clock } = setup()
+    const o = await newOrg(kc)
+    await kc.rotateKey(o.key.id, {}, o.actor)
+    await kc.blockKey(o.key.id, ADMIN)
+    const error = await kc.rotateKey(o.key.id, {}, ADMIN).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(KeycycleError)
+    expect(error).toMatchObject({ code: 'invalid_transition', details: { from: 'blocked' } })
+    await kc.unblockKey(o.key.id, ADMIN)
+    expect(await kc.verify(o.token)).toEqual({ ok: false, code: 'invalid' })
+
+    const trial = await kc.createKey(
+      { organisation: o.id, type: 'trial', expiresAt: clock.now() + HOUR },
+      ADMIN,
+    )
+    clock.advance(HOUR)
+    await expect(kc.rotateKey(trial.key.id, {}, ADMIN)).rejects.toMatchObject({
+      code: 'invalid_transition',
+    })
+    await expect(kc.regenerateKey(trial.key.id, 'primary', ADMIN)).rejects.toMatchObject({
+      code: 'invalid_transition',
+    })
+  })
+
+  it('rotates the secondary slot independently of the primary', async () => {
+    const { kc } = setup()
+    const o = await newOrg(kc)
+    const secondary = await kc.rotateKey(o.key.id, { slot: 'secondary' }, o.actor)
+    expect(await kc.verify(secondary.token)).toMatchObject({ ok: true, slot: 'secondary' })
+    const next = await kc.rotateKey(o.key.id, { slot: 'secondary', force: true }, o.actor)
+    expect(await kc.verify(secondary.token)).toEqual({ ok: false, code: 'invalid' })
+    expect(await kc.verify(next.token)).toMatchObject({ ok: true, slot: 'secondary' })
+    expect((await kc.verify(o.token)).ok).toBe(true)
+  })
+})
+
+describe('regeneration (NCP PATCH /api-keys)', () => {
+  it('replaces a slot at once and creates the secondary one on first use', async () => {
+    const { kc, events } = setup()
+    const o = await newOrg(kc)
+    const secondary = await kc.regenerateKey(o.key.id, 'secondary', o.actor)
+    expect(secondary.key.secondary).toMatchObject({ hint: `*****${secondary.token.slice(-4)}` })
+    expect(await kc.verify(secondary.token)).toMatchObject({ ok: true, slot: 'secondary' })
+    const primary = await kc.regenerateKey(o.key.id, 'primary', o.actor)
+    expect(await kc.verify(o.token)).toEqual({ ok: false, code: 'invalid' })
+    expect((await kc.verify(primary.token)).ok).toBe(true)
+    expect((await kc.verify(secondary.token)).ok).toBe(true)
+    expect(events.at(-1)).toMatchObject({ type: 'key.regenerated', slot: 'primary' })
+  })
+})

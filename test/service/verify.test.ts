@@ -1,0 +1,142 @@
+import { describe, expect, it, vi } from 'vitest'
+import { memoryStore } from '../../adapters/memory'
+import { createKeycycle, KeycycleError } from '../../src'
+import type { KeyStore } from '../../src/store'
+import { manualClock } from '../helpers/clock'
+import { countingStore } from '../helpers/counting-store'
+import { newOrg } from '../helpers/setup'
+
+describe('verify', () => {
+  it('rejects every one-character change of a real token without a single store call', async () => {
+    const store = countingStore(memoryStore())
+    const kc = createKeycycle({ store, clock: manualClock(), tokenPrefix: 'kc_live' })
+    const o = await newOrg(kc)
+    const before = store.calls()
+    const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_'
+    let tried = 0
+    for (let i = 0; i < o.token.length; i++) {
+      for (const c of alphabet) {
+        if (c === o.token[i]) continue
+        const result = await kc.verify(o.token.slice(0, i) + c + o.token.slice(i + 1))
+        expect(result.ok).toBe(false)
+        tried++
+      }
+    }
+    expect(tried).toBe(o.token.length * (alphabet.length - 1))
+    expect(store.calls()).toBe(before)
+    expect((await kc.verify(o.token)).ok).toBe(true)
+    expect(store.calls()).toBe(before + 1)
+  })
+
+  it('costs one store call for a well-formed token of an unknown key, answered not_found', async () => {
+    const store = countingStore(memoryStore())
+    const kc = createKeycycle({ store })
+    const o = await newOrg(kc)
+    const other = await newOrg(createKeycycle({ store: memoryStore() }))
+    const before = store.calls()
+    expect(await kc.verify(other.token)).toEqual({ ok: false, code: 'not_found' })
+    expect(store.calls()).toBe(before + 1)
+    expect(o.key.id).not.toBe(other.key.id)
+  })
+
+  it('accepts tokens only under the configured pepper', async () => {
+    const store = memoryStore()
+    const a = createKeycycle({ store, pepper: 'pepper-number-one-0123' })
+    const b = createKeycycle({ store, pepper: 'pepper-number-two-0123' })
+    const o = await newOrg(a)
+    expect((await a.verify(o.token)).ok).toBe(true)
+    expect(await b.verify(o.token)).toEqual({ ok: false, code: 'invalid' })
+  })
+
+  it('fails with unavailable — never ok, never hanging — when the store does not answer', async () => {
+    const store = memoryStore()
+    const kc = createKeycycle({ store })
+    const o = await newOrg(kc)
+    const hanging: KeyStore = { ...store, getKeyWithOrganisation: () => new Promise(() => {}) }
+    const slow = createKeycycle({ store: hanging, storeTimeoutMs: 50 })
+    const started = performance.now()
+    const error = await slow.verify(o.token).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(KeycycleError)
+    expect(error).toMatchObject({ code: 'unavailable', status: 503 })
+    expect(performance.now() - started).toBeLessThan(1000)
+  })
+
+  it('turns a store fault into unavailable with the cause kept and no token in the message', async () => {
+    const store = memoryStore()
+    const kc = createKeycycle({ store })
+    const o = await newOrg(kc)
+    const cause = new Error('ECONNREFUSED')
+    const broken = createKeycycle({
+      store: { ...store, getKeyWithOrganisation: () => Promise.reject(cause) },
+    })
+    const error = (await broken.verify(o.token).catch((e: unknown) => e)) as KeycycleError
+    expect(error).toMatchObject({ code: 'unavailable', cause })
+    expect(error.message).not.toContain(o.token.slice(-10))
+  })
+})
+
+describe('secrets at rest', () => {
+  it('the memory store never holds a token or a secret, only digests and hints', async () => {
+    const store = memoryStore()
+    const kc = createKeycycle({ store })
+    const o = await newOrg(kc)
+    const tokens = [o.token]
+    tokens.push((await kc.rotateKey(o.key.id, {}, o.actor)).token)
+    tokens.push((await kc.regenerateKey(o.key.id, 'secondary', o.actor)).token)
+    tokens.push((await kc.createKey({ organisation: o.id }, o.actor)).token)
+    const dump = JSON.stringify(store.snapshot())
+    for (const token of tokens) {
+      const secret = token.slice(-49, -6)
+      expect(dump).not.toContain(token)
+      // Any 12-character window of the secret would already be a leak.
+      for (let i = 0; i + 12 <= secret.length; i++)
+        expect(dump).not.toContain(secret.slice(i, i + 12))
+    }
+    expect(dump).toContain(`*****${o.token.slice(-4)}`)
+  })
+})
+
+describe('events', () => {
+  it('arrive after the commit, and a failing handler neither fails nor undoes the change', async () => {
+    const store = memoryStore()
+    const seen: string[] = []
+    const onEventError = vi.fn()
+    const kc = createKeycycle({
+      store,
+      onEvent: async (event) => {
+        const stored = await store.getKeyWithOrganisation(event.key.id)
+        seen.push(`${event.type}@v${stored?.key.version}`)
+        throw new Error('webhook queue down')
+      },
+      onEventError,
+    })
+    const o = await newOrg(kc)
+    const rotated = await kc.rotateKey(o.key.id, { force: true }, o.actor)
+    expect(seen).toEqual(['key.created@v1', 'key.rotated@v2'])
+    expect(onEventError).toHaveBeenCalledTimes(2)
+    expect((await kc.verify(rotated.token)).ok).toBe(true)
+  })
+
+  it('carry the key, the actor, the time, a unique ID and the effective webhook config, never a token', async () => {
+    const events: unknown[] = []
+    const clock = manualClock()
+    const kc = createKeycycle({ store: memoryStore(), clock, onEvent: (e) => void events.push(e) })
+    const created = await kc.createOrganisation({ webhookConfig: 7 })
+    const actor = { kind: 'organisation' as const, id: created.organisation.id }
+    const rotated = await kc.rotateKey(created.key.id, {}, actor)
+    expect(events).toHaveLength(2)
+    expect(events[1]).toMatchObject({
+      type: 'key.rotated',
+      at: clock.now(),
+      actor,
+      webhookConfig: 7,
+      key: { id: created.key.id, version: 2 },
+    })
+    const text = JSON.stringify(events)
+    expect(text).not.toContain(created.token)
+    expect(text).not.toContain(rotated.token)
+    const ids = events.map((e) => (e as { id: string }).id)
+    expect(new Set(ids).size).toBe(2)
+    expect(ids[0]).toMatch(/^evt_/)
+  })
+})

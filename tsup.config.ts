@@ -1,0 +1,19 @@
+import { defineConfig } from 'tsup'
+
+/** Public entry points: `keycycle` and `keycycle/<name>`. */
+export const entries = {
+  index: 'src/index.ts',
+  memory: 'adapters/memory/index.ts',
+}
+
+export default defineConfig({
+  entry: entries,
+  format: ['esm', 'cjs'],
+  dts: true,
+  // Shared chunks for both formats, so every subpath uses the same KeycycleError class.
+  splitting: true,
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  treeshake: true,
+})
