@@ -4,6 +4,7 @@ import { defineConfig } from 'tsup'
 export const entries = {
   index: 'src/index.ts',
   memory: 'adapters/memory/index.ts',
+  kysely: 'adapters/kysely/index.ts',
 }
 
 export default defineConfig({

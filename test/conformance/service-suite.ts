@@ -112,6 +112,9 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
       }
     }
     expect(wins.length).toBeGreaterThan(0)
+    console.info(
+      `${harness.name}: ${harness.rotations} force-rotations → ${wins.length} committed, ${results.length - wins.length} conflict`,
+    )
     const final = await services[0]!.getKey(created.key.id, admin)
     expect(final.version).toBe(1 + wins.length)
     expect(new Set(wins.map((w) => w.key.version)).size).toBe(wins.length)

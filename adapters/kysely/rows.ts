@@ -1,0 +1,127 @@
+import type {
+  ConfigId,
+  KeyRecord,
+  KeyState,
+  KeyType,
+  Organisation,
+  Slot,
+  SlotRecord,
+} from '../../src/core/types'
+import type { KeyRow, OrganisationRow } from './schema'
+
+type Selected<T> = { [K in keyof T]: T[K] extends { __select__: infer S } ? S : T[K] }
+
+const int = (value: number | string | bigint) => Number(value)
+const intOrNull = (value: number | string | bigint | null) =>
+  value === null ? null : Number(value)
+const configIdOrNull = (json: string | null): ConfigId | null =>
+  json === null ? null : JSON.parse(json)
+const jsonOrNull = (value: ConfigId | null) => (value === null ? null : JSON.stringify(value))
+
+/** Reads an organisation row; integer columns arrive as whatever the driver returns. */
+export function organisationFromRow(row: Selected<OrganisationRow>): Organisation {
+  return {
+    id: row.id,
+    storageConfig: configIdOrNull(row.storage_config),
+    webhookConfig: configIdOrNull(row.webhook_config),
+    config: JSON.parse(row.config),
+    createdAt: int(row.created_at),
+    modifiedAt: int(row.modified_at),
+    modifiedBy: row.modified_by,
+    version: int(row.version),
+  }
+}
+
+export function organisationToRow(organisation: Organisation) {
+  return {
+    id: organisation.id,
+    storage_config: jsonOrNull(organisation.storageConfig),
+    webhook_config: jsonOrNull(organisation.webhookConfig),
+    config: JSON.stringify(organisation.config),
+    created_at: organisation.createdAt,
+    modified_at: organisation.modifiedAt,
+    modified_by: organisation.modifiedBy,
+    version: organisation.version,
+  }
+}
+
+type Column = string | number | bigint | null
+
+function slotFromRow(row: Record<string, Column>, slot: Slot): SlotRecord | null {
+  const digest = row[`${slot}_digest`]
+  if (digest === null || digest === undefined) return null
+  const retiring = row[`${slot}_retiring_digest`]
+  return {
+    digest: String(digest),
+    hint: String(row[`${slot}_hint`]),
+    rotatedAt: Number(row[`${slot}_rotated_at`]),
+    retiring:
+      retiring === null || retiring === undefined
+        ? null
+        : {
+            digest: String(retiring),
+            hint: String(row[`${slot}_retiring_hint`]),
+            until: Number(row[`${slot}_retiring_until`]),
+          },
+  }
+}
+
+function slotToRow(slot: SlotRecord | null, name: Slot): Record<string, string | number | null> {
+  return {
+    [`${name}_digest`]: slot?.digest ?? null,
+    [`${name}_hint`]: slot?.hint ?? null,
+    [`${name}_rotated_at`]: slot?.rotatedAt ?? null,
+    [`${name}_retiring_digest`]: slot?.retiring?.digest ?? null,
+    [`${name}_retiring_hint`]: slot?.retiring?.hint ?? null,
+    [`${name}_retiring_until`]: slot?.retiring?.until ?? null,
+  }
+}
+
+export function keyFromRow(row: Selected<KeyRow>): KeyRecord {
+  return {
+    id: row.id,
+    organisation: row.organisation,
+    type: row.type as KeyType,
+    state: row.state as KeyState,
+    name: row.name,
+    description: row.description,
+    config: JSON.parse(row.config),
+    storageConfig: configIdOrNull(row.storage_config),
+    webhookConfig: configIdOrNull(row.webhook_config),
+    permissions: JSON.parse(row.permissions),
+    createdAt: int(row.created_at),
+    modifiedAt: int(row.modified_at),
+    modifiedBy: row.modified_by,
+    expiresAt: intOrNull(row.expires_at),
+    primary: slotFromRow(row as unknown as Record<string, Column>, 'primary')!,
+    secondary: slotFromRow(row as unknown as Record<string, Column>, 'secondary'),
+    version: int(row.version),
+  }
+}
+
+export function keyToRow(key: KeyRecord): KeyRowValues {
+  return {
+    id: key.id,
+    organisation: key.organisation,
+    type: key.type,
+    state: key.state,
+    name: key.name,
+    description: key.description,
+    config: JSON.stringify(key.config),
+    storage_config: jsonOrNull(key.storageConfig),
+    webhook_config: jsonOrNull(key.webhookConfig),
+    permissions: JSON.stringify(key.permissions),
+    created_at: key.createdAt,
+    modified_at: key.modifiedAt,
+    modified_by: key.modifiedBy,
+    expires_at: key.expiresAt,
+    ...slotToRow(key.primary, 'primary'),
+    ...slotToRow(key.secondary, 'secondary'),
+    version: key.version,
+  } as KeyRowValues
+}
+
+/** A key row as written: every column, integers as numbers. */
+export type KeyRowValues = {
+  [C in keyof KeyRow]: KeyRow[C] extends { __insert__: infer I } ? I : KeyRow[C]
+}

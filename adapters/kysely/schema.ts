@@ -1,0 +1,79 @@
+import type { ColumnType } from 'kysely'
+
+/**
+ * An integer column as drivers return it: pg returns BIGINT as a string, better-sqlite3 may
+ * return a bigint, mysql2 a number. Written as a number; read through `Number()`.
+ */
+export type IntColumn = ColumnType<number | string | bigint, number, number>
+type NullableInt = ColumnType<number | string | bigint | null, number | null, number | null>
+
+export interface OrganisationRow {
+  id: string
+  /** JSON of the config ID, so `2` and `"2"` stay distinct. */
+  storage_config: string | null
+  webhook_config: string | null
+  /** JSON object of key-config defaults. */
+  config: string
+  created_at: IntColumn
+  modified_at: IntColumn
+  modified_by: string
+  version: IntColumn
+}
+
+export interface KeyRow {
+  id: string
+  organisation: string
+  type: string
+  state: string
+  name: string | null
+  description: string | null
+  config: string
+  storage_config: string | null
+  webhook_config: string | null
+  /** JSON array of strings. */
+  permissions: string
+  created_at: IntColumn
+  modified_at: IntColumn
+  modified_by: string
+  expires_at: NullableInt
+  primary_digest: string
+  primary_hint: string
+  primary_rotated_at: IntColumn
+  primary_retiring_digest: string | null
+  primary_retiring_hint: string | null
+  primary_retiring_until: NullableInt
+  secondary_digest: string | null
+  secondary_hint: string | null
+  secondary_rotated_at: NullableInt
+  secondary_retiring_digest: string | null
+  secondary_retiring_hint: string | null
+  secondary_retiring_until: NullableInt
+  version: IntColumn
+}
+
+/** The tables as the adapter's queries name them; real names carry the configured prefix. */
+export interface KeycycleTables {
+  keys: KeyRow
+  organisations: OrganisationRow
+}
+
+/** Real table names for a prefix (default `keycycle_`). */
+export interface TableNames {
+  keys: string
+  organisations: string
+  migrations: string
+  migrationLock: string
+}
+
+const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/
+
+/** Table names for `prefix`; throws a TypeError for a prefix that is not a plain identifier. */
+export function tableNames(prefix = 'keycycle_'): TableNames {
+  if (!PREFIX.test(prefix)) throw new TypeError(`tablePrefix must match ${PREFIX}`)
+  return {
+    keys: `${prefix}keys`,
+    organisations: `${prefix}organisations`,
+    migrations: `${prefix}migrations`,
+    migrationLock: `${prefix}migrations_lock`,
+  }
+}

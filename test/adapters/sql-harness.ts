@@ -1,0 +1,176 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely'
+import { createPool as createMysqlPool } from 'mysql2'
+import { createPool as createMysqlPromisePool } from 'mysql2/promise'
+import pg from 'pg'
+import { kyselyStore, migrateKeycycle } from '../../adapters/kysely'
+import type { KeyStore } from '../../src/store'
+import type { OpenStore, StoreHarness } from '../conformance/harness'
+
+// Every SQL suite runs with the process in a far-from-UTC zone, and the database sessions in
+// another one: BIGINT epoch ms must make both irrelevant.
+process.env.TZ = 'Pacific/Chatham'
+export const SESSION_TIME_ZONE = '+09:00'
+
+export const PG_URL = process.env.KEYCYCLE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+export const MYSQL_URL = process.env.KEYCYCLE_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'
+
+export type Dialect = 'sqlite' | 'postgres' | 'mysql'
+
+/** A database opened for one suite run: Kysely instances, raw access, and its table prefix. */
+export interface SqlBackend {
+  prefix: string
+  /** Kysely instances over the same data; the first is the store's. */
+  dbs: Kysely<unknown>[]
+  /** Rows of a table, read with the raw driver, bypassing Kysely and the adapter. */
+  rawRows(table: string): Promise<unknown[]>
+  /** The session's time zone as the server reports it. */
+  sessionTimeZone(): Promise<string>
+  /** The pool's connection counts, where the dialect has a pool. */
+  poolStats?(): { total: number; idle: number; waiting: number }
+  close(): Promise<void>
+}
+
+const randomPrefix = () => `kc${Math.random().toString(36).slice(2, 8)}_`
+
+async function openSqlite(): Promise<SqlBackend> {
+  const dir = mkdtempSync(join(tmpdir(), 'keycycle-sqlite-'))
+  const file = join(dir, 'keycycle.db')
+  const connect = () => {
+    const database = new Database(file, { timeout: 5000 })
+    database.pragma('journal_mode = WAL')
+    database.pragma('foreign_keys = ON')
+    return database
+  }
+  // Three connections to one file: concurrent writers really race for the same rows.
+  const dbs = [0, 1, 2].map(
+    () => new Kysely<unknown>({ dialect: new SqliteDialect({ database: connect() }) }),
+  )
+  const raw = connect()
+  return {
+    prefix: randomPrefix(),
+    dbs,
+    rawRows: async (table) => raw.prepare(`SELECT * FROM "${table}"`).all(),
+    sessionTimeZone: async () => `process TZ ${process.env.TZ}`,
+    async close() {
+      await Promise.all(dbs.map((db) => db.destroy()))
+      raw.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function openPostgres(): Promise<SqlBackend> {
+  const pool = new pg.Pool({
+    connectionString: PG_URL,
+    max: 10,
+    options: `-c TimeZone=${SESSION_TIME_ZONE}`,
+  })
+  const raw = new pg.Client({ connectionString: PG_URL })
+  await raw.connect()
+  const prefix = randomPrefix()
+  return {
+    prefix,
+    dbs: [new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })],
+    rawRows: async (table) => (await raw.query(`SELECT * FROM "${table}"`)).rows,
+    sessionTimeZone: async () => (await pool.query('SHOW TIME ZONE')).rows[0].TimeZone,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    async close() {
+      for (const t of ['keys', 'organisations', 'migrations', 'migrations_lock']) {
+        await raw.query(`DROP TABLE IF EXISTS "${prefix}${t}" CASCADE`)
+      }
+      await raw.end()
+      await pool.end().catch(() => {})
+    },
+  }
+}
+
+async function openMysql(): Promise<SqlBackend> {
+  const pool = createMysqlPool({ uri: MYSQL_URL, connectionLimit: 10, timezone: SESSION_TIME_ZONE })
+  pool.on('connection', (connection) => connection.query(`SET time_zone = '${SESSION_TIME_ZONE}'`))
+  const raw = createMysqlPromisePool({ uri: MYSQL_URL, connectionLimit: 1 })
+  const prefix = randomPrefix()
+  const db = new Kysely<unknown>({ dialect: new MysqlDialect({ pool: async () => pool }) })
+  return {
+    prefix,
+    dbs: [db],
+    rawRows: async (table) => (await raw.query(`SELECT * FROM \`${table}\``))[0] as unknown[],
+    sessionTimeZone: async () => {
+      const [rows] = await pool.promise().query('SELECT @@session.time_zone AS tz')
+      return (rows as { tz: string }[])[0]!.tz
+    },
+    async close() {
+      for (const t of ['keys', 'organisations', 'migrations', 'migrations_lock']) {
+        await raw.query(`DROP TABLE IF EXISTS \`${prefix}${t}\``)
+      }
+      await raw.end()
+      await db.destroy()
+    },
+  }
+}
+
+export const OPENERS: Record<Dialect, () => Promise<SqlBackend>> = {
+  sqlite: openSqlite,
+  postgres: openPostgres,
+  mysql: openMysql,
+}
+
+/** True when the server answers within a second; SQLite always does. */
+export async function reachable(dialect: Dialect): Promise<boolean> {
+  if (dialect === 'sqlite') return true
+  const probe = async () => {
+    if (dialect === 'postgres') {
+      const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 1000 })
+      await client.connect()
+      await client.end()
+    } else {
+      const pool = createMysqlPromisePool({
+        uri: MYSQL_URL,
+        connectTimeout: 1000,
+        connectionLimit: 1,
+      })
+      await pool.query('SELECT 1')
+      await pool.end()
+    }
+    return true
+  }
+  return probe().catch(() => false)
+}
+
+/** Dumps every keycycle table through the raw driver, as one JSON text. */
+export async function dumpTables(backend: SqlBackend): Promise<string> {
+  const tables = ['organisations', 'keys', 'migrations'].map((t) => backend.prefix + t)
+  const dump: Record<string, unknown[]> = {}
+  for (const table of tables) dump[table] = await backend.rawRows(table)
+  return JSON.stringify(dump, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
+}
+
+/** The conformance harness for one dialect; `last` exposes the backend of the latest open. */
+export function sqlHarness(
+  dialect: Dialect,
+  rotations: number,
+): StoreHarness & { last(): SqlBackend } {
+  let backend: SqlBackend | undefined
+  return {
+    name: `kysely ${dialect}`,
+    rotations,
+    last: () => backend!,
+    async open(): Promise<OpenStore> {
+      backend = await OPENERS[dialect]()
+      const opened = backend
+      await migrateKeycycle(opened.dbs[0]!, { tablePrefix: opened.prefix })
+      const clients: KeyStore[] = opened.dbs.map((db) =>
+        kyselyStore(db, { tablePrefix: opened.prefix }),
+      )
+      return {
+        store: clients[0]!,
+        clients,
+        dump: () => dumpTables(opened),
+        close: () => opened.close(),
+      }
+    },
+  }
+}
