@@ -5,6 +5,7 @@ export const entries = {
   index: 'src/index.ts',
   memory: 'adapters/memory/index.ts',
   kysely: 'adapters/kysely/index.ts',
+  redis: 'adapters/redis/index.ts',
 }
 
 export default defineConfig({

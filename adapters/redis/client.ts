@@ -1,0 +1,78 @@
+import type { Cluster, Redis } from 'ioredis'
+import { KeycycleError } from '../../src/core/errors'
+
+/** The host's ioredis client: a standalone `Redis` or a `Cluster`. */
+export type RedisClient = Redis | Cluster
+
+/** The subset of ioredis commands the store sends, typed narrowly. */
+export interface Commands {
+  status: string
+  hget(key: string, field: string): Promise<string | null>
+  zadd(key: string, ...args: (string | number)[]): Promise<unknown>
+  zrem(key: string, ...members: string[]): Promise<number>
+  zrangebylex(
+    key: string,
+    min: string,
+    max: string,
+    limit: 'LIMIT',
+    offset: number,
+    count: number,
+  ): Promise<string[]>
+  zrevrangebylex(
+    key: string,
+    max: string,
+    min: string,
+    limit: 'LIMIT',
+    offset: number,
+    count: number,
+  ): Promise<string[]>
+  zrangebyscore(
+    key: string,
+    min: string | number,
+    max: string | number,
+    scores: 'WITHSCORES',
+    limit: 'LIMIT',
+    offset: number,
+    count: number,
+  ): Promise<string[]>
+  del(...keys: string[]): Promise<number>
+  evalsha(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>
+}
+
+/**
+ * Runs one store call against Redis within `timeoutMs`. A client that has ended fails at
+ * once; a disconnected one (ioredis queues commands while reconnecting) fails at the deadline.
+ * Either way the caller gets `unavailable`, never a hang and never a made-up answer.
+ */
+export async function withDeadline<T>(
+  commands: Commands,
+  method: string,
+  timeoutMs: number,
+  work: () => Promise<T>,
+): Promise<T> {
+  if (commands.status === 'end') {
+    throw new KeycycleError('unavailable', `redis: ${method}: the client connection has ended`)
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new KeycycleError(
+            'unavailable',
+            `redis: ${method} did not answer within ${timeoutMs} ms`,
+          ),
+        ),
+      timeoutMs,
+    )
+  })
+  try {
+    return await Promise.race([work(), deadline])
+  } catch (error) {
+    if (error instanceof KeycycleError) throw error
+    throw new KeycycleError('unavailable', `redis: ${method} failed`, { cause: error })
+  } finally {
+    clearTimeout(timer)
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Where everything lives. Every record of one key shares the hash tag `{key_…}` and every
+ * record of one organisation `{org_…}`, so each write touches one hash slot and runs as one
+ * script, on a standalone server or a Cluster alike.
+ */
+export interface Layout {
+  /** Hash of a key: `version` and `record` (JSON). */
+  key(id: string): string
+  /** Hash of an organisation: `version` and `record`. */
+  organisation(id: string): string
+  /** Request marker of a write to the key or organisation `id`. */
+  marker(id: string, requestId: string): string
+  /** Sorted set of an organisation's key IDs, all at score 0, read by lex range. */
+  organisationKeys(organisation: string): string
+  /** Sorted set of `<key id>:<version>` scored by `expiresAt`: the expiry sweep's hint. */
+  due: string
+}
+
+export function layout(prefix: string): Layout {
+  return {
+    key: (id) => `${prefix}{${id}}:key`,
+    organisation: (id) => `${prefix}{${id}}:org`,
+    marker: (id, requestId) => `${prefix}{${id}}:req:${requestId}`,
+    organisationKeys: (organisation) => `${prefix}{${organisation}}:keys`,
+    due: `${prefix}{due}:expiry`,
+  }
+}

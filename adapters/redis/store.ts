@@ -1,0 +1,111 @@
+import type { KeyRecord, Organisation } from '../../src/core/types'
+import type { KeyStore } from '../../src/store'
+import { type Commands, type RedisClient, withDeadline } from './client'
+import { layout } from './layout'
+import { listDueKeys, listKeys } from './queries'
+import { compareAndSet } from './scripts'
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /** Prefix of every Redis key keycycle writes. Default `keycycle:`. */
+  prefix?: string
+  /** Deadline of each store call, in ms; past it the call fails with `unavailable`. Default 500. */
+  commandTimeoutMs?: number
+  /** How long a write's request marker is kept, in ms: the window for deduplicating resends. Default 60 000. */
+  markerTtlMs?: number
+  /** Index entries read per round trip by lists and the expiry sweep. Default 100. */
+  batchSize?: number
+}
+
+/**
+ * A {@link KeyStore} over the host's ioredis client, standalone or Cluster.
+ *
+ * Atomic: each write to one key or one organisation is a single Lua compare-and-set on its own
+ * hash slot, applied at most once even if ioredis resends it after a reconnect. Eventually
+ * consistent: the organisation index (for lists) and the due index (for the expiry sweep) live
+ * in other slots and are written before the record, so they may hold extra or stale entries but
+ * never miss a committed key; every answer is checked against the records, which are the
+ * authority. Verification takes two reads (key, then its organisation).
+ */
+export function redisStore(client: RedisClient, options: RedisStoreOptions = {}): KeyStore {
+  const commands = client as unknown as Commands
+  const at = layout(options.prefix ?? 'keycycle:')
+  const timeoutMs = options.commandTimeoutMs ?? 500
+  const markerTtlMs = options.markerTtlMs ?? 60_000
+  const batch = options.batchSize ?? 100
+  const run = <T>(method: string, work: () => Promise<T>) =>
+    withDeadline(commands, method, timeoutMs, work)
+
+  const read = async <T>(hash: string): Promise<T | null> => {
+    const json = await commands.hget(hash, 'record')
+    return json === null ? null : (JSON.parse(json) as T)
+  }
+  const readKey = (id: string) => read<KeyRecord>(at.key(id))
+  const write = (
+    hash: string,
+    id: string,
+    expected: number | null,
+    next: KeyRecord | Organisation,
+  ) =>
+    compareAndSet(
+      commands,
+      [hash, at.marker(id, globalThis.crypto.randomUUID())],
+      expected,
+      { version: next.version, json: JSON.stringify(next) },
+      markerTtlMs,
+    )
+  // Index entries go in before the record, so a committed key is always findable.
+  const indexDue = async (record: KeyRecord) => {
+    if (record.expiresAt !== null) {
+      await commands.zadd(at.due, 'LT', record.expiresAt, `${record.id}:${record.version}`)
+    }
+  }
+  const indexKey = async (record: KeyRecord) => {
+    await commands.zadd(at.organisationKeys(record.organisation), 'NX', 0, record.id)
+    await indexDue(record)
+  }
+
+  return {
+    getKeyWithOrganisation: (id) =>
+      run('getKeyWithOrganisation', async () => {
+        const key = await readKey(id)
+        const organisation = key && (await read<Organisation>(at.organisation(key.organisation)))
+        return key && organisation ? { key, organisation } : null
+      }),
+
+    insertKey: (record) =>
+      run('insertKey', async () => {
+        await indexKey(record)
+        return write(at.key(record.id), record.id, null, record)
+      }),
+
+    updateKey: (next, expectedVersion) =>
+      run('updateKey', async () => {
+        await indexDue(next)
+        return write(at.key(next.id), next.id, expectedVersion, next)
+      }),
+
+    listKeys: (query) => run('listKeys', () => listKeys(commands, at, readKey, query, batch)),
+
+    listDueKeys: (query) =>
+      run('listDueKeys', () => listDueKeys(commands, at, readKey, query, batch)),
+
+    getOrganisation: (id) => run('getOrganisation', () => read<Organisation>(at.organisation(id))),
+
+    insertOrganisation: (organisation, firstKey) =>
+      run('insertOrganisation', async () => {
+        // The key first: until the organisation exists, nothing can read the key.
+        await indexKey(firstKey)
+        if (!(await write(at.key(firstKey.id), firstKey.id, null, firstKey))) return false
+        if (await write(at.organisation(organisation.id), organisation.id, null, organisation))
+          return true
+        await commands.del(at.key(firstKey.id))
+        return false
+      }),
+
+    updateOrganisation: (next, expectedVersion) =>
+      run('updateOrganisation', () =>
+        write(at.organisation(next.id), next.id, expectedVersion, next),
+      ),
+  }
+}

@@ -1,0 +1,185 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { type AddressInfo, createServer, type Socket, connect as tcpConnect } from 'node:net'
+import { Redis } from 'ioredis'
+import { afterEach, describe, expect, it } from 'vitest'
+import { redisStore } from '../../adapters/redis'
+import { type Actor, createKeycycle, KeycycleError } from '../../src'
+import { newId } from '../../src/core/ids'
+import { HOUR, manualClock, T0 } from '../helpers/clock'
+import { REDIS_URL } from './redis-harness'
+
+const admin: Actor = { kind: 'admin', id: 'suite' }
+const prefix = () => `kc${Math.random().toString(36).slice(2, 8)}:`
+const cleanups: (() => unknown)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/**
+ * A TCP proxy in front of Redis that, once armed, lets the next EVAL/EVALSHA through and then
+ * cuts the connection as the reply comes back: the script ran, the client never heard.
+ */
+async function cuttingProxy(target: URL) {
+  let armed = false
+  let cut = 0
+  const sockets = new Set<Socket>()
+  const server = createServer((client) => {
+    const upstream = tcpConnect(Number(target.port || 6379), target.hostname)
+    sockets.add(client).add(upstream)
+    let cutNextReply = false
+    client.on('data', (chunk) => {
+      if (armed && /EVAL/i.test(chunk.toString('latin1'))) {
+        armed = false
+        cutNextReply = true
+      }
+      upstream.write(chunk)
+    })
+    upstream.on('data', (chunk) => {
+      if (!cutNextReply) return void client.write(chunk)
+      cut++
+      client.destroy()
+      upstream.destroy()
+    })
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      a.on('error', () => b.destroy())
+      a.on('close', () => b.destroy())
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    port: (server.address() as AddressInfo).port,
+    arm: () => {
+      armed = true
+    },
+    cuts: () => cut,
+    close: () => {
+      for (const s of sockets) s.destroy()
+      return new Promise((resolve) => server.close(resolve))
+    },
+  }
+}
+
+describe('redis standalone: faults', () => {
+  it('commits a rotation exactly once when the connection dies between the script and its reply', async () => {
+    const proxy = await cuttingProxy(new URL(REDIS_URL))
+    const client = new Redis({ host: '127.0.0.1', port: proxy.port, retryStrategy: () => 20 })
+    cleanups.push(
+      () => proxy.close(),
+      () => client.disconnect(),
+    )
+    const kc = createKeycycle({
+      store: redisStore(client, { prefix: prefix(), commandTimeoutMs: 3000 }),
+      clock: manualClock(),
+    })
+    const created = await kc.createOrganisation()
+    for (let round = 0; round < 5; round++) {
+      const before = await kc.getKey(created.key.id, admin)
+      proxy.arm()
+      const rotated = await kc.rotateKey(created.key.id, { force: true }, admin)
+      expect(proxy.cuts()).toBe(round + 1)
+      expect(rotated.key.version).toBe(before.version + 1)
+      expect((await kc.getKey(created.key.id, admin)).version).toBe(before.version + 1)
+      expect(await kc.verify(rotated.token)).toMatchObject({ ok: true })
+    }
+  })
+
+  it('fails with unavailable within the deadline when Redis is down, and never says valid', async () => {
+    const port = await freePort()
+    const server: ChildProcess = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    )
+    cleanups.push(() => server.kill('SIGKILL'))
+    const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => 50 })
+    client.on('error', () => {}) // refused reconnects are the point of this test
+    cleanups.push(() => client.disconnect())
+    for (let i = 0; i < 50 && client.status !== 'ready'; i++)
+      await new Promise((r) => setTimeout(r, 50))
+    const kc = createKeycycle({ store: redisStore(client, { commandTimeoutMs: 300 }) })
+    const created = await kc.createOrganisation()
+    expect((await kc.verify(created.token)).ok).toBe(true)
+
+    server.kill('SIGKILL')
+    await new Promise((resolve) => server.once('exit', resolve))
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const started = performance.now()
+      const outcome = await kc.verify(created.token).catch((e: unknown) => e)
+      const elapsed = performance.now() - started
+      expect(outcome).toBeInstanceOf(KeycycleError)
+      expect(outcome).toMatchObject({ code: 'unavailable', status: 503 })
+      expect(elapsed).toBeLessThan(300 + 250)
+    }
+  })
+
+  it('fails at once, without waiting for the deadline, on a client that has ended', async () => {
+    const client = new Redis(REDIS_URL)
+    const kc = createKeycycle({
+      store: redisStore(client, { prefix: prefix(), commandTimeoutMs: 5000 }),
+    })
+    const created = await kc.createOrganisation()
+    await client.quit()
+    const started = performance.now()
+    await expect(kc.verify(created.token)).rejects.toMatchObject({ code: 'unavailable' })
+    expect(performance.now() - started).toBeLessThan(100)
+  })
+
+  it('recovers on its own when the script cache is flushed', async () => {
+    const client = new Redis(REDIS_URL)
+    cleanups.push(() => client.disconnect())
+    const kc = createKeycycle({ store: redisStore(client, { prefix: prefix() }) })
+    const created = await kc.createOrganisation()
+    await client.script('FLUSH')
+    const rotated = await kc.rotateKey(created.key.id, { force: true }, admin)
+    expect(await kc.verify(rotated.token)).toMatchObject({ ok: true })
+  })
+})
+
+describe('redis standalone: indexes are hints, records the authority', () => {
+  it('ignores index entries that point at missing or foreign keys', async () => {
+    const client = new Redis(REDIS_URL)
+    const p = prefix()
+    cleanups.push(() => client.disconnect())
+    const store = redisStore(client, { prefix: p })
+    const kc = createKeycycle({ store })
+    const mine = await kc.createOrganisation()
+    const theirs = await kc.createOrganisation()
+    const ghost = newId('key', T0, crypto.getRandomValues(new Uint8Array(16)))
+    await client.zadd(`${p}{${mine.organisation.id}}:keys`, 0, ghost, 0, theirs.key.id)
+    const page = await kc.listKeys({ organisation: mine.organisation.id }, admin)
+    expect(page.data.map((k) => k.id)).toEqual([mine.key.id])
+  })
+
+  it('sweeps a key once even though its due entries went stale along the way', async () => {
+    const client = new Redis(REDIS_URL)
+    const p = prefix()
+    cleanups.push(() => client.disconnect())
+    const clock = manualClock()
+    const kc = createKeycycle({ store: redisStore(client, { prefix: p }), clock })
+    const created = await kc.createOrganisation()
+    const trial = await kc.createKey(
+      { organisation: created.organisation.id, type: 'trial', expiresAt: T0 + HOUR },
+      admin,
+    )
+    await kc.extendKey(trial.key.id, T0 + 3 * HOUR, admin)
+    await kc.updateKey(trial.key.id, { name: 'renamed' }, admin)
+    clock.set(T0 + 2 * HOUR)
+    expect(await kc.expireDue()).toBe(0)
+    clock.set(T0 + 3 * HOUR)
+    expect(await kc.expireDue()).toBe(1)
+    expect(await kc.expireDue()).toBe(0)
+    const entries = await client.zrange(`${p}{due}:expiry`, 0, -1)
+    expect(entries).toEqual([])
+  })
+})
