@@ -6,6 +6,8 @@ export const entries = {
   memory: 'adapters/memory/index.ts',
   kysely: 'adapters/kysely/index.ts',
   redis: 'adapters/redis/index.ts',
+  express: 'src/express.ts',
+  koa: 'src/koa.ts',
 }
 
 export default defineConfig({

@@ -37,7 +37,7 @@ describe('the packed package', () => {
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'keycycle-pack-'))
-    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' })
+    // dist/ comes from the global build setup (test/setup/build.ts).
     const packed = execFileSync(
       'npm',
       ['pack', '--ignore-scripts', '--json', '--pack-destination', dir],

@@ -24,7 +24,11 @@ const clusterOk = () => {
 
 async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if (check()) return
+    try {
+      if (check()) return
+    } catch {
+      // not up yet
+    }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error(`redis cluster: timed out waiting for ${what}`)

@@ -1,0 +1,61 @@
+// The keycycle example server: Express 5, the SQLite store, and the management API of the
+// ricloud and NCP seeds. Run it with `npm run example` (it builds the package first).
+//
+//   PORT                  port to listen on (default 3000)
+//   KEYCYCLE_DB           SQLite file (default ./keycycle-example.db)
+//   KEYCYCLE_ADMIN_TOKEN  value of the X-Admin-Token header that makes a request an admin's
+//                         (default: a random one, printed at start)
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import Database from 'better-sqlite3'
+import express from 'express'
+import { createKeycycle } from 'keycycle'
+import { apiKeyAuth, keysRouter } from 'keycycle/express'
+import { kyselyStore, migrateKeycycle } from 'keycycle/kysely'
+import { Kysely, SqliteDialect } from 'kysely'
+
+const port = Number(process.env.PORT ?? 3000)
+const file = process.env.KEYCYCLE_DB ?? './keycycle-example.db'
+const adminToken = process.env.KEYCYCLE_ADMIN_TOKEN ?? randomBytes(24).toString('base64url')
+
+const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(file) }) })
+await migrateKeycycle(db)
+const kc = createKeycycle({
+  store: kyselyStore(db),
+  onEvent: (event) => console.log(`event ${event.type} ${event.key.id} by ${event.actor.kind}`),
+})
+
+// The first start creates an organisation; its token is shown this once and never again.
+const existing = await db
+  .selectFrom('keycycle_organisations')
+  .select('id')
+  .limit(1)
+  .executeTakeFirst()
+if (!existing) {
+  const { token } = await kc.createOrganisation()
+  console.log(`KEYCYCLE_TOKEN=${token}`)
+}
+console.log(`KEYCYCLE_ADMIN_TOKEN=${adminToken}`)
+
+const expected = Buffer.from(adminToken)
+const isAdmin = (req) => {
+  const given = Buffer.from(String(req.headers['x-admin-token'] ?? ''))
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? 'example-admin'
+    : false
+}
+
+const app = express()
+app.get('/whoami', apiKeyAuth(kc), (req, res) => {
+  res.json({ organisation: req.apiKey.key.organisation, key: req.apiKey.key.id })
+})
+app.use(keysRouter(kc, { isAdmin }))
+// NCP's path style: /api/v1/api-keys/{id}
+app.use('/api/v1', keysRouter(kc, { isAdmin }))
+
+// Persist due expiries (verification never waits for this; it is exact on its own).
+setInterval(
+  () => kc.expireDue().catch((error) => console.error('expireDue failed', error.message)),
+  60_000,
+).unref()
+
+app.listen(port, () => console.log(`keycycle example listening on http://localhost:${port}`))

@@ -1,0 +1,81 @@
+import type { VerifySuccess } from './core/verify'
+import { authenticate } from './http/authenticate'
+import { DEFAULT_BODY_LIMIT } from './http/body'
+import { type NodeRequestLike, responseText, toHttpRequest } from './http/node-request'
+import { handleManagement } from './http/routes'
+import type { CredentialOptions, HttpResponse, RouterOptions } from './http/types'
+import type { Keycycle } from './service/keycycle'
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Set by `apiKeyAuth`: the verified key, its effective config, and rotation status. */
+      apiKey?: VerifySuccess
+    }
+  }
+}
+
+/** The parts of an Express request the middleware reads. */
+export interface ExpressRequestLike extends NodeRequestLike {
+  body?: unknown
+  apiKey?: VerifySuccess
+}
+
+/** The parts of an Express response the middleware writes. */
+export interface ExpressResponseLike {
+  statusCode: number
+  setHeader(name: string, value: string): unknown
+  end(body?: string): unknown
+}
+
+type Next = (error?: unknown) => void
+
+/** Options of the Express `keysRouter`; `isAdmin` receives the Express request. */
+export type ExpressRouterOptions = Omit<RouterOptions, 'isAdmin'> & {
+  isAdmin?: (req: ExpressRequestLike) => boolean | string | Promise<boolean | string>
+}
+export type ExpressMiddleware = (
+  req: ExpressRequestLike,
+  res: ExpressResponseLike,
+  next: Next,
+) => Promise<void>
+
+function send(res: ExpressResponseLike, response: HttpResponse): void {
+  res.statusCode = response.status
+  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value)
+  const text = responseText(response)
+  if (text !== undefined) res.setHeader('content-type', 'application/json; charset=utf-8')
+  res.end(text)
+}
+
+/**
+ * Express middleware that admits only requests with a usable key (see the README for the
+ * headers and statuses) and sets `req.apiKey`. Fails closed with 503 when the store is down.
+ */
+export function apiKeyAuth(kc: Keycycle, options: CredentialOptions = {}): ExpressMiddleware {
+  return async (req, res, next) => {
+    const outcome = await authenticate(kc, req.headers, options)
+    if (!outcome.ok) return send(res, outcome.response)
+    for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value)
+    req.apiKey = outcome.result
+    next()
+  }
+}
+
+/**
+ * Express middleware serving the management API (SPEC §6) wherever it is mounted; requests
+ * for other paths go on to `next`. Reads JSON bodies itself, or uses `req.body` when a body
+ * parser ran first.
+ */
+export function keysRouter(kc: Keycycle, options: ExpressRouterOptions = {}): ExpressMiddleware {
+  const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+  const neutral = options as RouterOptions
+  return async (req, res, next) => {
+    const request = toHttpRequest(req, req.url ?? '/', req, limit, () => req.body)
+    const response = await handleManagement(kc, request, neutral)
+    if (response === null) return next()
+    send(res, response)
+  }
+}
+
+export type { CredentialOptions, RouterOptions } from './http/types'

@@ -1,0 +1,222 @@
+import { invalidInput } from '../core/errors'
+import { isKeyId } from '../core/ids'
+import type { CreateKeyInput, KeyPatch, ListKeysQuery } from '../core/inputs'
+import type { Actor } from '../core/types'
+import { readEnum, readObject } from '../core/validate'
+import type { RotateOptions } from '../service/key-commands'
+import type { Keycycle } from '../service/keycycle'
+import type { DeactivateOptions } from '../service/state-commands'
+import { authenticate } from './authenticate'
+import { readCredential } from './credentials'
+import { errorResponse, faultResponse } from './status'
+import type { Caller, HttpRequest, HttpResponse, RouterOptions } from './types'
+import {
+  CREATE_FIELDS,
+  fromWire,
+  listQueryFromWire,
+  ORGANISATION_FIELDS,
+  UPDATE_FIELDS,
+} from './wire-in'
+import {
+  presentEffectiveConfig,
+  presentKey,
+  presentList,
+  presentNcpApiKey,
+  presentOrganisation,
+} from './wire-out'
+
+type Handler = (
+  kc: Keycycle,
+  request: HttpRequest,
+  caller: Caller,
+  id: string,
+  options: RouterOptions,
+) => Promise<HttpResponse>
+
+const ok = (body: unknown, status = 200): HttpResponse => ({ status, headers: {}, body })
+
+// The organisation a request acts for: named explicitly (admins), or the key's own.
+function scope(caller: Caller, named: unknown): string {
+  const organisation = named ?? caller.organisation
+  if (typeof organisation !== 'string')
+    throw invalidInput('organisation', 'required when an admin presents no key')
+  return organisation
+}
+
+const STATE_CALLS = {
+  activate: (kc: Keycycle, id: string, actor: Actor) => kc.activateKey(id, actor),
+  block: (kc: Keycycle, id: string, actor: Actor) => kc.blockKey(id, actor),
+  unblock: (kc: Keycycle, id: string, actor: Actor) => kc.unblockKey(id, actor),
+}
+
+const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
+  {
+    pattern: /^\/keys$/,
+    methods: {
+      GET: async (kc, req, caller) => {
+        const { organisation, rest } = listQueryFromWire(req.query)
+        const page = await kc.listKeys(
+          { ...rest, organisation: scope(caller, organisation) } as ListKeysQuery,
+          caller.actor,
+        )
+        return ok(presentList(page, '/keys'))
+      },
+      POST: async (kc, req, caller) => {
+        const input = fromWire(await req.body(), CREATE_FIELDS)
+        const created = await kc.createKey(
+          { ...input, organisation: scope(caller, input.organisation) } as CreateKeyInput,
+          caller.actor,
+        )
+        return ok(presentKey(created.key, created.token), 201)
+      },
+    },
+  },
+  {
+    pattern: /^\/keys\/([^/]+)$/,
+    methods: {
+      GET: async (kc, _req, caller, id) => ok(presentKey(await kc.getKey(id, caller.actor))),
+      POST: async (kc, req, caller, id) =>
+        ok(
+          presentKey(
+            await kc.updateKey(
+              id,
+              fromWire(await req.body(), UPDATE_FIELDS) as KeyPatch,
+              caller.actor,
+            ),
+          ),
+        ),
+    },
+  },
+  {
+    pattern: /^\/keys\/([^/]+)\/rotate$/,
+    methods: {
+      POST: async (kc, req, caller, id) => {
+        const rotated = await kc.rotateKey(
+          id,
+          fromWire(await req.body(), ['force', 'slot']) as RotateOptions,
+          caller.actor,
+        )
+        return ok(presentKey(rotated.key, rotated.token))
+      },
+    },
+  },
+  {
+    pattern: /^\/keys\/([^/]+)\/deactivate$/,
+    methods: {
+      POST: async (kc, req, caller, id) =>
+        ok(
+          presentKey(
+            await kc.deactivateKey(
+              id,
+              caller.actor,
+              fromWire(await req.body(), ['allow_lockout']) as DeactivateOptions,
+            ),
+          ),
+        ),
+    },
+  },
+  ...(Object.keys(STATE_CALLS) as (keyof typeof STATE_CALLS)[]).map((action) => ({
+    pattern: new RegExp(`^/keys/([^/]+)/${action}$`),
+    methods: {
+      POST: (async (kc, req, caller, id) => {
+        fromWire(await req.body(), [])
+        return ok(presentKey(await STATE_CALLS[action](kc, id, caller.actor)))
+      }) as Handler,
+    },
+  })),
+  {
+    pattern: /^\/keys\/([^/]+)\/config$/,
+    methods: {
+      GET: async (kc, _req, caller, id) => {
+        await kc.getKey(id, caller.actor) // ownership first: a foreign key is not found
+        return ok(presentEffectiveConfig(id, await kc.resolveConfig(id)))
+      },
+    },
+  },
+  {
+    pattern: /^\/key$/,
+    methods: {
+      GET: async (kc, _req, caller) => {
+        if (caller.keyId === null)
+          throw invalidInput('authorization', 'this request presents no key')
+        return ok(presentKey(await kc.getKey(caller.keyId, caller.actor)))
+      },
+    },
+  },
+  {
+    pattern: /^\/organisation$/,
+    methods: {
+      GET: async (kc, req, caller) =>
+        ok(
+          presentOrganisation(
+            await kc.getOrganisation(
+              scope(caller, req.query.get('organisation') ?? undefined),
+              caller.actor,
+            ),
+          ),
+        ),
+      POST: async (kc, req, caller) => {
+        const patch = fromWire(await req.body(), ORGANISATION_FIELDS)
+        const id = scope(caller, req.query.get('organisation') ?? undefined)
+        return ok(presentOrganisation(await kc.updateOrganisation(id, patch, caller.actor)))
+      },
+    },
+  },
+  {
+    pattern: /^\/api-keys\/([^/]+)$/,
+    methods: {
+      PATCH: async (kc, req, caller, id, options) => {
+        const body = readObject((await req.body()) ?? {}, 'input', ['keyType'])
+        const keyType = readEnum(body.keyType, 'keyType', ['PRIMARY', 'SECONDARY'] as const)
+        const slot = keyType === 'PRIMARY' ? 'primary' : 'secondary'
+        const { key, token } = await kc.regenerateKey(id, slot, caller.actor)
+        return ok(presentNcpApiKey(key, slot, token, options.domainCode ?? 'PUB'))
+      },
+    },
+  },
+]
+
+async function identify(kc: Keycycle, request: HttpRequest, options: RouterOptions) {
+  const admin = options.isAdmin ? await options.isAdmin(request.raw) : false
+  const adminActor: Actor | null =
+    admin === false ? null : { kind: 'admin', id: admin === true ? 'admin' : admin }
+  if (adminActor && readCredential(request.headers, options).kind === 'missing') {
+    return { caller: { actor: adminActor, organisation: null, keyId: null }, headers: {} }
+  }
+  const auth = await authenticate(kc, request.headers, options)
+  if (!auth.ok) return { response: auth.response }
+  const { key } = auth.result
+  const actor: Actor = adminActor ?? { kind: 'organisation', id: key.organisation }
+  return { caller: { actor, organisation: key.organisation, keyId: key.id }, headers: auth.headers }
+}
+
+/**
+ * Handles one management request (SPEC §6), or returns null when the path is not one of the
+ * router's, so the framework passes it on. Authenticates first: a refused key gets its 401,
+ * 403 or 503 before anything else happens. Every fault becomes a JSON error response.
+ */
+export async function handleManagement(
+  kc: Keycycle,
+  request: HttpRequest,
+  options: RouterOptions = {},
+): Promise<HttpResponse | null> {
+  const path = request.path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1')
+  const route = ROUTES.find((r) => r.pattern.test(path))
+  if (!route) return null
+  const handler = route.methods[request.method.toUpperCase()]
+  if (!handler) {
+    const allow = Object.keys(route.methods).join(', ')
+    return errorResponse(405, 'method_not_allowed', `use ${allow}`, { allow })
+  }
+  const id = route.pattern.exec(path)?.[1] ?? ''
+  // A path that cannot name a key names nothing: 404, as for an unknown key.
+  if (id !== '' && !isKeyId(id)) return errorResponse(404, 'not_found', 'key not found')
+  try {
+    const identified = await identify(kc, request, options)
+    if ('response' in identified) return identified.response
+    const response = await handler(kc, request, identified.caller, id, options)
+    return { ...response, headers: { ...identified.headers, ...response.headers } }
+  } catch (error) {
+    return faultResponse(error)
+  }
+}

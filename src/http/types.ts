@@ -1,0 +1,58 @@
+import type { Actor } from '../core/types'
+
+/** Header values as Node, Express and Koa hand them over. */
+export type Headers = Record<string, string | string[] | undefined>
+
+/** A request, as the framework files translate it. */
+export interface HttpRequest {
+  method: string
+  /** The path relative to where the router is mounted, query string excluded. */
+  path: string
+  query: URLSearchParams
+  headers: Headers
+  /** Reads and parses the JSON body; called only by routes that take one. */
+  body(): Promise<unknown>
+  /** The host's own request object, passed to `isAdmin`. */
+  raw: unknown
+}
+
+/** A response for the framework file to write. */
+export interface HttpResponse {
+  status: number
+  headers: Record<string, string>
+  /** JSON-serialisable; undefined for no body. */
+  body?: unknown
+}
+
+/** How requests carry a key. */
+export interface CredentialOptions {
+  /** `Authorization` schemes accepted, case-insensitive. Default `['Token', 'Bearer']`. */
+  schemes?: string[]
+  /** A header carrying the bare token, or null for none. Default `x-api-key`. */
+  apiKeyHeader?: string | null
+  /** `realm` of the `WWW-Authenticate` challenge. Default `keycycle`. */
+  realm?: string
+}
+
+/** Options of `keysRouter`. */
+export interface RouterOptions extends CredentialOptions {
+  /**
+   * Decides whether a request comes from an API administrator; return the admin's ID (or true
+   * for `admin`) to act as admin. Admin requests need no key; they name the organisation with
+   * an `organisation` field or query parameter, or present one of its keys. Default: never.
+   */
+  isAdmin?: (request: unknown) => boolean | string | Promise<boolean | string>
+  /** Largest accepted body in bytes. Default 16 KiB. */
+  bodyLimit?: number
+  /** NCP `domainCode` in regenerate responses. Default `PUB`. */
+  domainCode?: string
+}
+
+/** Who is calling, once authenticated, and on behalf of which organisation. */
+export interface Caller {
+  actor: Actor
+  /** The organisation the request acts for; null for an admin who named none. */
+  organisation: string | null
+  /** The key that authenticated the request, if any. */
+  keyId: string | null
+}

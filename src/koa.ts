@@ -1,0 +1,76 @@
+import type { VerifySuccess } from './core/verify'
+import { authenticate } from './http/authenticate'
+import { DEFAULT_BODY_LIMIT } from './http/body'
+import { type NodeRequestLike, toHttpRequest } from './http/node-request'
+import { handleManagement } from './http/routes'
+import type { CredentialOptions, HttpResponse, RouterOptions } from './http/types'
+import type { Keycycle } from './service/keycycle'
+
+/** The parts of a Koa context the middleware uses. */
+export interface KoaContextLike {
+  req: NodeRequestLike
+  /** The URL, query included. */
+  url: string
+  /** Koa's request; a body parser, if any, leaves the parsed body in `request.body`. */
+  request: object
+  status: number
+  body: unknown
+  set(name: string, value: string): void
+  state: { apiKey?: VerifySuccess } & Record<string, unknown>
+}
+
+export type KoaMiddleware = (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void>
+
+/** Options of the Koa `keysRouter`: Koa has no mounting, so the router takes a path prefix. */
+export interface KoaRouterOptions extends Omit<RouterOptions, 'isAdmin'> {
+  /** Decides whether a request comes from an admin (see `RouterOptions.isAdmin`); receives the context. */
+  isAdmin?: (ctx: KoaContextLike) => boolean | string | Promise<boolean | string>
+  /** Serve the API under this path, e.g. `/api/v1`. Default: the root. */
+  prefix?: string
+}
+
+function send(ctx: KoaContextLike, response: HttpResponse): void {
+  ctx.status = response.status
+  for (const [name, value] of Object.entries(response.headers)) ctx.set(name, value)
+  ctx.body = response.body ?? null
+}
+
+/** Koa middleware that admits only requests with a usable key and sets `ctx.state.apiKey`. */
+export function apiKeyAuth(kc: Keycycle, options: CredentialOptions = {}): KoaMiddleware {
+  return async (ctx, next) => {
+    const outcome = await authenticate(kc, ctx.req.headers, options)
+    if (!outcome.ok) return send(ctx, outcome.response)
+    for (const [name, value] of Object.entries(outcome.headers)) ctx.set(name, value)
+    ctx.state.apiKey = outcome.result
+    await next()
+  }
+}
+
+/** Koa middleware serving the management API (SPEC §6); other paths go on to `next`. */
+export function keysRouter(kc: Keycycle, options: KoaRouterOptions = {}): KoaMiddleware {
+  const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
+  const prefix = (options.prefix ?? '').replace(/\/$/, '')
+  return async (ctx, next) => {
+    if (
+      prefix &&
+      ctx.url !== prefix &&
+      !ctx.url.startsWith(`${prefix}/`) &&
+      !ctx.url.startsWith(`${prefix}?`)
+    ) {
+      return void (await next())
+    }
+    const url = ctx.url.slice(prefix.length) || '/'
+    const request = toHttpRequest(
+      ctx.req,
+      url,
+      ctx,
+      limit,
+      () => (ctx.request as { body?: unknown }).body,
+    )
+    const response = await handleManagement(kc, request, options as RouterOptions)
+    if (response === null) return void (await next())
+    send(ctx, response)
+  }
+}
+
+export type { CredentialOptions, RouterOptions } from './http/types'

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { readCredential } from '../../src/http/credentials'
+
+const token = `kc_01JD8X3YQ0V6N2M4K7P9R1S3T5_${'a'.repeat(49)}`
+
+describe('reading credentials from headers', () => {
+  it('takes Token, Bearer (any case) and X-API-Key', () => {
+    for (const headers of [
+      { authorization: `Token ${token}` },
+      { authorization: `bearer ${token}` },
+      { 'x-api-key': token },
+    ]) {
+      expect(readCredential(headers)).toEqual({ kind: 'token', token })
+    }
+    expect(readCredential({ authorization: `Token ${token}`, 'x-api-key': token })).toEqual({
+      kind: 'token',
+      token,
+    })
+  })
+
+  it('is missing without either header', () => {
+    expect(readCredential({})).toEqual({ kind: 'missing' })
+  })
+
+  it.each([
+    ['a repeated header', { 'x-api-key': [token, token] }],
+    ['comma-joined values', { authorization: `Token ${token},Token ${token}` }],
+    ['a trailing space', { authorization: `Token ${token} ` }],
+    ['a tab', { 'x-api-key': `${token}\t` }],
+    ['a double space', { authorization: `Token  ${token}` }],
+    ['an unknown scheme', { authorization: `Basic ${token}` }],
+    ['no scheme', { authorization: token }],
+    [
+      'two different tokens',
+      { authorization: `Token ${token}`, 'x-api-key': `${token.slice(0, -1)}b` },
+    ],
+    ['an oversize value', { 'x-api-key': 'a'.repeat(200) }],
+    ['foreign characters', { 'x-api-key': `${token.slice(0, -1)}é` }],
+  ])('is malformed for %s', (_name, headers) => {
+    expect(readCredential(headers)).toEqual({ kind: 'malformed' })
+  })
+
+  it('follows the configured schemes and header', () => {
+    expect(readCredential({ 'x-key': token }, { apiKeyHeader: 'X-Key' })).toEqual({
+      kind: 'token',
+      token,
+    })
+    expect(readCredential({ 'x-api-key': token }, { apiKeyHeader: null })).toEqual({
+      kind: 'missing',
+    })
+    expect(readCredential({ authorization: `Token ${token}` }, { schemes: ['Bearer'] })).toEqual({
+      kind: 'malformed',
+    })
+  })
+})
