@@ -53,6 +53,26 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     }
   }
 
+  // The one write every update is: atomic under each dialect's row lock, and since `version`
+  // always changes, MySQL's "rows affected" counts the matched row.
+  async function compareAndSet(
+    table: 'keys' | 'organisations',
+    row: { id: string; version: number },
+    expectedVersion: number,
+  ) {
+    const { id, ...columns } = row
+    const writable = q as unknown as Kysely<Record<string, { id: string; version: number }>>
+    const result = await retryTransient(() =>
+      writable
+        .updateTable(table)
+        .set(columns)
+        .where('id', '=', id)
+        .where('version', '=', expectedVersion)
+        .executeTakeFirst(),
+    )
+    return result.numUpdatedRows === 1n
+  }
+
   return {
     async getKeyWithOrganisation(id) {
       const row = await q
@@ -88,18 +108,7 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
       return insertOrFalse(() => q.insertInto(keysTable).values(keyToRow(record)).execute())
     },
 
-    async updateKey(next, expectedVersion) {
-      const { id, ...columns } = keyToRow(next)
-      const result = await retryTransient(() =>
-        q
-          .updateTable(keysTable)
-          .set(columns)
-          .where('id', '=', id)
-          .where('version', '=', expectedVersion)
-          .executeTakeFirst(),
-      )
-      return result.numUpdatedRows === 1n
-    },
+    updateKey: (next, expectedVersion) => compareAndSet(keysTable, keyToRow(next), expectedVersion),
 
     async listKeys(query: KeyListQuery) {
       let select = q.selectFrom(K).selectAll('k').where('k.organisation', '=', query.organisation)
@@ -144,17 +153,7 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
       )
     },
 
-    async updateOrganisation(next, expectedVersion) {
-      const { id, ...columns } = organisationToRow(next)
-      const result = await retryTransient(() =>
-        q
-          .updateTable(organisationsTable)
-          .set(columns)
-          .where('id', '=', id)
-          .where('version', '=', expectedVersion)
-          .executeTakeFirst(),
-      )
-      return result.numUpdatedRows === 1n
-    },
+    updateOrganisation: (next, expectedVersion) =>
+      compareAndSet(organisationsTable, organisationToRow(next), expectedVersion),
   }
 }

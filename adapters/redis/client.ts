@@ -1,5 +1,6 @@
 import type { Cluster, Redis } from 'ioredis'
 import { KeycycleError } from '../../src/core/errors'
+import { withDeadline } from '../../src/deadline'
 
 /** The host's ioredis client: a standalone `Redis` or a `Cluster`. */
 export type RedisClient = Redis | Cluster
@@ -45,34 +46,16 @@ export interface Commands {
  * once; a disconnected one (ioredis queues commands while reconnecting) fails at the deadline.
  * Either way the caller gets `unavailable`, never a hang and never a made-up answer.
  */
-export async function withDeadline<T>(
+export function redisCall<T>(
   commands: Commands,
   method: string,
   timeoutMs: number,
   work: () => Promise<T>,
 ): Promise<T> {
   if (commands.status === 'end') {
-    throw new KeycycleError('unavailable', `redis: ${method}: the client connection has ended`)
-  }
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new KeycycleError(
-            'unavailable',
-            `redis: ${method} did not answer within ${timeoutMs} ms`,
-          ),
-        ),
-      timeoutMs,
+    return Promise.reject(
+      new KeycycleError('unavailable', `redis: ${method}: the client connection has ended`),
     )
-  })
-  try {
-    return await Promise.race([work(), deadline])
-  } catch (error) {
-    if (error instanceof KeycycleError) throw error
-    throw new KeycycleError('unavailable', `redis: ${method} failed`, { cause: error })
-  } finally {
-    clearTimeout(timer)
   }
+  return withDeadline(`redis: ${method}`, timeoutMs, work)
 }

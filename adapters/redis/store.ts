@@ -1,6 +1,6 @@
 import type { KeyRecord, Organisation } from '../../src/core/types'
 import type { KeyStore } from '../../src/store'
-import { type Commands, type RedisClient, withDeadline } from './client'
+import { type Commands, type RedisClient, redisCall } from './client'
 import { layout } from './layout'
 import { listDueKeys, listKeys } from './queries'
 import { compareAndSet } from './scripts'
@@ -34,7 +34,7 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
   const markerTtlMs = options.markerTtlMs ?? 60_000
   const batch = options.batchSize ?? 100
   const run = <T>(method: string, work: () => Promise<T>) =>
-    withDeadline(commands, method, timeoutMs, work)
+    redisCall(commands, method, timeoutMs, work)
 
   const read = async <T>(hash: string): Promise<T | null> => {
     const json = await commands.hget(hash, 'record')

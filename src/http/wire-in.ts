@@ -53,17 +53,6 @@ export function fromWire(body: unknown, fields: readonly string[]): Record<strin
   return out
 }
 
-export const CREATE_FIELDS = [
-  'organisation',
-  'type',
-  'name',
-  'description',
-  'storage_config',
-  'webhook_config',
-  'config',
-  'permissions',
-  'date_expires',
-]
 export const UPDATE_FIELDS = [
   'name',
   'description',
@@ -73,6 +62,7 @@ export const UPDATE_FIELDS = [
   'permissions',
   'date_expires',
 ]
+export const CREATE_FIELDS = ['organisation', 'type', ...UPDATE_FIELDS]
 export const ORGANISATION_FIELDS = ['storage_config', 'webhook_config', 'config']
 
 const LIST_PARAMS: Record<string, string> = {

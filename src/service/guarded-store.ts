@@ -1,29 +1,6 @@
 import { KeycycleError } from '../core/errors'
+import { withDeadline } from '../deadline'
 import type { KeyStore } from '../store'
-
-function withDeadline<T>(work: Promise<T>, method: string, timeoutMs: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new KeycycleError(
-            'unavailable',
-            `store: ${method} did not answer within ${timeoutMs} ms`,
-          ),
-        ),
-      timeoutMs,
-    )
-    // A pending deadline must not keep a host process alive on its own.
-    ;(timer as { unref?: () => void }).unref?.()
-  })
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
-}
-
-function asUnavailable(error: unknown, method: string): KeycycleError {
-  if (error instanceof KeycycleError) return error
-  return new KeycycleError('unavailable', `store: ${method} failed`, { cause: error })
-}
 
 /**
  * Wraps a store so that every call settles within `timeoutMs` and rejects only with
@@ -33,14 +10,9 @@ function asUnavailable(error: unknown, method: string): KeycycleError {
 export function guardStore(store: KeyStore, timeoutMs: number): KeyStore {
   const guarded = {} as Record<keyof KeyStore, unknown>
   for (const method of Object.keys(METHODS) as (keyof KeyStore)[]) {
-    guarded[method] = async (...args: unknown[]) => {
-      try {
-        const call = (store[method] as (...a: unknown[]) => Promise<unknown>).apply(store, args)
-        return await withDeadline(Promise.resolve(call), method, timeoutMs)
-      } catch (error) {
-        throw asUnavailable(error, method)
-      }
-    }
+    const call = store[method] as (...a: unknown[]) => Promise<unknown>
+    guarded[method] = (...args: unknown[]) =>
+      withDeadline(`store: ${method}`, timeoutMs, async () => call.apply(store, args))
   }
   return guarded as unknown as KeyStore
 }

@@ -6,6 +6,7 @@ import { redisStore } from '../../adapters/redis'
 import { type Actor, createKeycycle, KeycycleError } from '../../src'
 import { newId } from '../../src/core/ids'
 import { HOUR, manualClock, T0 } from '../helpers/clock'
+import { freePort } from '../helpers/ports'
 import { REDIS_URL } from './redis-harness'
 
 const admin: Actor = { kind: 'admin', id: 'suite' }
@@ -14,14 +15,6 @@ const cleanups: (() => unknown)[] = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /**
  * A TCP proxy in front of Redis that, once armed, lets the next EVAL/EVALSHA through and then

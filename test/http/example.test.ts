@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { freePort } from '../helpers/ports'
 
 const ROOT = join(import.meta.dirname, '../..')
 
@@ -12,14 +12,6 @@ function seedCalls(): string[] {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
   const section = readme.split('<!-- seed-calls:start -->')[1]!.split('<!-- seed-calls:end -->')[0]!
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!)
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** Starts `node examples/server.mjs` and resolves once it listens, with what it printed. */
