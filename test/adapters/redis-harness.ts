@@ -86,7 +86,7 @@ export function redisHarness(topology: Topology, rotations: number): StoreHarnes
       const raw = connect(topology)
       // Generous deadlines: 1,000 concurrent scripts on two cores queue up behind each other.
       const clients: KeyStore[] = connections.map((c) =>
-        redisStore(c, { prefix, commandTimeoutMs: 5000 }),
+        redisStore(c, { prefix, commandTimeoutMs: 30_000 }),
       )
       return {
         store: clients[0]!,

@@ -149,7 +149,7 @@ describe.each<Framework>(['express', 'koa'])('%s', (framework) => {
       const other = await startServer(framework)
       const foreignToken = (await other.kc.createOrganisation()).token
       await other.close()
-      const wrongSecret = org.token.slice(0, -8) + 'AAAAAAAA'
+      const wrongSecret = `${org.token.slice(0, -8)}AAAAAAAA`
       const cases = [
         {},
         { authorization: 'Token nope' },
