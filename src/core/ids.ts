@@ -4,11 +4,10 @@ import { KeycycleError } from './errors'
 /** Random bytes an ID consumes: one per ULID random character (80 bits in all). */
 export const ID_RANDOM_BYTES = 16
 
-const ULID_BODY = '[0-7][0-9A-HJKMNP-TV-Z]{25}'
-/** Matches a ULID in canonical upper-case Crockford form. */
-export const ULID_SOURCE = ULID_BODY
-const KEY_ID = new RegExp(`^key_${ULID_BODY}$`)
-const ORGANISATION_ID = new RegExp(`^org_${ULID_BODY}$`)
+/** Matches a ULID in canonical upper-case Crockford form (regex source). */
+export const ULID_SOURCE = '[0-7][0-9A-HJKMNP-TV-Z]{25}'
+const KEY_ID = new RegExp(`^key_${ULID_SOURCE}$`)
+const ORGANISATION_ID = new RegExp(`^org_${ULID_SOURCE}$`)
 
 export type IdKind = 'key' | 'org' | 'evt'
 
