@@ -13,7 +13,6 @@ import { applyKeyPatch, newKeyRecord } from '../core/keys'
 import { regenerate, rotate } from '../core/rotation'
 import type { Actor, Key, Slot } from '../core/types'
 import { readBoolean, readObject } from '../core/validate'
-import { eventBase } from './events'
 import { assertReach, type Committed, generateId, mint, mutateKey, type Runtime } from './runtime'
 
 /** A key together with the token just minted for it: the only time a token is ever returned. */
@@ -40,10 +39,7 @@ export async function createKey(
   const record = newKeyRecord(parsed, id, minted, who, now, rt.trialDurationMs)
   if (!(await rt.store.insertKey(record)))
     throw new KeycycleError('conflict', `key ${id} already exists`)
-  await rt.emit({
-    ...eventBase(generateId(rt, 'evt', now), now, who, record, organisation),
-    type: 'key.created',
-  })
+  await rt.emit(who, { record, organisation, now }, { type: 'key.created' })
   return { key: toKey(record, now), token }
 }
 
@@ -61,18 +57,13 @@ export async function updateKey(
     return result.changed.length === 0 ? null : { record: result.record, result }
   })
   if (done.written) {
-    const base = eventBase(
-      generateId(rt, 'evt', done.now),
-      done.now,
-      who,
-      done.record,
-      done.organisation,
-    )
     const { stateChange, changed } = done.result
     await rt.emit(
+      who,
+      done,
       stateChange
-        ? { ...base, type: 'key.state_changed', ...stateChange }
-        : { ...base, type: 'key.updated', changed },
+        ? { type: 'key.state_changed', ...stateChange }
+        : { type: 'key.updated', changed },
     )
   }
   return toKey(done.record, done.now)
@@ -112,14 +103,7 @@ export async function rotateKey(
     const rotation = rotate(key, { slot, force }, fresh.minted, who, now, rt.gracePeriodMs)
     return { record: rotation.record, result: rotation.graceEndsAt }
   })
-  const base = eventBase(
-    generateId(rt, 'evt', done.now),
-    done.now,
-    who,
-    done.record,
-    done.organisation,
-  )
-  await rt.emit({ ...base, type: 'key.rotated', slot, force, graceEndsAt: done.result })
+  await rt.emit(who, done, { type: 'key.rotated', slot, force, graceEndsAt: done.result })
   return withToken(done, token)
 }
 
@@ -138,13 +122,6 @@ export async function regenerateKey(
     token = fresh.token
     return { record: regenerate(key, target, fresh.minted, who, now), result: null }
   })
-  const base = eventBase(
-    generateId(rt, 'evt', done.now),
-    done.now,
-    who,
-    done.record,
-    done.organisation,
-  )
-  await rt.emit({ ...base, type: 'key.regenerated', slot: target })
+  await rt.emit(who, done, { type: 'key.regenerated', slot: target })
   return withToken(done, token)
 }

@@ -10,7 +10,6 @@ import { toKey } from '../core/key-view'
 import { newKeyRecord } from '../core/keys'
 import { applyOrganisationPatch, newOrganisation } from '../core/organisations'
 import type { Actor, Key, Organisation } from '../core/types'
-import { eventBase } from './events'
 import { assertReach, generateId, mint, type Runtime } from './runtime'
 
 /** What `createOrganisation` returns: the organisation, its first standard key, and its token. */
@@ -47,10 +46,7 @@ export async function createOrganisation(
   if (!(await rt.store.insertOrganisation(organisation, record))) {
     throw new KeycycleError('conflict', `organisation ${orgId} already exists`)
   }
-  await rt.emit({
-    ...eventBase(generateId(rt, 'evt', now), now, owner, record, organisation),
-    type: 'key.created',
-  })
+  await rt.emit(owner, { record, organisation, now }, { type: 'key.created' })
   return { organisation, key: toKey(record, now), token }
 }
 

@@ -7,7 +7,7 @@ import { DEFAULT_GRACE_PERIOD_MS } from '../core/rotation'
 import { assertTokenPrefix, mintToken, SECRET_BYTES, tokenHint } from '../core/token'
 import type { Actor, KeyRecord, Organisation, SystemActor } from '../core/types'
 import type { KeyStore } from '../store'
-import type { KeycycleEvent } from './events'
+import { type EventBase, eventBase, type KeycycleEvent } from './events'
 import { assertStore, guardStore } from './guarded-store'
 import type { KeycycleOptions } from './options'
 
@@ -21,8 +21,26 @@ export interface Runtime {
   gracePeriodMs: number
   trialDurationMs: number
   maxAttempts: number
-  emit(event: KeycycleEvent): Promise<void>
+  /**
+   * Announces a committed change. The shared fields (ID, time, key view, effective webhook
+   * config) are only built when the host listens.
+   */
+  emit(actor: Actor | SystemActor, committed: CommitContext, detail: EventDetail): Promise<void>
 }
+
+/** What an event is about: the committed record, its organisation, and the commit time. */
+export interface CommitContext {
+  record: KeyRecord
+  organisation: Organisation
+  now: number
+}
+
+/** The part of an event specific to its type. */
+export type EventDetail = KeycycleEvent extends infer E
+  ? E extends unknown
+    ? Omit<E, keyof EventBase>
+    : never
+  : never
 
 function readDuration(value: number | undefined, field: string, fallback: number): number {
   if (value === undefined) return fallback
@@ -74,8 +92,13 @@ export function createRuntime(options: KeycycleOptions): Runtime {
       DEFAULT_TRIAL_DURATION_MS,
     ),
     maxAttempts,
-    async emit(event) {
+    async emit(actor, { record, organisation, now }, detail) {
       if (!options.onEvent) return
+      const id = newId('evt', now, random.bytes(ID_RANDOM_BYTES))
+      const event = {
+        ...eventBase(id, now, actor, record, organisation),
+        ...detail,
+      } as KeycycleEvent
       try {
         await options.onEvent(event)
       } catch (error) {

@@ -6,8 +6,7 @@ import { isGuardedDeactivation, keepsAccess } from '../core/lockout'
 import { type KeyAction, transition } from '../core/states'
 import type { Actor, Key, SystemActor } from '../core/types'
 import { readBoolean, readInteger, readObject } from '../core/validate'
-import { eventBase } from './events'
-import { generateId, loadKey, mutateKey, type Runtime } from './runtime'
+import { loadKey, mutateKey, type Runtime } from './runtime'
 
 async function commitTransition(
   rt: Runtime,
@@ -19,21 +18,16 @@ async function commitTransition(
     const moved = transition(key, action, actor, now)
     return { record: moved.record, result: moved }
   })
-  const base = eventBase(
-    generateId(rt, 'evt', done.now),
-    done.now,
-    actor,
-    done.record,
-    done.organisation,
-  )
   const { from, to } = done.result
   return {
     key: toKey(done.record, done.now),
     emit: () =>
       rt.emit(
+        actor,
+        done,
         action === 'expire'
-          ? { ...base, type: 'key.expired', from }
-          : { ...base, type: 'key.state_changed', from, to },
+          ? { type: 'key.expired', from }
+          : { type: 'key.state_changed', from, to },
       ),
   }
 }
@@ -123,14 +117,7 @@ export async function deactivateKey(
       throw lockoutError()
     }
   }
-  const base = eventBase(
-    generateId(rt, 'evt', done.now),
-    done.now,
-    who,
-    done.record,
-    done.organisation,
-  )
-  await rt.emit({ ...base, type: 'key.state_changed', from: 'active', to: 'deactivated' })
+  await rt.emit(who, done, { type: 'key.state_changed', from: 'active', to: 'deactivated' })
   return toKey(done.record, done.now)
 }
 
