@@ -67,7 +67,7 @@ export function createRuntime(options: KeycycleOptions): Runtime {
   const maxAttempts = readDuration(options.maxAttempts, 'maxAttempts', 5)
   if (maxAttempts < 1) throw invalidInput('maxAttempts', 'must be at least 1')
   const storeTimeoutMs = readDuration(options.storeTimeoutMs, 'storeTimeoutMs', 2000)
-  return {
+  const rt: Runtime = {
     store: guardStore(options.store, storeTimeoutMs),
     now() {
       const now = clock.now()
@@ -94,7 +94,7 @@ export function createRuntime(options: KeycycleOptions): Runtime {
     maxAttempts,
     async emit(actor, { record, organisation, now }, detail) {
       if (!options.onEvent) return
-      const id = newId('evt', now, random.bytes(ID_RANDOM_BYTES))
+      const id = generateId(rt, 'evt', now)
       const event = {
         ...eventBase(id, now, actor, record, organisation),
         ...detail,
@@ -106,9 +106,9 @@ export function createRuntime(options: KeycycleOptions): Runtime {
       }
     },
   }
+  return rt
 }
 
-/** A fresh prefixed ULID at the runtime's now. */
 export function generateId(rt: Runtime, kind: IdKind, now: number): string {
   return newId(kind, now, rt.bytes(ID_RANDOM_BYTES))
 }
