@@ -41,6 +41,7 @@ export type {
 export { KEY_STATES, KEY_TYPES, SLOTS } from './core/types'
 export type { VerifyFailure, VerifyFailureCode, VerifyResult, VerifySuccess } from './core/verify'
 export type { KeycycleEvent, KeycycleEventType } from './service/events'
+export type { ActorHandle } from './service/handle'
 export type { KeyWithToken, RotateOptions } from './service/key-commands'
 export type { KeyPage } from './service/key-queries'
 export type { Keycycle } from './service/keycycle'

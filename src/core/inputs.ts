@@ -31,7 +31,8 @@ export interface KeyFields {
 
 /** Input of `createKey`. `type`, `permissions` and `expiresAt` are admin only. */
 export interface CreateKeyInput extends KeyFields {
-  organisation: string
+  /** The owning organisation: an organisation handle's own by default; admins must name it. */
+  organisation?: string
   /** Admin only; default `standard`. A trial key without `expiresAt` gets the trial length. */
   type?: KeyType
   config?: KeyConfig
@@ -57,11 +58,37 @@ export interface CreateOrganisationInput extends OrganisationPatch {
 const ADMIN_FIELDS = ['type', 'permissions', 'expiresAt'] as const
 const KEY_FIELDS = ['name', 'description', 'storageConfig', 'webhookConfig', 'config']
 
-/** Throws `validation` unless `actor` is `{ kind: 'organisation' | 'admin', id: string }`. */
+/**
+ * Throws `validation` unless `actor` is `{ kind: 'organisation', id: <organisation ID> }` or
+ * `{ kind: 'admin', id: <1–255 characters> }`. Returns a fresh, frozen copy.
+ */
 export function parseActor(actor: unknown): Actor {
   const record = readObject(actor, 'actor', ['kind', 'id'])
   const kind = readEnum(record.kind, 'actor.kind', ['organisation', 'admin'] as const)
-  return { kind, id: readString(record.id, 'actor.id', 255) }
+  const id =
+    kind === 'organisation'
+      ? parseOrganisationId(record.id, 'actor.id')
+      : readString(record.id, 'actor.id', 255)
+  return Object.freeze({ kind, id })
+}
+
+// Path IDs are looked up, not validated: anything that is not the ID of a reachable resource
+// is simply not found, so a malformed ID and an unknown one answer alike. Only a value that
+// is not even a string is a programming error.
+function requireId(value: unknown, field: string, what: string, valid: boolean): string {
+  if (typeof value !== 'string') throw invalidInput(field, 'must be a string')
+  if (!valid) throw new KeycycleError('not_found', `${what} not found`)
+  return value
+}
+
+/** A key ID to look up: a non-string is `validation`; any other non-ID is `not_found`. */
+export function requireKeyId(id: unknown, field = 'id'): string {
+  return requireId(id, field, 'key', isKeyId(id))
+}
+
+/** An organisation ID to look up, as {@link requireKeyId}. */
+export function requireOrganisationId(id: unknown, field = 'id'): string {
+  return requireId(id, field, 'organisation', isOrganisationId(id))
 }
 
 export function parseKeyId(id: unknown, field = 'id'): string {
@@ -123,10 +150,13 @@ function parseKeyFields(record: Record<string, unknown>, actor: Actor): KeyField
 }
 
 /** Validates `createKey` input for `actor`; admin-only fields from an organisation are `forbidden`. */
-export function parseCreateKeyInput(input: unknown, actor: Actor): CreateKeyInput {
+export function parseCreateKeyInput(
+  input: unknown,
+  actor: Actor,
+): CreateKeyInput & { organisation: string } {
   const record = readObject(input, 'input', ['organisation', ...KEY_FIELDS, ...ADMIN_FIELDS])
-  const out: CreateKeyInput = {
-    organisation: parseOrganisationId(record.organisation),
+  const out: CreateKeyInput & { organisation: string } = {
+    organisation: scopedOrganisation(record.organisation, actor),
     ...parseKeyFields(record, actor),
   }
   if (record.type !== undefined) out.type = readEnum(record.type, 'type', KEY_TYPES)
@@ -162,9 +192,22 @@ export function parseOrganisationInput(input: unknown, allowKey: boolean): Creat
   return out
 }
 
+/**
+ * The organisation a call acts in: the one named, else the organisation actor's own. An admin
+ * must name one (`validation`); a name that is not an organisation ID is `not_found`.
+ */
+export function scopedOrganisation(named: unknown, actor: Actor): string {
+  if (named === undefined) {
+    if (actor.kind === 'organisation') return actor.id
+    throw invalidInput('organisation', 'required when an admin acts')
+  }
+  return requireOrganisationId(named, 'organisation')
+}
+
 /** Query of `listKeys`. Pages run newest first; `startingAfter` and `endingBefore` are key IDs. */
 export interface ListKeysQuery {
-  organisation: string
+  /** An organisation handle's own by default; admins must name it. */
+  organisation?: string
   type?: KeyType
   /** Effective state at the clock's now. */
   state?: KeyState
@@ -179,7 +222,10 @@ export const DEFAULT_LIST_LIMIT = 10
 /** Largest page size of `listKeys`. */
 export const MAX_LIST_LIMIT = 100
 
-export function parseListQuery(query: unknown): ListKeysQuery & { limit: number } {
+export function parseListQuery(
+  query: unknown,
+  actor: Actor,
+): ListKeysQuery & { organisation: string; limit: number } {
   const record = readObject(query, 'query', [
     'organisation',
     'type',
@@ -188,8 +234,8 @@ export function parseListQuery(query: unknown): ListKeysQuery & { limit: number 
     'startingAfter',
     'endingBefore',
   ])
-  const out: ListKeysQuery & { limit: number } = {
-    organisation: parseOrganisationId(record.organisation),
+  const out: ListKeysQuery & { organisation: string; limit: number } = {
+    organisation: scopedOrganisation(record.organisation, actor),
     limit:
       record.limit === undefined
         ? DEFAULT_LIST_LIMIT

@@ -30,7 +30,7 @@ function assertFuture(expiresAt: number | null | undefined, now: number): void {
  * `trialDurationMs`; an explicit `expiresAt` must lie in the future.
  */
 export function newKeyRecord(
-  input: CreateKeyInput,
+  input: CreateKeyInput & { organisation: string },
   id: string,
   primary: MintedDigest,
   actor: Actor,

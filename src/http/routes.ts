@@ -3,6 +3,7 @@ import { isKeyId } from '../core/ids'
 import type { CreateKeyInput, KeyPatch, ListKeysQuery } from '../core/inputs'
 import type { Actor } from '../core/types'
 import { readEnum, readObject } from '../core/validate'
+import type { ActorHandle } from '../service/handle'
 import type { RotateOptions } from '../service/key-commands'
 import type { Keycycle } from '../service/keycycle'
 import type { DeactivateOptions } from '../service/state-commands'
@@ -26,7 +27,7 @@ import {
 } from './wire-out'
 
 type Handler = (
-  kc: Keycycle,
+  handle: ActorHandle,
   request: HttpRequest,
   caller: Caller,
   id: string,
@@ -36,37 +37,32 @@ type Handler = (
 const ok = (body: unknown, status = 200): HttpResponse => ({ status, headers: {}, body })
 
 // The organisation a request acts for: named explicitly (admins), or the key's own.
-function scope(caller: Caller, named: unknown): string {
+function scope(caller: Caller, named: unknown): { organisation?: unknown } {
   const organisation = named ?? caller.organisation
-  if (typeof organisation !== 'string')
-    throw invalidInput('organisation', 'required when an admin presents no key')
-  return organisation
+  return organisation === null || organisation === undefined ? {} : { organisation }
 }
 
 const STATE_CALLS = {
-  activate: (kc: Keycycle, id: string, actor: Actor) => kc.activateKey(id, actor),
-  block: (kc: Keycycle, id: string, actor: Actor) => kc.blockKey(id, actor),
-  unblock: (kc: Keycycle, id: string, actor: Actor) => kc.unblockKey(id, actor),
+  activate: (h: ActorHandle, id: string) => h.activateKey(id),
+  block: (h: ActorHandle, id: string) => h.blockKey(id),
+  unblock: (h: ActorHandle, id: string) => h.unblockKey(id),
 }
 
 const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
   {
     pattern: /^\/keys$/,
     methods: {
-      GET: async (kc, req, caller) => {
+      GET: async (h, req, caller) => {
         const { organisation, rest } = listQueryFromWire(req.query)
-        const page = await kc.listKeys(
-          { ...rest, organisation: scope(caller, organisation) } as ListKeysQuery,
-          caller.actor,
-        )
+        const page = await h.listKeys({ ...rest, ...scope(caller, organisation) } as ListKeysQuery)
         return ok(presentList(page, '/keys'))
       },
-      POST: async (kc, req, caller) => {
+      POST: async (h, req, caller) => {
         const input = fromWire(await req.body(), CREATE_FIELDS)
-        const created = await kc.createKey(
-          { ...input, organisation: scope(caller, input.organisation) } as CreateKeyInput,
-          caller.actor,
-        )
+        const created = await h.createKey({
+          ...input,
+          ...scope(caller, input.organisation),
+        } as CreateKeyInput)
         return ok(presentKey(created.key, created.token), 201)
       },
     },
@@ -74,27 +70,20 @@ const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
   {
     pattern: /^\/keys\/([^/]+)$/,
     methods: {
-      GET: async (kc, _req, caller, id) => ok(presentKey(await kc.getKey(id, caller.actor))),
-      POST: async (kc, req, caller, id) =>
+      GET: async (h, _req, _caller, id) => ok(presentKey(await h.getKey(id))),
+      POST: async (h, req, _caller, id) =>
         ok(
-          presentKey(
-            await kc.updateKey(
-              id,
-              fromWire(await req.body(), UPDATE_FIELDS) as KeyPatch,
-              caller.actor,
-            ),
-          ),
+          presentKey(await h.updateKey(id, fromWire(await req.body(), UPDATE_FIELDS) as KeyPatch)),
         ),
     },
   },
   {
     pattern: /^\/keys\/([^/]+)\/rotate$/,
     methods: {
-      POST: async (kc, req, caller, id) => {
-        const rotated = await kc.rotateKey(
+      POST: async (h, req, _caller, id) => {
+        const rotated = await h.rotateKey(
           id,
           fromWire(await req.body(), ['force', 'slot']) as RotateOptions,
-          caller.actor,
         )
         return ok(presentKey(rotated.key, rotated.token))
       },
@@ -103,12 +92,11 @@ const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
   {
     pattern: /^\/keys\/([^/]+)\/deactivate$/,
     methods: {
-      POST: async (kc, req, caller, id) =>
+      POST: async (h, req, _caller, id) =>
         ok(
           presentKey(
-            await kc.deactivateKey(
+            await h.deactivateKey(
               id,
-              caller.actor,
               fromWire(await req.body(), ['allow_lockout']) as DeactivateOptions,
             ),
           ),
@@ -118,58 +106,51 @@ const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
   ...(Object.keys(STATE_CALLS) as (keyof typeof STATE_CALLS)[]).map((action) => ({
     pattern: new RegExp(`^/keys/([^/]+)/${action}$`),
     methods: {
-      POST: (async (kc, req, caller, id) => {
+      POST: (async (h, req, _caller, id) => {
         fromWire(await req.body(), [])
-        return ok(presentKey(await STATE_CALLS[action](kc, id, caller.actor)))
+        return ok(presentKey(await STATE_CALLS[action](h, id)))
       }) as Handler,
     },
   })),
   {
     pattern: /^\/keys\/([^/]+)\/config$/,
     methods: {
-      GET: async (kc, _req, caller, id) => {
-        await kc.getKey(id, caller.actor) // ownership first: a foreign key is not found
-        return ok(presentEffectiveConfig(id, await kc.resolveConfig(id)))
-      },
+      GET: async (h, _req, _caller, id) =>
+        ok(presentEffectiveConfig(id, await h.resolveConfig(id))),
     },
   },
   {
     pattern: /^\/key$/,
     methods: {
-      GET: async (kc, _req, caller) => {
+      GET: async (h, _req, caller) => {
         if (caller.keyId === null)
           throw invalidInput('authorization', 'this request presents no key')
-        return ok(presentKey(await kc.getKey(caller.keyId, caller.actor)))
+        return ok(presentKey(await h.getKey(caller.keyId)))
       },
     },
   },
   {
     pattern: /^\/organisation$/,
     methods: {
-      GET: async (kc, req, caller) =>
-        ok(
-          presentOrganisation(
-            await kc.getOrganisation(
-              scope(caller, req.query.get('organisation') ?? undefined),
-              caller.actor,
-            ),
-          ),
-        ),
-      POST: async (kc, req, caller) => {
+      GET: async (h, req, caller) => {
+        const { organisation } = scope(caller, req.query.get('organisation') ?? undefined)
+        return ok(presentOrganisation(await h.getOrganisation(organisation as string)))
+      },
+      POST: async (h, req, caller) => {
         const patch = fromWire(await req.body(), ORGANISATION_FIELDS)
-        const id = scope(caller, req.query.get('organisation') ?? undefined)
-        return ok(presentOrganisation(await kc.updateOrganisation(id, patch, caller.actor)))
+        const { organisation } = scope(caller, req.query.get('organisation') ?? undefined)
+        return ok(presentOrganisation(await h.updateOrganisation(organisation as string, patch)))
       },
     },
   },
   {
     pattern: /^\/api-keys\/([^/]+)$/,
     methods: {
-      PATCH: async (kc, req, caller, id, options) => {
+      PATCH: async (h, req, _caller, id, options) => {
         const body = readObject((await req.body()) ?? {}, 'input', ['keyType'])
         const keyType = readEnum(body.keyType, 'keyType', ['PRIMARY', 'SECONDARY'] as const)
         const slot = keyType === 'PRIMARY' ? 'primary' : 'secondary'
-        const { key, token } = await kc.regenerateKey(id, slot, caller.actor)
+        const { key, token } = await h.regenerateKey(id, slot)
         return ok(presentNcpApiKey(key, slot, token, options.domainCode ?? 'PUB'))
       },
     },
@@ -214,7 +195,8 @@ export async function handleManagement(
   try {
     const identified = await identify(kc, request, options)
     if ('response' in identified) return identified.response
-    const response = await handler(kc, request, identified.caller, id, options)
+    const handle = kc.as(identified.caller.actor)
+    const response = await handler(handle, request, identified.caller, id, options)
     return { ...response, headers: { ...identified.headers, ...response.headers } }
   } catch (error) {
     return faultResponse(error)

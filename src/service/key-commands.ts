@@ -2,18 +2,21 @@ import { KeycycleError } from '../core/errors'
 import {
   type CreateKeyInput,
   type KeyPatch,
-  parseActor,
   parseCreateKeyInput,
-  parseKeyId,
   parseKeyPatch,
   parseSlot,
+  requireKeyId,
 } from '../core/inputs'
 import { toKey } from '../core/key-view'
 import { applyKeyPatch, newKeyRecord } from '../core/keys'
 import { regenerate, rotate } from '../core/rotation'
 import type { Actor, Key, Slot } from '../core/types'
 import { readBoolean, readObject } from '../core/validate'
-import { assertReach, type Committed, generateId, mint, mutateKey, type Runtime } from './runtime'
+import { emit } from './emit'
+import { generateId, mint } from './minting'
+import { type Committed, mutateKey } from './mutate-key'
+import { loadOrganisation } from './reach'
+import type { Runtime } from './runtime'
 
 /** A key together with the token just minted for it: the only time a token is ever returned. */
 export interface KeyWithToken {
@@ -23,43 +26,38 @@ export interface KeyWithToken {
 
 export async function createKey(
   rt: Runtime,
-  input: CreateKeyInput,
   actor: Actor,
+  input: CreateKeyInput | undefined,
 ): Promise<KeyWithToken> {
-  const who = parseActor(actor)
-  const parsed = parseCreateKeyInput(input, who)
-  assertReach(who, parsed.organisation, `organisation ${parsed.organisation}`)
-  const organisation = await rt.store.getOrganisation(parsed.organisation)
-  if (organisation === null) {
-    throw new KeycycleError('not_found', `organisation ${parsed.organisation} not found`)
-  }
+  const parsed = parseCreateKeyInput(input ?? {}, actor)
+  const organisation = await loadOrganisation(rt, parsed.organisation, actor)
   const now = rt.now()
   const id = generateId(rt, 'key', now)
   const { token, minted } = mint(rt, id)
-  const record = newKeyRecord(parsed, id, minted, who, now, rt.trialDurationMs)
+  const record = newKeyRecord(parsed, id, minted, actor, now, rt.trialDurationMs)
   if (!(await rt.store.insertKey(record)))
     throw new KeycycleError('conflict', `key ${id} already exists`)
-  await rt.emit(who, { record, organisation, now }, { type: 'key.created' })
+  await emit(rt, actor, { record, organisation, now }, { type: 'key.created' })
   return { key: toKey(record, now), token }
 }
 
 export async function updateKey(
   rt: Runtime,
-  id: string,
-  patch: KeyPatch,
   actor: Actor,
+  id: unknown,
+  patch: KeyPatch,
 ): Promise<Key> {
-  const who = parseActor(actor)
-  parseKeyId(id)
-  const parsed = parseKeyPatch(patch, who)
-  const done = await mutateKey(rt, id, who, ({ key }, now) => {
-    const result = applyKeyPatch(key, parsed, who, now)
+  const keyId = requireKeyId(id)
+  const parsed = parseKeyPatch(patch, actor)
+  const done = await mutateKey(rt, keyId, actor, ({ key }, now) => {
+    const result = applyKeyPatch(key, parsed, actor, now)
     return result.changed.length === 0 ? null : { record: result.record, result }
   })
   if (done.written) {
     const { stateChange, changed } = done.result
-    await rt.emit(
-      who,
+    await emit(
+      rt,
+      actor,
       done,
       stateChange
         ? { type: 'key.state_changed', ...stateChange }
@@ -89,39 +87,37 @@ function withToken(done: Committed<unknown>, token: string): KeyWithToken {
 
 export async function rotateKey(
   rt: Runtime,
-  id: string,
-  options: RotateOptions | undefined,
   actor: Actor,
+  id: unknown,
+  options: RotateOptions | undefined,
 ): Promise<KeyWithToken> {
-  const who = parseActor(actor)
-  parseKeyId(id)
+  const keyId = requireKeyId(id)
   const { force, slot } = parseRotateOptions(options)
   let token = ''
-  const done = await mutateKey(rt, id, who, ({ key }, now) => {
+  const done = await mutateKey(rt, keyId, actor, ({ key }, now) => {
     const fresh = mint(rt, key.id)
     token = fresh.token
-    const rotation = rotate(key, { slot, force }, fresh.minted, who, now, rt.gracePeriodMs)
+    const rotation = rotate(key, { slot, force }, fresh.minted, actor, now, rt.gracePeriodMs)
     return { record: rotation.record, result: rotation.graceEndsAt }
   })
-  await rt.emit(who, done, { type: 'key.rotated', slot, force, graceEndsAt: done.result })
+  await emit(rt, actor, done, { type: 'key.rotated', slot, force, graceEndsAt: done.result })
   return withToken(done, token)
 }
 
 export async function regenerateKey(
   rt: Runtime,
-  id: string,
-  slot: Slot,
   actor: Actor,
+  id: unknown,
+  slot: Slot,
 ): Promise<KeyWithToken> {
-  const who = parseActor(actor)
-  parseKeyId(id)
+  const keyId = requireKeyId(id)
   const target = parseSlot(slot)
   let token = ''
-  const done = await mutateKey(rt, id, who, ({ key }, now) => {
+  const done = await mutateKey(rt, keyId, actor, ({ key }, now) => {
     const fresh = mint(rt, key.id)
     token = fresh.token
-    return { record: regenerate(key, target, fresh.minted, who, now), result: null }
+    return { record: regenerate(key, target, fresh.minted, actor, now), result: null }
   })
-  await rt.emit(who, done, { type: 'key.regenerated', slot: target })
+  await emit(rt, actor, done, { type: 'key.regenerated', slot: target })
   return withToken(done, token)
 }

@@ -1,17 +1,16 @@
 import { resolveConfig as resolve } from '../core/config'
 import { stateFilter } from '../core/filters'
-import { type ListKeysQuery, parseActor, parseKeyId, parseListQuery } from '../core/inputs'
+import { type ListKeysQuery, parseListQuery, requireKeyId } from '../core/inputs'
 import { toKey } from '../core/key-view'
 import { parseToken } from '../core/token'
-import type { Actor, EffectiveConfig, Key } from '../core/types'
+import type { Actor, EffectiveConfig, Key, SystemActor } from '../core/types'
 import { decideVerification, type VerifyResult } from '../core/verify'
 import type { KeyListQuery } from '../store'
-import { assertReach, loadKey, type Runtime } from './runtime'
+import { assertReach, loadKey } from './reach'
+import type { Runtime } from './runtime'
 
-export async function getKey(rt: Runtime, id: string, actor: Actor): Promise<Key> {
-  const who = parseActor(actor)
-  parseKeyId(id)
-  const { key } = await loadKey(rt, id, who)
+export async function getKey(rt: Runtime, actor: Actor, id: unknown): Promise<Key> {
+  const { key } = await loadKey(rt, requireKeyId(id), actor)
   return toKey(key, rt.now())
 }
 
@@ -26,10 +25,13 @@ export interface KeyPage {
  * now. `startingAfter` pages towards older keys, `endingBefore` towards newer ones; the page is
  * in newest-first order either way.
  */
-export async function listKeys(rt: Runtime, query: ListKeysQuery, actor: Actor): Promise<KeyPage> {
-  const who = parseActor(actor)
-  const q = parseListQuery(query)
-  assertReach(who, q.organisation, `organisation ${q.organisation}`)
+export async function listKeys(
+  rt: Runtime,
+  actor: Actor,
+  query: ListKeysQuery | undefined,
+): Promise<KeyPage> {
+  const q = parseListQuery(query ?? {}, actor)
+  assertReach(actor, q.organisation, `organisation ${q.organisation}`)
   const now = rt.now()
   const storeQuery: KeyListQuery = {
     organisation: q.organisation,
@@ -57,9 +59,12 @@ export async function verify(rt: Runtime, token: unknown): Promise<VerifyResult>
   return decideVerification(found, rt.digest(parsed.keyId, parsed.secret), rt.now())
 }
 
-/** The effective configuration of a key, each value with its source. Host-level: no actor. */
-export async function resolveConfig(rt: Runtime, keyId: string): Promise<EffectiveConfig> {
-  parseKeyId(keyId, 'keyId')
-  const { key, organisation } = await loadKey(rt, keyId, { kind: 'system' })
+/** The effective configuration of a key, each value with its source, as `actor` may see it. */
+export async function resolveConfig(
+  rt: Runtime,
+  actor: Actor | SystemActor,
+  keyId: unknown,
+): Promise<EffectiveConfig> {
+  const { key, organisation } = await loadKey(rt, requireKeyId(keyId, 'keyId'), actor)
   return resolve(key, organisation)
 }

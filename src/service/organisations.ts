@@ -2,15 +2,18 @@ import { KeycycleError } from '../core/errors'
 import {
   type CreateOrganisationInput,
   type OrganisationPatch,
-  parseActor,
-  parseOrganisationId,
   parseOrganisationInput,
+  requireOrganisationId,
 } from '../core/inputs'
 import { toKey } from '../core/key-view'
 import { newKeyRecord } from '../core/keys'
 import { applyOrganisationPatch, newOrganisation } from '../core/organisations'
 import type { Actor, Key, Organisation } from '../core/types'
-import { assertReach, generateId, mint, type Runtime } from './runtime'
+import { compareAndSet } from './compare-and-set'
+import { emit } from './emit'
+import { generateId, mint } from './minting'
+import { loadOrganisation } from './reach'
+import type { Runtime } from './runtime'
 
 /** What `createOrganisation` returns: the organisation, its first standard key, and its token. */
 export interface CreatedOrganisation {
@@ -46,24 +49,17 @@ export async function createOrganisation(
   if (!(await rt.store.insertOrganisation(organisation, record))) {
     throw new KeycycleError('conflict', `organisation ${orgId} already exists`)
   }
-  await rt.emit(owner, { record, organisation, now }, { type: 'key.created' })
+  await emit(rt, owner, { record, organisation, now }, { type: 'key.created' })
   return { organisation, key: toKey(record, now), token }
 }
 
-async function load(rt: Runtime, id: string, actor: Actor): Promise<Organisation> {
-  assertReach(actor, id, `organisation ${id}`)
-  const organisation = await rt.store.getOrganisation(id)
-  if (organisation === null) throw new KeycycleError('not_found', `organisation ${id} not found`)
-  return organisation
-}
-
+/** The organisation `id` as `actor` may see it; `not_found` for a foreign or unknown one. */
 export async function getOrganisation(
   rt: Runtime,
-  id: string,
   actor: Actor,
+  id: unknown,
 ): Promise<Organisation> {
-  const who = parseActor(actor)
-  return load(rt, parseOrganisationId(id, 'id'), who)
+  return loadOrganisation(rt, requireOrganisationId(id), actor)
 }
 
 /**
@@ -72,17 +68,19 @@ export async function getOrganisation(
  */
 export async function updateOrganisation(
   rt: Runtime,
-  id: string,
-  patch: OrganisationPatch,
   actor: Actor,
+  id: unknown,
+  patch: OrganisationPatch,
 ): Promise<Organisation> {
-  const who = parseActor(actor)
-  parseOrganisationId(id, 'id')
+  const orgId = requireOrganisationId(id)
   const parsed = parseOrganisationInput(patch, false)
-  for (let attempt = 1; attempt <= rt.maxAttempts; attempt++) {
-    const current = await load(rt, id, who)
-    const next = applyOrganisationPatch(current, parsed, who, rt.now())
-    if (next === current || (await rt.store.updateOrganisation(next, current.version))) return next
-  }
-  throw new KeycycleError('conflict', `organisation ${id} was changed concurrently; try again`)
+  const outcome = await compareAndSet(rt, `organisation ${orgId}`, {
+    read: () => loadOrganisation(rt, orgId, actor),
+    decide: (current: Organisation, now) => {
+      const next = applyOrganisationPatch(current, parsed, actor, now)
+      return next === current ? null : { write: next, expectedVersion: current.version }
+    },
+    write: (next, expected) => rt.store.updateOrganisation(next, expected),
+  })
+  return outcome.decision ?? outcome.current
 }

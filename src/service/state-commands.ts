@@ -1,12 +1,15 @@
 import { KeycycleError } from '../core/errors'
 import { dueClause, stateFilter } from '../core/filters'
-import { parseActor, parseKeyId } from '../core/inputs'
+import { requireKeyId } from '../core/inputs'
 import { toKey } from '../core/key-view'
 import { isGuardedDeactivation, keepsAccess } from '../core/lockout'
 import { type KeyAction, transition } from '../core/states'
 import type { Actor, Key, SystemActor } from '../core/types'
 import { readBoolean, readInteger, readObject } from '../core/validate'
-import { loadKey, mutateKey, type Runtime } from './runtime'
+import { emit } from './emit'
+import { mutateKey } from './mutate-key'
+import { loadKey } from './reach'
+import type { Runtime } from './runtime'
 
 async function commitTransition(
   rt: Runtime,
@@ -22,7 +25,8 @@ async function commitTransition(
   return {
     key: toKey(done.record, done.now),
     emit: () =>
-      rt.emit(
+      emit(
+        rt,
         actor,
         done,
         action === 'expire'
@@ -35,13 +39,11 @@ async function commitTransition(
 /** Runs a transition for an organisation or admin actor and emits `key.state_changed`. */
 export async function changeState(
   rt: Runtime,
-  id: string,
-  action: KeyAction,
   actor: Actor,
+  id: unknown,
+  action: KeyAction,
 ): Promise<Key> {
-  const who = parseActor(actor)
-  parseKeyId(id)
-  const done = await commitTransition(rt, id, action, who)
+  const done = await commitTransition(rt, requireKeyId(id), action, actor)
   await done.emit()
   return done.key
 }
@@ -77,12 +79,11 @@ export interface DeactivateOptions {
  */
 export async function deactivateKey(
   rt: Runtime,
-  id: string,
-  actor: Actor,
-  options?: DeactivateOptions,
+  who: Actor,
+  keyId: unknown,
+  options: DeactivateOptions | undefined,
 ): Promise<Key> {
-  const who = parseActor(actor)
-  parseKeyId(id)
+  const id = requireKeyId(keyId)
   const opts = readObject(options ?? {}, 'options', ['allowLockout'])
   const allowLockout =
     opts.allowLockout === undefined ? false : readBoolean(opts.allowLockout, 'allowLockout')
@@ -117,7 +118,7 @@ export async function deactivateKey(
       throw lockoutError()
     }
   }
-  await rt.emit(who, done, { type: 'key.state_changed', from: 'active', to: 'deactivated' })
+  await emit(rt, who, done, { type: 'key.state_changed', from: 'active', to: 'deactivated' })
   return toKey(done.record, done.now)
 }
 

@@ -77,12 +77,12 @@ describe('redis standalone: faults', () => {
     })
     const created = await kc.createOrganisation()
     for (let round = 0; round < 5; round++) {
-      const before = await kc.getKey(created.key.id, admin)
+      const before = await kc.as(admin).getKey(created.key.id)
       proxy.arm()
-      const rotated = await kc.rotateKey(created.key.id, { force: true }, admin)
+      const rotated = await kc.as(admin).rotateKey(created.key.id, { force: true })
       expect(proxy.cuts()).toBe(round + 1)
       expect(rotated.key.version).toBe(before.version + 1)
-      expect((await kc.getKey(created.key.id, admin)).version).toBe(before.version + 1)
+      expect((await kc.as(admin).getKey(created.key.id)).version).toBe(before.version + 1)
       expect(await kc.verify(rotated.token)).toMatchObject({ ok: true })
     }
   })
@@ -134,7 +134,7 @@ describe('redis standalone: faults', () => {
     const kc = createKeycycle({ store: redisStore(client, { prefix: prefix() }) })
     const created = await kc.createOrganisation()
     await client.script('FLUSH')
-    const rotated = await kc.rotateKey(created.key.id, { force: true }, admin)
+    const rotated = await kc.as(admin).rotateKey(created.key.id, { force: true })
     expect(await kc.verify(rotated.token)).toMatchObject({ ok: true })
   })
 })
@@ -150,7 +150,7 @@ describe('redis standalone: indexes are hints, records the authority', () => {
     const theirs = await kc.createOrganisation()
     const ghost = newId('key', T0, crypto.getRandomValues(new Uint8Array(16)))
     await client.zadd(`${p}{${mine.organisation.id}}:keys`, 0, ghost, 0, theirs.key.id)
-    const page = await kc.listKeys({ organisation: mine.organisation.id }, admin)
+    const page = await kc.as(admin).listKeys({ organisation: mine.organisation.id })
     expect(page.data.map((k) => k.id)).toEqual([mine.key.id])
   })
 
@@ -161,12 +161,11 @@ describe('redis standalone: indexes are hints, records the authority', () => {
     const clock = manualClock()
     const kc = createKeycycle({ store: redisStore(client, { prefix: p }), clock })
     const created = await kc.createOrganisation()
-    const trial = await kc.createKey(
-      { organisation: created.organisation.id, type: 'trial', expiresAt: T0 + HOUR },
-      admin,
-    )
-    await kc.extendKey(trial.key.id, T0 + 3 * HOUR, admin)
-    await kc.updateKey(trial.key.id, { name: 'renamed' }, admin)
+    const trial = await kc
+      .as(admin)
+      .createKey({ organisation: created.organisation.id, type: 'trial', expiresAt: T0 + HOUR })
+    await kc.as(admin).extendKey(trial.key.id, T0 + 3 * HOUR)
+    await kc.as(admin).updateKey(trial.key.id, { name: 'renamed' })
     clock.set(T0 + 2 * HOUR)
     expect(await kc.expireDue()).toBe(0)
     clock.set(T0 + 3 * HOUR)

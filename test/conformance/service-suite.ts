@@ -25,19 +25,19 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
       config: { storageConfig: { value: 3 } },
     })
     const t0 = clock.now()
-    const rotated = await kc.rotateKey(created.key.id, {}, me)
+    const rotated = await kc.as(me).rotateKey(created.key.id, {})
     clock.set(t0 + 6 * HOUR - 1)
     expect(await kc.verify(created.token)).toMatchObject({ ok: true, rotating: true })
     clock.set(t0 + 6 * HOUR)
     expect(await kc.verify(created.token)).toEqual({ ok: false, code: 'invalid' })
 
     const T = clock.now() + HOUR
-    const trial = await kc.createKey({ organisation: me.id, type: 'trial', expiresAt: T }, admin)
+    const trial = await kc.as(admin).createKey({ organisation: me.id, type: 'trial', expiresAt: T })
     clock.set(T - 1)
     expect((await kc.verify(trial.token)).ok).toBe(true)
     clock.set(T)
     expect(await kc.verify(trial.token)).toEqual({ ok: false, code: 'expired' })
-    await kc.extendKey(trial.key.id, T + HOUR, admin)
+    await kc.as(admin).extendKey(trial.key.id, T + HOUR)
     expect((await kc.verify(trial.token)).ok).toBe(true)
     expect((await kc.verify(rotated.token)).ok).toBe(true)
   })
@@ -49,17 +49,16 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
     const ids = [created.key.id]
     for (let i = 0; i < 24; i++) {
       clock.advance(1)
-      ids.push((await kc.createKey({ organisation: me.id }, me)).key.id)
+      ids.push((await kc.as(me).createKey({ organisation: me.id })).key.id)
     }
     const newestFirst = [...ids].reverse()
     const forward: string[] = []
     const more: boolean[] = []
     let cursor: string | undefined
     do {
-      const page = await kc.listKeys(
-        { organisation: me.id, limit: 10, ...(cursor && { startingAfter: cursor }) },
-        me,
-      )
+      const page = await kc
+        .as(me)
+        .listKeys({ organisation: me.id, limit: 10, ...(cursor && { startingAfter: cursor }) })
       forward.push(...page.data.map((k) => k.id))
       more.push(page.hasMore)
       cursor = page.hasMore ? page.data.at(-1)?.id : undefined
@@ -70,7 +69,9 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
     const backward: string[][] = []
     let before: string | undefined = newestFirst.at(-1)
     for (;;) {
-      const page = await kc.listKeys({ organisation: me.id, limit: 10, endingBefore: before! }, me)
+      const page = await kc
+        .as(me)
+        .listKeys({ organisation: me.id, limit: 10, endingBefore: before! })
       backward.unshift(page.data.map((k) => k.id))
       if (!page.hasMore) break
       before = page.data[0]!.id
@@ -85,9 +86,9 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
     const me: Actor = { kind: 'organisation', id: created.organisation.id }
     const T = clock.now() + HOUR
     clock.advance(1) // IDs made in the same millisecond have no defined order
-    const trial = await kc.createKey({ organisation: me.id, type: 'trial', expiresAt: T }, admin)
+    const trial = await kc.as(admin).createKey({ organisation: me.id, type: 'trial', expiresAt: T })
     const ids = async (state: 'active' | 'expired') =>
-      (await kc.listKeys({ organisation: me.id, state }, me)).data.map((k) => k.id)
+      (await kc.as(me).listKeys({ organisation: me.id, state })).data.map((k) => k.id)
     clock.set(T - 1)
     expect(await ids('active')).toEqual([trial.key.id, created.key.id])
     clock.set(T)
@@ -95,7 +96,7 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
     expect(await ids('expired')).toEqual([trial.key.id])
     expect(await kc.expireDue({ limit: 1000 })).toBeGreaterThanOrEqual(1)
     expect(await ids('expired')).toEqual([trial.key.id])
-    expect((await kc.getKey(trial.key.id, me)).state).toBe('expired')
+    expect((await kc.as(me).getKey(trial.key.id)).state).toBe('expired')
   })
 
   it(`keeps exactly one token after ${harness.rotations} concurrent force-rotations across clients`, async () => {
@@ -105,7 +106,7 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
     const created = await services[0]!.createOrganisation()
     const results = await Promise.allSettled(
       Array.from({ length: harness.rotations }, (_, i) =>
-        services[i % services.length]!.rotateKey(created.key.id, { force: true }, admin),
+        services[i % services.length]!.as(admin).rotateKey(created.key.id, { force: true }),
       ),
     )
     const wins = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
@@ -119,7 +120,7 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
     console.info(
       `${harness.name}: ${harness.rotations} force-rotations → ${wins.length} committed, ${results.length - wins.length} conflict`,
     )
-    const final = await services[0]!.getKey(created.key.id, admin)
+    const final = await services[0]!.as(admin).getKey(created.key.id)
     expect(final.version).toBe(1 + wins.length)
     expect(new Set(wins.map((w) => w.key.version)).size).toBe(wins.length)
     const last = wins.reduce((a, b) => (a.key.version > b.key.version ? a : b))
@@ -136,12 +137,12 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
     )
     const created = await a!.createOrganisation()
     const me: Actor = { kind: 'organisation', id: created.organisation.id }
-    const second = await a!.createKey({ organisation: me.id }, me)
+    const second = await a!.as(me).createKey()
     await Promise.allSettled([
-      a!.deactivateKey(created.key.id, me),
-      b!.deactivateKey(second.key.id, me),
+      a!.as(me).deactivateKey(created.key.id),
+      b!.as(me).deactivateKey(second.key.id),
     ])
-    const active = await a!.listKeys({ organisation: me.id, state: 'active' }, me)
+    const active = await a!.as(me).listKeys({ state: 'active' })
     expect(active.data.length).toBeGreaterThanOrEqual(1)
   })
 
@@ -151,9 +152,9 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
     const me: Actor = { kind: 'organisation', id: created.organisation.id }
     const tokens = [
       created.token,
-      (await kc.rotateKey(created.key.id, {}, me)).token,
-      (await kc.regenerateKey(created.key.id, 'secondary', me)).token,
-      (await kc.createKey({ organisation: me.id, name: 'scan' }, me)).token,
+      (await kc.as(me).rotateKey(created.key.id, {})).token,
+      (await kc.as(me).regenerateKey(created.key.id, 'secondary')).token,
+      (await kc.as(me).createKey({ organisation: me.id, name: 'scan' })).token,
     ]
     const raw = await get().dump()
     expect(raw).toContain(created.key.id)

@@ -191,21 +191,19 @@ describe.each<Framework>(['express', 'koa'])('%s', (framework) => {
 
     it('gives 403 with the state for deactivated, blocked and expired keys', async () => {
       const o = await newOrg()
-      const spare = await server.kc.createKey(
-        { organisation: o.id },
-        { kind: 'organisation', id: o.id },
-      )
-      await server.kc.deactivateKey(spare.key.id, { kind: 'admin', id: 'ops' })
+      const spare = await server.kc
+        .as({ kind: 'organisation', id: o.id })
+        .createKey({ organisation: o.id })
+      await server.kc.as({ kind: 'admin', id: 'ops' }).deactivateKey(spare.key.id)
       expect((await call(url('/whoami'), { token: spare.token })).body).toEqual({
         error: { code: 'deactivated', message: 'this API key is deactivated' },
       })
-      await server.kc.blockKey(o.keyId, { kind: 'admin', id: 'ops' })
+      await server.kc.as({ kind: 'admin', id: 'ops' }).blockKey(o.keyId)
       const blocked = await call(url('/key'), { token: o.token })
       expect([blocked.status, blocked.body.error.code]).toEqual([403, 'blocked'])
-      const trial = await server.kc.createKey(
-        { organisation: org.id, type: 'trial', expiresAt: server.clock.now() + HOUR },
-        { kind: 'admin', id: 'ops' },
-      )
+      const trial = await server.kc
+        .as({ kind: 'admin', id: 'ops' })
+        .createKey({ organisation: org.id, type: 'trial', expiresAt: server.clock.now() + HOUR })
       server.clock.advance(HOUR)
       const expired = await call(url('/whoami'), { token: trial.token })
       expect([expired.status, expired.body.error.code]).toEqual([403, 'expired'])
@@ -446,14 +444,16 @@ describe.each<Framework>(['express', 'koa'])('%s', (framework) => {
       ['bad keyType', '/api-keys/ID', { method: 'PATCH', json: { keyType: 'TERTIARY' } }],
     ]
     it.each(cases)('%s → 400 with an error body', async (_name, path, init) => {
-      const before = JSON.stringify(await server.kc.getKey(org.keyId, { kind: 'admin', id: 'ops' }))
+      const before = JSON.stringify(
+        await server.kc.as({ kind: 'admin', id: 'ops' }).getKey(org.keyId),
+      )
       const res = await call(url(path.replace('ID', org.keyId)), { token: org.token, ...init })
       expect(res.status).toBe(400)
       expect(res.body.error).toMatchObject({ code: 'validation', message: expect.any(String) })
       expect(res.text).not.toContain(org.token)
-      expect(JSON.stringify(await server.kc.getKey(org.keyId, { kind: 'admin', id: 'ops' }))).toBe(
-        before,
-      )
+      expect(
+        JSON.stringify(await server.kc.as({ kind: 'admin', id: 'ops' }).getKey(org.keyId)),
+      ).toBe(before)
     })
   })
 })

@@ -39,8 +39,8 @@ await migrateKeycycle(db)
 const kc = createKeycycle({ store: kyselyStore(db) })
 const { organisation, key, token } = await kc.createOrganisation({ storageConfig: 2 })
 const me = { kind: 'organisation', id: organisation.id }
-const rotated = await kc.rotateKey(key.id, { force: true }, me)
-const page = await kc.listKeys({ organisation: organisation.id, state: 'active' }, me)
+const rotated = await kc.as(me).rotateKey(key.id, { force: true })
+const page = await kc.as(me).listKeys({ organisation: organisation.id, state: 'active' })
 console.log(JSON.stringify({
   version,
   applied: applied.length,

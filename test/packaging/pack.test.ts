@@ -25,8 +25,8 @@ const { memoryStore } = ${load.replace('name', "'keycycle/memory'")}
 const kc = createKeycycle({ store: memoryStore() })
 const created = await kc.createOrganisation()
 out.verified = (await kc.verify(created.token)).ok
-const error = await kc.getKey('nope', { kind: 'admin', id: 'a' }).catch((e) => e)
-out.instanceOf = error instanceof KeycycleError && error.code === 'validation'
+const error = await kc.as({ kind: 'admin', id: 'a' }).getKey('nope').catch((e) => e)
+out.instanceOf = error instanceof KeycycleError && error.code === 'not_found'
 console.log(JSON.stringify(out))
 `
 

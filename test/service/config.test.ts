@@ -5,15 +5,15 @@ describe('configuration overrides through the service', () => {
   it('resolves key → organisation → default, and null reverts to the organisation default', async () => {
     const { kc } = setup()
     const o = await newOrg(kc)
-    await kc.updateOrganisation(o.id, { storageConfig: 1, webhookConfig: 'hooks-prod' }, o.actor)
-    const created = await kc.createKey({ organisation: o.id, storageConfig: 2 }, o.actor)
+    await kc.as(o.actor).updateOrganisation(o.id, { storageConfig: 1, webhookConfig: 'hooks-prod' })
+    const created = await kc.as(o.actor).createKey({ organisation: o.id, storageConfig: 2 })
     expect(created.key.storageConfig).toBe(2)
     expect(await kc.resolveConfig(created.key.id)).toEqual({
       storageConfig: { value: 2, source: 'key' },
       webhookConfig: { value: 'hooks-prod', source: 'organisation' },
       publishSourceFiles: { value: false, source: 'default' },
     })
-    const reverted = await kc.updateKey(created.key.id, { storageConfig: null }, o.actor)
+    const reverted = await kc.as(o.actor).updateKey(created.key.id, { storageConfig: null })
     expect(reverted.storageConfig).toBeNull()
     expect((await kc.resolveConfig(created.key.id)).storageConfig).toEqual({
       value: 1,
@@ -24,16 +24,13 @@ describe('configuration overrides through the service', () => {
   it('leaves absent fields alone on update', async () => {
     const { kc } = setup()
     const o = await newOrg(kc)
-    const created = await kc.createKey(
-      {
-        organisation: o.id,
-        storageConfig: 2,
-        webhookConfig: 3,
-        config: { publishSourceFiles: true },
-      },
-      o.actor,
-    )
-    const updated = await kc.updateKey(created.key.id, { webhookConfig: 4 }, o.actor)
+    const created = await kc.as(o.actor).createKey({
+      organisation: o.id,
+      storageConfig: 2,
+      webhookConfig: 3,
+      config: { publishSourceFiles: true },
+    })
+    const updated = await kc.as(o.actor).updateKey(created.key.id, { webhookConfig: 4 })
     expect(updated).toMatchObject({
       storageConfig: 2,
       webhookConfig: 4,
@@ -44,13 +41,12 @@ describe('configuration overrides through the service', () => {
   it('follows an organisation default change on every non-overriding key without writing to them', async () => {
     const { kc, events } = setup()
     const o = await newOrg(kc)
-    const plain = await kc.createKey({ organisation: o.id }, o.actor)
-    const own = await kc.createKey(
-      { organisation: o.id, config: { publishSourceFiles: false } },
-      o.actor,
-    )
+    const plain = await kc.as(o.actor).createKey({ organisation: o.id })
+    const own = await kc
+      .as(o.actor)
+      .createKey({ organisation: o.id, config: { publishSourceFiles: false } })
     const eventsBefore = events.length
-    await kc.updateOrganisation(o.id, { config: { publishSourceFiles: true } }, o.actor)
+    await kc.as(o.actor).updateOrganisation(o.id, { config: { publishSourceFiles: true } })
     expect((await kc.resolveConfig(plain.key.id)).publishSourceFiles).toEqual({
       value: true,
       source: 'organisation',
@@ -59,7 +55,7 @@ describe('configuration overrides through the service', () => {
       value: false,
       source: 'key',
     })
-    expect((await kc.getKey(plain.key.id, o.actor)).version).toBe(plain.key.version)
+    expect((await kc.as(o.actor).getKey(plain.key.id)).version).toBe(plain.key.version)
     expect(events.length).toBe(eventsBefore)
     const verified = await kc.verify(plain.token)
     expect(verified.ok && verified.config.publishSourceFiles.value).toBe(true)
@@ -68,11 +64,10 @@ describe('configuration overrides through the service', () => {
   it('keeps config IDs as given: 2 stays a number, "2" a string', async () => {
     const { kc } = setup()
     const o = await newOrg(kc)
-    const a = await kc.createKey(
-      { organisation: o.id, storageConfig: 2, webhookConfig: '2' },
-      o.actor,
-    )
-    const read = await kc.getKey(a.key.id, o.actor)
+    const a = await kc
+      .as(o.actor)
+      .createKey({ organisation: o.id, storageConfig: 2, webhookConfig: '2' })
+    const read = await kc.as(o.actor).getKey(a.key.id)
     expect(read.storageConfig).toBe(2)
     expect(read.webhookConfig).toBe('2')
   })
@@ -80,9 +75,9 @@ describe('configuration overrides through the service', () => {
   it('reports a no-op update without a write or an event', async () => {
     const { kc, events } = setup()
     const o = await newOrg(kc)
-    const created = await kc.createKey({ organisation: o.id, name: 'ci' }, o.actor)
+    const created = await kc.as(o.actor).createKey({ organisation: o.id, name: 'ci' })
     const count = events.length
-    const same = await kc.updateKey(created.key.id, { name: 'ci' }, o.actor)
+    const same = await kc.as(o.actor).updateKey(created.key.id, { name: 'ci' })
     expect(same.version).toBe(created.key.version)
     expect(events.length).toBe(count)
   })

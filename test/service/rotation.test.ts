@@ -8,7 +8,7 @@ describe('rotation (ricloud rotate)', () => {
     const { kc, clock, events } = setup()
     const o = await newOrg(kc)
     const t0 = clock.now()
-    const rotated = await kc.rotateKey(o.key.id, {}, o.actor)
+    const rotated = await kc.as(o.actor).rotateKey(o.key.id, {})
     expect(rotated.token).not.toBe(o.token)
     expect(rotated.key.primary.retiringUntil).toBe(t0 + 6 * HOUR)
     clock.set(t0 + 6 * HOUR - 1)
@@ -24,7 +24,7 @@ describe('rotation (ricloud rotate)', () => {
     })
     clock.set(t0 + 6 * HOUR)
     expect(await kc.verify(o.token)).toEqual({ ok: false, code: 'invalid' })
-    expect((await kc.getKey(o.key.id, o.actor)).primary.retiringUntil).toBeNull()
+    expect((await kc.as(o.actor).getKey(o.key.id)).primary.retiringUntil).toBeNull()
     expect(events.at(-1)).toMatchObject({
       type: 'key.rotated',
       slot: 'primary',
@@ -36,7 +36,7 @@ describe('rotation (ricloud rotate)', () => {
   it('with force, revokes the old token at once', async () => {
     const { kc } = setup()
     const o = await newOrg(kc)
-    const rotated = await kc.rotateKey(o.key.id, { force: true }, o.actor)
+    const rotated = await kc.as(o.actor).rotateKey(o.key.id, { force: true })
     expect(await kc.verify(o.token)).toEqual({ ok: false, code: 'invalid' })
     expect((await kc.verify(rotated.token)).ok).toBe(true)
     expect(rotated.key.primary.retiringUntil).toBeNull()
@@ -45,9 +45,9 @@ describe('rotation (ricloud rotate)', () => {
   it('revokes a still-retiring token when the slot rotates again, and never extends a deadline', async () => {
     const { kc, clock } = setup()
     const o = await newOrg(kc)
-    const first = await kc.rotateKey(o.key.id, {}, o.actor)
+    const first = await kc.as(o.actor).rotateKey(o.key.id, {})
     clock.advance(HOUR)
-    const second = await kc.rotateKey(o.key.id, {}, o.actor)
+    const second = await kc.as(o.actor).rotateKey(o.key.id, {})
     expect(await kc.verify(o.token)).toEqual({ ok: false, code: 'invalid' })
     expect(await kc.verify(first.token)).toMatchObject({ ok: true, rotating: true })
     expect((await kc.verify(second.token)).ok).toBe(true)
@@ -57,14 +57,13 @@ describe('rotation (ricloud rotate)', () => {
     const { kc, clock } = setup()
     const o = await newOrg(kc)
     const t0 = clock.now()
-    const trial = await kc.createKey(
-      { organisation: o.id, type: 'trial', expiresAt: t0 + 2 * HOUR },
-      ADMIN,
-    )
-    const rotated = await kc.rotateKey(trial.key.id, {}, ADMIN)
+    const trial = await kc
+      .as(ADMIN)
+      .createKey({ organisation: o.id, type: 'trial', expiresAt: t0 + 2 * HOUR })
+    const rotated = await kc.as(ADMIN).rotateKey(trial.key.id, {})
     expect(rotated.key.primary.retiringUntil).toBe(t0 + 2 * HOUR)
     clock.set(t0 + 2 * HOUR)
-    await kc.extendKey(trial.key.id, t0 + 48 * HOUR, ADMIN)
+    await kc.as(ADMIN).extendKey(trial.key.id, t0 + 48 * HOUR)
     expect(await kc.verify(trial.token)).toEqual({ ok: false, code: 'invalid' })
     expect((await kc.verify(rotated.token)).ok).toBe(true)
   })
@@ -73,31 +72,33 @@ describe('rotation (ricloud rotate)', () => {
     const { kc, clock } = setup()
     const o = await newOrg(kc)
     const t0 = clock.now()
-    await kc.rotateKey(o.key.id, {}, o.actor)
-    const key = await kc.updateKey(o.key.id, { expiresAt: t0 + HOUR }, ADMIN)
+    await kc.as(o.actor).rotateKey(o.key.id, {})
+    const key = await kc.as(ADMIN).updateKey(o.key.id, { expiresAt: t0 + HOUR })
     expect(key.primary.retiringUntil).toBe(t0 + HOUR)
   })
 
   it('is refused for blocked and expired keys, and blocking kills retiring tokens for good', async () => {
     const { kc, clock } = setup()
     const o = await newOrg(kc)
-    await kc.rotateKey(o.key.id, {}, o.actor)
-    await kc.blockKey(o.key.id, ADMIN)
-    const error = await kc.rotateKey(o.key.id, {}, ADMIN).catch((e: unknown) => e)
+    await kc.as(o.actor).rotateKey(o.key.id, {})
+    await kc.as(ADMIN).blockKey(o.key.id)
+    const error = await kc
+      .as(ADMIN)
+      .rotateKey(o.key.id, {})
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KeycycleError)
     expect(error).toMatchObject({ code: 'invalid_transition', details: { from: 'blocked' } })
-    await kc.unblockKey(o.key.id, ADMIN)
+    await kc.as(ADMIN).unblockKey(o.key.id)
     expect(await kc.verify(o.token)).toEqual({ ok: false, code: 'invalid' })
 
-    const trial = await kc.createKey(
-      { organisation: o.id, type: 'trial', expiresAt: clock.now() + HOUR },
-      ADMIN,
-    )
+    const trial = await kc
+      .as(ADMIN)
+      .createKey({ organisation: o.id, type: 'trial', expiresAt: clock.now() + HOUR })
     clock.advance(HOUR)
-    await expect(kc.rotateKey(trial.key.id, {}, ADMIN)).rejects.toMatchObject({
+    await expect(kc.as(ADMIN).rotateKey(trial.key.id, {})).rejects.toMatchObject({
       code: 'invalid_transition',
     })
-    await expect(kc.regenerateKey(trial.key.id, 'primary', ADMIN)).rejects.toMatchObject({
+    await expect(kc.as(ADMIN).regenerateKey(trial.key.id, 'primary')).rejects.toMatchObject({
       code: 'invalid_transition',
     })
   })
@@ -105,9 +106,9 @@ describe('rotation (ricloud rotate)', () => {
   it('rotates the secondary slot independently of the primary', async () => {
     const { kc } = setup()
     const o = await newOrg(kc)
-    const secondary = await kc.rotateKey(o.key.id, { slot: 'secondary' }, o.actor)
+    const secondary = await kc.as(o.actor).rotateKey(o.key.id, { slot: 'secondary' })
     expect(await kc.verify(secondary.token)).toMatchObject({ ok: true, slot: 'secondary' })
-    const next = await kc.rotateKey(o.key.id, { slot: 'secondary', force: true }, o.actor)
+    const next = await kc.as(o.actor).rotateKey(o.key.id, { slot: 'secondary', force: true })
     expect(await kc.verify(secondary.token)).toEqual({ ok: false, code: 'invalid' })
     expect(await kc.verify(next.token)).toMatchObject({ ok: true, slot: 'secondary' })
     expect((await kc.verify(o.token)).ok).toBe(true)
@@ -118,10 +119,10 @@ describe('regeneration (NCP PATCH /api-keys)', () => {
   it('replaces a slot at once and creates the secondary one on first use', async () => {
     const { kc, events } = setup()
     const o = await newOrg(kc)
-    const secondary = await kc.regenerateKey(o.key.id, 'secondary', o.actor)
+    const secondary = await kc.as(o.actor).regenerateKey(o.key.id, 'secondary')
     expect(secondary.key.secondary).toMatchObject({ hint: `*****${secondary.token.slice(-4)}` })
     expect(await kc.verify(secondary.token)).toMatchObject({ ok: true, slot: 'secondary' })
-    const primary = await kc.regenerateKey(o.key.id, 'primary', o.actor)
+    const primary = await kc.as(o.actor).regenerateKey(o.key.id, 'primary')
     expect(await kc.verify(o.token)).toEqual({ ok: false, code: 'invalid' })
     expect((await kc.verify(primary.token)).ok).toBe(true)
     expect((await kc.verify(secondary.token)).ok).toBe(true)

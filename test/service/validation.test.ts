@@ -30,153 +30,165 @@ describe('bad input to every public call', async () => {
       'validation',
       () => kc.createOrganisation(bad({ config: { theme: 1 } })),
     ],
-    ['getOrganisation: malformed ID', 'validation', () => kc.getOrganisation('nope', ADMIN)],
-    ['getOrganisation: unknown ID', 'not_found', () => kc.getOrganisation(unknownOrg, ADMIN)],
-    ['getOrganisation: foreign', 'not_found', () => kc.getOrganisation(o.id, foreign)],
+    ['getOrganisation: malformed ID', 'not_found', () => kc.as(ADMIN).getOrganisation('nope')],
+    ['getOrganisation: admin names none', 'validation', () => kc.as(ADMIN).getOrganisation()],
+    ['getOrganisation: unknown ID', 'not_found', () => kc.as(ADMIN).getOrganisation(unknownOrg)],
+    ['getOrganisation: foreign', 'not_found', () => kc.as(foreign).getOrganisation(o.id)],
     [
       'updateOrganisation: wrong type',
       'validation',
-      () => kc.updateOrganisation(o.id, bad({ webhookConfig: true }), o.actor),
+      () => kc.as(o.actor).updateOrganisation(o.id, bad({ webhookConfig: true })),
     ],
     [
       'updateOrganisation: foreign',
       'not_found',
-      () => kc.updateOrganisation(o.id, { storageConfig: 9 }, foreign),
+      () => kc.as(foreign).updateOrganisation(o.id, { storageConfig: 9 }),
     ],
-    ['createKey: missing organisation', 'validation', () => kc.createKey(bad({}), o.actor)],
+    ['createKey: admin names no organisation', 'validation', () => kc.as(ADMIN).createKey({})],
+    [
+      'createKey: malformed organisation',
+      'not_found',
+      () => kc.as(ADMIN).createKey({ organisation: 'org_1' }),
+    ],
+    [
+      'createKey: non-string organisation',
+      'validation',
+      () => kc.as(ADMIN).createKey(bad({ organisation: 7 })),
+    ],
     [
       'createKey: unknown config field',
       'validation',
-      () => kc.createKey(bad({ organisation: o.id, config: { publish: true } }), o.actor),
+      () => kc.as(o.actor).createKey(bad({ organisation: o.id, config: { publish: true } })),
     ],
     [
       'createKey: config not boolean',
       'validation',
       () =>
-        kc.createKey(bad({ organisation: o.id, config: { publishSourceFiles: 'yes' } }), o.actor),
+        kc
+          .as(o.actor)
+          .createKey(bad({ organisation: o.id, config: { publishSourceFiles: 'yes' } })),
     ],
     [
       'createKey: unknown field',
       'validation',
-      () => kc.createKey(bad({ organisation: o.id, owner: 'x' }), o.actor),
+      () => kc.as(o.actor).createKey(bad({ organisation: o.id, owner: 'x' })),
     ],
     [
       'createKey: foreign organisation',
       'not_found',
-      () => kc.createKey({ organisation: o.id }, foreign),
+      () => kc.as(foreign).createKey({ organisation: o.id }),
     ],
     [
       'createKey: unknown organisation',
       'not_found',
-      () => kc.createKey({ organisation: unknownOrg }, ADMIN),
+      () => kc.as(ADMIN).createKey({ organisation: unknownOrg }),
     ],
     [
       'createKey: admin field by organisation',
       'forbidden',
-      () => kc.createKey({ organisation: o.id, permissions: ['x'] }, o.actor),
+      () => kc.as(o.actor).createKey({ organisation: o.id, permissions: ['x'] }),
     ],
     [
       'createKey: past expiry',
       'validation',
-      () => kc.createKey({ organisation: o.id, expiresAt: 1 }, ADMIN),
+      () => kc.as(ADMIN).createKey({ organisation: o.id, expiresAt: 1 }),
     ],
     [
       'createKey: bad type',
       'validation',
-      () => kc.createKey(bad({ organisation: o.id, type: 'gold' }), ADMIN),
+      () => kc.as(ADMIN).createKey(bad({ organisation: o.id, type: 'gold' })),
     ],
     [
       'createKey: bad permission',
       'validation',
-      () => kc.createKey({ organisation: o.id, permissions: ['has space'] }, ADMIN),
+      () => kc.as(ADMIN).createKey({ organisation: o.id, permissions: ['has space'] }),
     ],
     [
       'createKey: name too long',
       'validation',
-      () => kc.createKey({ organisation: o.id, name: 'x'.repeat(256) }, o.actor),
+      () => kc.as(o.actor).createKey({ organisation: o.id, name: 'x'.repeat(256) }),
     ],
-    [
-      'createKey: bad actor',
-      'validation',
-      () => kc.createKey({ organisation: o.id }, bad({ kind: 'root', id: 'x' })),
-    ],
-    [
-      'createKey: no actor',
-      'validation',
-      () => kc.createKey({ organisation: o.id }, bad(undefined)),
-    ],
-    ['getKey: malformed ID', 'validation', () => kc.getKey('key_1', o.actor)],
-    ['getKey: unknown ID', 'not_found', () => kc.getKey(unknownKey, o.actor)],
-    ['getKey: foreign', 'not_found', () => kc.getKey(id, foreign)],
+    ['getKey: malformed ID', 'not_found', () => kc.as(o.actor).getKey('key_1')],
+    ['getKey: non-string ID', 'validation', () => kc.as(o.actor).getKey(bad(42))],
+    ['getKey: unknown ID', 'not_found', () => kc.as(o.actor).getKey(unknownKey)],
+    ['getKey: foreign', 'not_found', () => kc.as(foreign).getKey(id)],
     [
       'listKeys: limit 0',
       'validation',
-      () => kc.listKeys({ organisation: o.id, limit: 0 }, o.actor),
+      () => kc.as(o.actor).listKeys({ organisation: o.id, limit: 0 }),
     ],
     [
       'listKeys: limit 101',
       'validation',
-      () => kc.listKeys({ organisation: o.id, limit: 101 }, o.actor),
+      () => kc.as(o.actor).listKeys({ organisation: o.id, limit: 101 }),
     ],
     [
       'listKeys: limit 1.5',
       'validation',
-      () => kc.listKeys({ organisation: o.id, limit: 1.5 }, o.actor),
+      () => kc.as(o.actor).listKeys({ organisation: o.id, limit: 1.5 }),
     ],
     [
       'listKeys: both cursors',
       'validation',
-      () => kc.listKeys({ organisation: o.id, startingAfter: id, endingBefore: id }, o.actor),
+      () => kc.as(o.actor).listKeys({ organisation: o.id, startingAfter: id, endingBefore: id }),
     ],
     [
       'listKeys: bad cursor',
       'validation',
-      () => kc.listKeys({ organisation: o.id, startingAfter: 'x' }, o.actor),
+      () => kc.as(o.actor).listKeys({ organisation: o.id, startingAfter: 'x' }),
     ],
     [
       'listKeys: bad state',
       'validation',
-      () => kc.listKeys(bad({ organisation: o.id, state: 'gone' }), o.actor),
+      () => kc.as(o.actor).listKeys(bad({ organisation: o.id, state: 'gone' })),
     ],
-    ['listKeys: foreign', 'not_found', () => kc.listKeys({ organisation: o.id }, foreign)],
+    ['listKeys: foreign', 'not_found', () => kc.as(foreign).listKeys({ organisation: o.id })],
     [
       'updateKey: unknown field',
       'validation',
-      () => kc.updateKey(id, bad({ state: 'blocked' }), o.actor),
+      () => kc.as(o.actor).updateKey(id, bad({ state: 'blocked' })),
     ],
     [
       'updateKey: unknown config field',
       'validation',
-      () => kc.updateKey(id, bad({ config: { x: 1 } }), o.actor),
+      () => kc.as(o.actor).updateKey(id, bad({ config: { x: 1 } })),
     ],
     [
       'updateKey: permissions by organisation',
       'forbidden',
-      () => kc.updateKey(id, { permissions: [] }, o.actor),
+      () => kc.as(o.actor).updateKey(id, { permissions: [] }),
     ],
-    ['updateKey: foreign', 'not_found', () => kc.updateKey(id, { name: 'x' }, foreign)],
-    ['updateKey: past expiry', 'validation', () => kc.updateKey(id, { expiresAt: 5 }, ADMIN)],
-    ['rotateKey: bad force', 'validation', () => kc.rotateKey(id, bad({ force: 'yes' }), o.actor)],
+    ['updateKey: foreign', 'not_found', () => kc.as(foreign).updateKey(id, { name: 'x' })],
+    ['updateKey: past expiry', 'validation', () => kc.as(ADMIN).updateKey(id, { expiresAt: 5 })],
+    [
+      'rotateKey: bad force',
+      'validation',
+      () => kc.as(o.actor).rotateKey(id, bad({ force: 'yes' })),
+    ],
     [
       'rotateKey: bad slot',
       'validation',
-      () => kc.rotateKey(id, bad({ slot: 'tertiary' }), o.actor),
+      () => kc.as(o.actor).rotateKey(id, bad({ slot: 'tertiary' })),
     ],
-    ['rotateKey: unknown key', 'not_found', () => kc.rotateKey(unknownKey, {}, ADMIN)],
-    ['rotateKey: foreign', 'not_found', () => kc.rotateKey(id, {}, foreign)],
-    ['regenerateKey: bad slot', 'validation', () => kc.regenerateKey(id, bad('PRIMARY'), o.actor)],
-    ['regenerateKey: foreign', 'not_found', () => kc.regenerateKey(id, 'primary', foreign)],
+    ['rotateKey: unknown key', 'not_found', () => kc.as(ADMIN).rotateKey(unknownKey, {})],
+    ['rotateKey: foreign', 'not_found', () => kc.as(foreign).rotateKey(id, {})],
+    [
+      'regenerateKey: bad slot',
+      'validation',
+      () => kc.as(o.actor).regenerateKey(id, bad('PRIMARY')),
+    ],
+    ['regenerateKey: foreign', 'not_found', () => kc.as(foreign).regenerateKey(id, 'primary')],
     [
       'deactivateKey: bad option',
       'validation',
-      () => kc.deactivateKey(id, o.actor, bad({ allowLockout: 1 })),
+      () => kc.as(o.actor).deactivateKey(id, bad({ allowLockout: 1 })),
     ],
-    ['deactivateKey: foreign', 'not_found', () => kc.deactivateKey(id, foreign)],
-    ['activateKey: foreign', 'not_found', () => kc.activateKey(id, foreign)],
-    ['blockKey: unknown key', 'not_found', () => kc.blockKey(unknownKey, ADMIN)],
-    ['unblockKey: not blocked', 'invalid_transition', () => kc.unblockKey(id, ADMIN)],
-    ['extendKey: string date', 'validation', () => kc.extendKey(id, bad('tomorrow'), ADMIN)],
-    ['resolveConfig: malformed ID', 'validation', () => kc.resolveConfig('x')],
+    ['deactivateKey: foreign', 'not_found', () => kc.as(foreign).deactivateKey(id)],
+    ['activateKey: foreign', 'not_found', () => kc.as(foreign).activateKey(id)],
+    ['blockKey: unknown key', 'not_found', () => kc.as(ADMIN).blockKey(unknownKey)],
+    ['unblockKey: not blocked', 'invalid_transition', () => kc.as(ADMIN).unblockKey(id)],
+    ['extendKey: string date', 'validation', () => kc.as(ADMIN).extendKey(id, bad('tomorrow'))],
+    ['resolveConfig: malformed ID', 'not_found', () => kc.resolveConfig('x')],
     ['resolveConfig: unknown ID', 'not_found', () => kc.resolveConfig(unknownKey)],
     ['expireDue: limit 0', 'validation', () => kc.expireDue({ limit: 0 })],
     ['expireDue: unknown option', 'validation', () => kc.expireDue(bad({ max: 5 }))],
@@ -214,6 +226,17 @@ describe('bad options', () => {
     expect(() => createKeycycle(options as never)).toThrow(KeycycleError)
   })
 
+  it.each([
+    ['no actor', undefined],
+    ['unknown kind', { kind: 'root', id: 'x' }],
+    ['organisation actor without an organisation ID', { kind: 'organisation', id: 'acme' }],
+    ['admin without an ID', { kind: 'admin', id: '' }],
+    ['extra field', { kind: 'admin', id: 'ops', role: 'x' }],
+  ])('refuses a handle for %s when it is made, before any call', (_name, actor) => {
+    const { kc } = setup()
+    expect(() => kc.as(actor as never)).toThrow(expect.objectContaining({ code: 'validation' }))
+  })
+
   it('refuses a clock that returns nonsense', async () => {
     const { kc } = setup({ clock: { now: () => Number.NaN } })
     await expect(kc.createOrganisation()).rejects.toMatchObject({ code: 'validation' })
@@ -222,7 +245,9 @@ describe('bad options', () => {
   it('refuses an organisation actor as a stand-in for another organisation', async () => {
     const { kc } = setup()
     const o = await newOrg(kc)
-    await expect(kc.getKey(o.key.id, org('org_01JAAAAAAAAAAAAAAAAAAAAAAA'))).rejects.toMatchObject({
+    await expect(
+      kc.asOrganisation('org_01JAAAAAAAAAAAAAAAAAAAAAAA').getKey(o.key.id),
+    ).rejects.toMatchObject({
       code: 'not_found',
       message: `key ${o.key.id} not found`,
     })

@@ -81,9 +81,9 @@ describe('secrets at rest', () => {
     const kc = createKeycycle({ store })
     const o = await newOrg(kc)
     const tokens = [o.token]
-    tokens.push((await kc.rotateKey(o.key.id, {}, o.actor)).token)
-    tokens.push((await kc.regenerateKey(o.key.id, 'secondary', o.actor)).token)
-    tokens.push((await kc.createKey({ organisation: o.id }, o.actor)).token)
+    tokens.push((await kc.as(o.actor).rotateKey(o.key.id, {})).token)
+    tokens.push((await kc.as(o.actor).regenerateKey(o.key.id, 'secondary')).token)
+    tokens.push((await kc.as(o.actor).createKey({ organisation: o.id })).token)
     const dump = JSON.stringify(store.snapshot())
     for (const token of tokens) {
       const secret = token.slice(-49, -6)
@@ -111,7 +111,7 @@ describe('events', () => {
       onEventError,
     })
     const o = await newOrg(kc)
-    const rotated = await kc.rotateKey(o.key.id, { force: true }, o.actor)
+    const rotated = await kc.as(o.actor).rotateKey(o.key.id, { force: true })
     expect(seen).toEqual(['key.created@v1', 'key.rotated@v2'])
     expect(onEventError).toHaveBeenCalledTimes(2)
     expect((await kc.verify(rotated.token)).ok).toBe(true)
@@ -123,7 +123,7 @@ describe('events', () => {
     const kc = createKeycycle({ store: memoryStore(), clock, onEvent: (e) => void events.push(e) })
     const created = await kc.createOrganisation({ webhookConfig: 7 })
     const actor = { kind: 'organisation' as const, id: created.organisation.id }
-    const rotated = await kc.rotateKey(created.key.id, {}, actor)
+    const rotated = await kc.as(actor).rotateKey(created.key.id, {})
     expect(events).toHaveLength(2)
     expect(events[1]).toMatchObject({
       type: 'key.rotated',

@@ -1,0 +1,109 @@
+import type { CreateKeyInput, KeyPatch, ListKeysQuery, OrganisationPatch } from '../core/inputs'
+import type { Actor, EffectiveConfig, Key, Organisation, Slot } from '../core/types'
+import type { KeyWithToken, RotateOptions } from './key-commands'
+import * as keys from './key-commands'
+import type { KeyPage } from './key-queries'
+import * as queries from './key-queries'
+import * as organisations from './organisations'
+import type { Runtime } from './runtime'
+import type { DeactivateOptions } from './state-commands'
+import * as states from './state-commands'
+
+/**
+ * Everything one actor may do, bound to that actor once (see `Keycycle.as`). Every method
+ * validates its input at run time and throws `KeycycleError`: `validation` for malformed input,
+ * `forbidden` for an action or field this actor may never use, `not_found` for an ID that is
+ * unknown, malformed or another organisation's, `invalid_transition` and `lockout` for refused
+ * state changes, `conflict` after lost races, `unavailable` for store faults. A call that throws
+ * has changed nothing (a write answered `unavailable` may have committed within its deadline).
+ *
+ * @example
+ * ```ts
+ * const org = kc.asOrganisation(organisationId)
+ * const { key, token } = await org.createKey({ name: 'CI' })
+ * await org.rotateKey(key.id)                 // old token keeps working for the grace period
+ * await kc.asAdmin('ops-1').blockKey(key.id)  // admins only
+ * ```
+ */
+export interface ActorHandle {
+  /** The validated actor every call of this handle acts as. */
+  readonly actor: Actor
+  /**
+   * The organisation: an organisation handle's own when `id` is omitted; admins name it.
+   * `not_found` for another organisation's.
+   */
+  getOrganisation(id?: string): Promise<Organisation>
+  /**
+   * Changes organisation defaults (absent keeps, `null` reverts to the library default); keys
+   * without overrides follow at once, with no write to them. An organisation handle changes its
+   * own (`updateOrganisation(patch)`); an admin names it (`updateOrganisation(id, patch)`).
+   */
+  updateOrganisation(patch: OrganisationPatch): Promise<Organisation>
+  updateOrganisation(id: string, patch: OrganisationPatch): Promise<Organisation>
+  /**
+   * Creates a key in `input.organisation` (default: an organisation handle's own; admins must
+   * name it). `type`, `permissions` and `expiresAt` are admin only (`forbidden`). Returns the
+   * token, the only time it is ever shown. Emits `key.created`.
+   */
+  createKey(input?: CreateKeyInput): Promise<KeyWithToken>
+  /** One key, as of now (effective state). */
+  getKey(id: string): Promise<Key>
+  /**
+   * A page of keys, newest first; 1–100 per page (default 10); `state` filters on the effective
+   * state at now. `organisation` defaults to an organisation handle's own.
+   */
+  listKeys(query?: ListKeysQuery): Promise<KeyPage>
+  /** Absent fields are kept, `null` reverts to the organisation default. Emits `key.updated`. */
+  updateKey(id: string, patch: KeyPatch): Promise<Key>
+  /**
+   * Mints a new token for a slot (default primary); without `force` the old one keeps working
+   * for the grace period. Emits `key.rotated`.
+   */
+  rotateKey(id: string, options?: RotateOptions): Promise<KeyWithToken>
+  /** Replaces a slot's token; the old value stops at once. Creates an absent secondary slot. */
+  regenerateKey(id: string, slot: Slot): Promise<KeyWithToken>
+  /** active → deactivated; an organisation's last active standard key needs `allowLockout`. */
+  deactivateKey(id: string, options?: DeactivateOptions): Promise<Key>
+  /** deactivated → active. */
+  activateKey(id: string): Promise<Key>
+  /** Admin only: active or deactivated → blocked; kills retiring tokens at once. */
+  blockKey(id: string): Promise<Key>
+  /** Admin only: blocked → active. */
+  unblockKey(id: string): Promise<Key>
+  /** Admin only: moves `expiresAt` (epoch ms in the future, or null); expired → active. */
+  extendKey(id: string, expiresAt: number | null): Promise<Key>
+  /** The effective configuration of a key this actor may reach, each value with its source. */
+  resolveConfig(keyId: string): Promise<EffectiveConfig>
+}
+
+/** Builds the handle for an already validated actor. */
+export function actorHandle(rt: Runtime, actor: Actor): ActorHandle {
+  return Object.freeze({
+    actor,
+    getOrganisation: (id?: string) =>
+      organisations.getOrganisation(rt, actor, id === undefined ? ownOrganisation(actor) : id),
+    updateOrganisation: (idOrPatch: string | OrganisationPatch, patch?: OrganisationPatch) =>
+      typeof idOrPatch === 'string'
+        ? organisations.updateOrganisation(rt, actor, idOrPatch, patch as OrganisationPatch)
+        : organisations.updateOrganisation(rt, actor, ownOrganisation(actor), idOrPatch),
+    createKey: (input?: CreateKeyInput) => keys.createKey(rt, actor, input),
+    getKey: (id: string) => queries.getKey(rt, actor, id),
+    listKeys: (query?: ListKeysQuery) => queries.listKeys(rt, actor, query),
+    updateKey: (id: string, patch: KeyPatch) => keys.updateKey(rt, actor, id, patch),
+    rotateKey: (id: string, options?: RotateOptions) => keys.rotateKey(rt, actor, id, options),
+    regenerateKey: (id: string, slot: Slot) => keys.regenerateKey(rt, actor, id, slot),
+    deactivateKey: (id: string, options?: DeactivateOptions) =>
+      states.deactivateKey(rt, actor, id, options),
+    activateKey: (id: string) => states.changeState(rt, actor, id, 'activate'),
+    blockKey: (id: string) => states.changeState(rt, actor, id, 'block'),
+    unblockKey: (id: string) => states.changeState(rt, actor, id, 'unblock'),
+    extendKey: (id: string, expiresAt: number | null) =>
+      keys.updateKey(rt, actor, id, { expiresAt }),
+    resolveConfig: (keyId: string) => queries.resolveConfig(rt, actor, keyId),
+  })
+}
+
+// An admin has no organisation of its own; `undefined` makes the ID check answer `validation`.
+function ownOrganisation(actor: Actor): string | undefined {
+  return actor.kind === 'organisation' ? actor.id : undefined
+}

@@ -1,0 +1,51 @@
+import type { Actor, KeyRecord, Organisation, SystemActor } from '../core/types'
+import { compareAndSet } from './compare-and-set'
+import { loadKey } from './reach'
+import type { Runtime } from './runtime'
+
+/** One committed (or deliberately skipped) change of a key. */
+export interface Committed<R> {
+  /** The record as read by the attempt that decided. */
+  before: KeyRecord
+  /** The record written, or `before` when nothing was written. */
+  record: KeyRecord
+  organisation: Organisation
+  /** The instant the decision was made at. */
+  now: number
+  result: R
+  written: boolean
+}
+
+type Found = { key: KeyRecord; organisation: Organisation }
+
+/**
+ * Read a key, decide, compare-and-set (see {@link compareAndSet}); each attempt decides afresh on
+ * what it read. `decide` returns null to write nothing. Throws `not_found` for a key the actor
+ * cannot reach, `conflict` when every attempt lost.
+ */
+export async function mutateKey<R>(
+  rt: Runtime,
+  id: string,
+  actor: Actor | SystemActor,
+  decide: (found: Found, now: number) => { record: KeyRecord; result: R } | null,
+): Promise<Committed<R>> {
+  let result: R | undefined
+  const outcome = await compareAndSet(rt, `key ${id}`, {
+    read: () => loadKey(rt, id, actor),
+    decide: (found: Found, now) => {
+      const decision = decide(found, now)
+      if (decision === null) return null
+      result = decision.result
+      return { write: decision.record, expectedVersion: found.key.version }
+    },
+    write: (next, expected) => rt.store.updateKey(next, expected),
+  })
+  return {
+    before: outcome.current.key,
+    record: outcome.decision ?? outcome.current.key,
+    organisation: outcome.current.organisation,
+    now: outcome.now,
+    result: result as R,
+    written: outcome.written,
+  }
+}
