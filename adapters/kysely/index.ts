@@ -1,4 +1,5 @@
-export type { KyselyStoreOptions } from './migrate'
 export { migrateKeycycle } from './migrate'
+export type { KyselyStoreOptions } from './options'
+export { TABLE_PREFIX } from './options'
 export type { KeycycleTables, KeyRow, OrganisationRow } from './schema'
 export { kyselyStore } from './store'

@@ -57,7 +57,7 @@ export interface KeycycleTables {
   organisations: OrganisationRow
 }
 
-/** Real table names for a prefix (default `keycycle_`). */
+/** Real table names for a prefix. */
 export interface TableNames {
   keys: string
   organisations: string
@@ -65,11 +65,8 @@ export interface TableNames {
   migrationLock: string
 }
 
-const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,30}$/
-
-/** Table names for `prefix`; throws a TypeError for a prefix that is not a plain identifier. */
-export function tableNames(prefix = 'keycycle_'): TableNames {
-  if (!PREFIX.test(prefix)) throw new TypeError(`tablePrefix must match ${PREFIX}`)
+/** Table names for an already validated prefix (see `readKyselyArguments`). */
+export function tableNames(prefix: string): TableNames {
   return {
     keys: `${prefix}keys`,
     organisations: `${prefix}organisations`,

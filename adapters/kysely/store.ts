@@ -1,10 +1,9 @@
 import type { ExpressionBuilder, Kysely } from 'kysely'
 import type { StateClause } from '../../src/core/filters'
 import type { DueKeysQuery, KeyListQuery, KeyStore } from '../../src/store'
-import type { KyselyStoreOptions } from './migrate'
+import { type KyselyStoreOptions, readKyselyArguments } from './options'
 import { keyFromRow, keyToRow, organisationFromRow, organisationToRow } from './rows'
 import type { KeycycleTables } from './schema'
-import { tableNames } from './schema'
 import { isDuplicateKey, retryTransient } from './sql-errors'
 
 type Builder = ExpressionBuilder<{ k: KeycycleTables['keys'] }, 'k'>
@@ -34,10 +33,21 @@ function clauseFilter(eb: Builder, clause: StateClause) {
  * one transaction, retried on serialization failures, deadlocks and SQLITE_BUSY. Verification
  * reads a key and its organisation with one JOIN. Timestamps are BIGINT epoch ms compared as
  * numbers, so the database's time zone never matters.
+ *
+ * Throws `KeycycleError('validation')` at once, naming the argument, when `db` is not a Kysely
+ * instance (or is a transaction) or an option is unknown or malformed (`tablePrefix` must match
+ * {@link TABLE_PREFIX}).
+ *
+ * @example
+ * ```ts
+ * const db = new Kysely({ dialect: new SqliteDialect({ database: new Database('keycycle.db') }) })
+ * await migrateKeycycle(db)
+ * const kc = createKeycycle({ store: kyselyStore(db) })
+ * ```
  */
 export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}): KeyStore {
+  const names = readKyselyArguments(db, options)
   const q = db as unknown as Kysely<KeycycleTables>
-  const names = tableNames(options.tablePrefix)
   const K = `${names.keys} as k` as 'keys as k'
   const O = `${names.organisations} as o` as 'organisations as o'
   const keysTable = names.keys as 'keys'

@@ -2,20 +2,9 @@ import type { KeyRecord, Organisation } from '../../src/core/types'
 import type { KeyStore } from '../../src/store'
 import { type Commands, type RedisClient, redisCall } from './client'
 import { layout } from './layout'
+import { type RedisStoreOptions, readRedisArguments } from './options'
 import { listDueKeys, listKeys } from './queries'
 import { compareAndSet } from './scripts'
-
-/** Options of {@link redisStore}. */
-export interface RedisStoreOptions {
-  /** Prefix of every Redis key keycycle writes. Default `keycycle:`. */
-  prefix?: string
-  /** Deadline of each store call, in ms; past it the call fails with `unavailable`. Default 500. */
-  commandTimeoutMs?: number
-  /** How long a write's request marker is kept, in ms: the window for deduplicating resends. Default 60 000. */
-  markerTtlMs?: number
-  /** Index entries read per round trip by lists and the expiry sweep. Default 100. */
-  batchSize?: number
-}
 
 /**
  * A {@link KeyStore} over the host's ioredis client, standalone or Cluster.
@@ -26,13 +15,19 @@ export interface RedisStoreOptions {
  * in other slots and are written before the record, so they may hold extra or stale entries but
  * never miss a committed key; every answer is checked against the records, which are the
  * authority. Verification takes two reads (key, then its organisation).
+ *
+ * Throws `KeycycleError('validation')` at once, naming the argument, when `client` is not an
+ * ioredis client or an option is unknown or malformed (see {@link RedisStoreOptions}).
+ *
+ * @example
+ * ```ts
+ * const kc = createKeycycle({ store: redisStore(new Redis(url), { prefix: 'billing:kc:' }) })
+ * ```
  */
 export function redisStore(client: RedisClient, options: RedisStoreOptions = {}): KeyStore {
+  const { prefix, timeoutMs, markerTtlMs, batch } = readRedisArguments(client, options)
   const commands = client as unknown as Commands
-  const at = layout(options.prefix ?? 'keycycle:')
-  const timeoutMs = options.commandTimeoutMs ?? 500
-  const markerTtlMs = options.markerTtlMs ?? 60_000
-  const batch = options.batchSize ?? 100
+  const at = layout(prefix)
   const run = <T>(method: string, work: () => Promise<T>) =>
     redisCall(commands, method, timeoutMs, work)
 

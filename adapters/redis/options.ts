@@ -1,0 +1,78 @@
+import { invalidInput } from '../../src/core/errors'
+import { readInteger, readObject } from '../../src/core/validate'
+import type { Commands } from './client'
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * Prefix of every Redis key keycycle writes. Default `keycycle:`. At most 64 characters, with
+   * no whitespace, no control characters and no `{` or `}`: keycycle puts its own hash tags
+   * after the prefix, and a brace in it would move every key to the prefix's slot (see
+   * {@link REDIS_PREFIX}).
+   */
+  prefix?: string
+  /**
+   * Deadline of each store call, in ms; past it the call fails with `unavailable`. An integer
+   * from 1 to 2 147 483 647 (the largest timer Node keeps). Default 500.
+   */
+  commandTimeoutMs?: number
+  /**
+   * How long a write's request marker is kept, in ms: the window for deduplicating resends.
+   * An integer from 1 to 2 147 483 647. Default 60 000.
+   */
+  markerTtlMs?: number
+  /** Index entries read per round trip by lists and the expiry sweep, 1–10 000. Default 100. */
+  batchSize?: number
+}
+
+/** What a Redis `prefix` may be: up to 64 characters, none of them whitespace, control, `{`, `}`. */
+export const REDIS_PREFIX = /^[^\s\p{Cc}{}]{0,64}$/u
+
+const MAX_TIMER_MS = 2_147_483_647
+
+/** The options as the store uses them, defaults filled in. */
+export interface RedisSettings {
+  prefix: string
+  timeoutMs: number
+  markerTtlMs: number
+  batch: number
+}
+
+/**
+ * Checks {@link redisStore}'s arguments before any I/O. Throws `KeycycleError('validation')`
+ * naming the argument at fault.
+ */
+export function readRedisArguments(client: unknown, options: unknown): RedisSettings {
+  const commands = client as Partial<Record<keyof Commands, unknown>> | null
+  if (
+    typeof commands !== 'object' ||
+    commands === null ||
+    typeof commands.status !== 'string' ||
+    typeof commands.hget !== 'function' ||
+    typeof commands.evalsha !== 'function' ||
+    typeof commands.zadd !== 'function'
+  ) {
+    throw invalidInput('client', 'must be an ioredis Redis or Cluster')
+  }
+  const opts = readObject(options ?? {}, 'options', [
+    'prefix',
+    'commandTimeoutMs',
+    'markerTtlMs',
+    'batchSize',
+  ])
+  const { prefix = 'keycycle:' } = opts
+  if (typeof prefix !== 'string' || !REDIS_PREFIX.test(prefix)) {
+    throw invalidInput(
+      'prefix',
+      'must be at most 64 characters with no whitespace, control characters, { or }',
+    )
+  }
+  const integer = (field: string, fallback: number, max: number) =>
+    opts[field] === undefined ? fallback : readInteger(opts[field], field, 1, max)
+  return {
+    prefix,
+    timeoutMs: integer('commandTimeoutMs', 500, MAX_TIMER_MS),
+    markerTtlMs: integer('markerTtlMs', 60_000, MAX_TIMER_MS),
+    batch: integer('batchSize', 100, 10_000),
+  }
+}
