@@ -9,9 +9,15 @@ const BUILT = Symbol.for('keycycle.test.dist-built')
 export default function setup(): void {
   const flags = globalThis as { [BUILT]?: boolean }
   if (flags[BUILT]) return
-  execFileSync('npm', ['run', 'build'], {
-    cwd: join(import.meta.dirname, '../..'),
-    stdio: 'ignore',
-  })
+  try {
+    execFileSync('npm', ['run', 'build'], {
+      cwd: join(import.meta.dirname, '../..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    })
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string }
+    throw new Error(`npm run build failed:\n${`${stdout}\n${stderr}`.trim().slice(-4000)}`)
+  }
   flags[BUILT] = true
 }
