@@ -12,9 +12,17 @@ export type {
   ListKeysQuery,
   OrganisationPatch,
 } from './core/inputs'
-export { DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT } from './core/inputs'
 export { DEFAULT_TRIAL_DURATION_MS } from './core/keys'
 export { DEFAULT_GRACE_PERIOD_MS } from './core/rotation'
+export type { Field, InputMode, Schema } from './core/schema'
+export {
+  CONFIG_FIELDS,
+  DEFAULT_LIST_LIMIT,
+  KEY_FIELDS,
+  MAX_LIST_LIMIT,
+  ORGANISATION_FIELDS,
+  SLOT_FIELDS,
+} from './core/schema'
 export type { KeyAction, TransitionRule } from './core/states'
 export { STATE_TABLE } from './core/states'
 export type { ParsedToken } from './core/token'

@@ -1,26 +1,49 @@
 import type { KeyConfigPatch } from './config'
 import { invalidInput, KeycycleError } from './errors'
 import { isKeyId, isOrganisationId } from './ids'
-import type { Actor, ConfigId, KeyConfig, KeyState, KeyType, Slot } from './types'
-import { KEY_STATES, KEY_TYPES, SLOTS } from './types'
 import {
-  MAX_DESCRIPTION_LENGTH,
-  MAX_NAME_LENGTH,
-  readBoolean,
-  readEnum,
-  readEpochMs,
-  readInteger,
-  readObject,
-  readOptionalConfigId,
-  readPermissions,
-  readString,
-  readText,
-} from './validate'
+  DEACTIVATE_OPTIONS,
+  DEFAULT_LIST_LIMIT,
+  KEY_FIELDS,
+  LIST_QUERY,
+  ORGANISATION_FIELDS,
+  parseInput,
+  ROTATE_OPTIONS,
+  type Schema,
+  type WritableName,
+} from './schema'
+import type { Actor, ConfigId, KeyState, KeyType, Slot } from './types'
+import { SLOTS } from './types'
+import { readEnum, readObject, readString } from './validate'
 
-/** Labels and config overrides shared by key creation and key updates. */
-export interface KeyFields {
+// The shapes below are the public TypeScript view of the schemas in ./schema, which decide
+// validation. `SameNames` checks at compile time that each lists exactly the fields its schema
+// lets callers set, so the two cannot drift apart.
+type SameNames<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+type Assert<T extends true> = T
+
+/** Input of `createKey`. `type`, `permissions` and `expiresAt` are admin only. */
+export interface CreateKeyInput {
+  /** The owning organisation: an organisation handle's own by default; admins must name it. */
+  organisation?: string
+  /** Admin only; default `standard`. A trial key without `expiresAt` gets the trial length. */
+  type?: KeyType
   name?: string | null
   description?: string | null
+  config?: KeyConfigPatch | null
+  storageConfig?: ConfigId | null
+  webhookConfig?: ConfigId | null
+  /** Admin only. */
+  permissions?: string[]
+  /** Admin only; epoch ms in the future. */
+  expiresAt?: number | null
+}
+
+/** Input of `updateKey`: absent leaves a field alone, `null` reverts to the organisation default. */
+export interface KeyPatch {
+  name?: string | null
+  description?: string | null
+  config?: KeyConfigPatch | null
   storageConfig?: ConfigId | null
   webhookConfig?: ConfigId | null
   /** Admin only. */
@@ -29,21 +52,7 @@ export interface KeyFields {
   expiresAt?: number | null
 }
 
-/** Input of `createKey`. `type`, `permissions` and `expiresAt` are admin only. */
-export interface CreateKeyInput extends KeyFields {
-  /** The owning organisation: an organisation handle's own by default; admins must name it. */
-  organisation?: string
-  /** Admin only; default `standard`. A trial key without `expiresAt` gets the trial length. */
-  type?: KeyType
-  config?: KeyConfig
-}
-
-/** Input of `updateKey`: absent leaves a field alone, `null` reverts to the organisation default. */
-export interface KeyPatch extends KeyFields {
-  config?: KeyConfigPatch | null
-}
-
-/** Organisation defaults, as given to `createOrganisation` and `updateOrganisation`. */
+/** Organisation defaults, as `updateOrganisation` takes them. */
 export interface OrganisationPatch {
   storageConfig?: ConfigId | null
   webhookConfig?: ConfigId | null
@@ -55,8 +64,28 @@ export interface CreateOrganisationInput extends OrganisationPatch {
   key?: { name?: string | null; description?: string | null }
 }
 
-const ADMIN_FIELDS = ['type', 'permissions', 'expiresAt'] as const
-const KEY_FIELDS = ['name', 'description', 'storageConfig', 'webhookConfig', 'config']
+/** Query of `listKeys`. Pages run newest first; `startingAfter` and `endingBefore` are key IDs. */
+export interface ListKeysQuery {
+  /** An organisation handle's own by default; admins must name it. */
+  organisation?: string
+  type?: KeyType
+  /** Effective state at the clock's now. */
+  state?: KeyState
+  /** 1–100, default 10. */
+  limit?: number
+  startingAfter?: string
+  endingBefore?: string
+}
+
+export type _Checks = [
+  Assert<SameNames<keyof CreateKeyInput, WritableName<typeof KEY_FIELDS, 'create'>>>,
+  Assert<SameNames<keyof KeyPatch, WritableName<typeof KEY_FIELDS, 'patch'>>>,
+  Assert<SameNames<keyof OrganisationPatch, WritableName<typeof ORGANISATION_FIELDS, 'patch'>>>,
+  Assert<
+    SameNames<keyof CreateOrganisationInput, WritableName<typeof ORGANISATION_FIELDS, 'create'>>
+  >,
+  Assert<SameNames<keyof ListKeysQuery, WritableName<typeof LIST_QUERY, 'create'>>>,
+]
 
 /**
  * Throws `validation` unless `actor` is `{ kind: 'organisation', id: <organisation ID> }` or
@@ -65,11 +94,10 @@ const KEY_FIELDS = ['name', 'description', 'storageConfig', 'webhookConfig', 'co
 export function parseActor(actor: unknown): Actor {
   const record = readObject(actor, 'actor', ['kind', 'id'])
   const kind = readEnum(record.kind, 'actor.kind', ['organisation', 'admin'] as const)
-  const id =
-    kind === 'organisation'
-      ? parseOrganisationId(record.id, 'actor.id')
-      : readString(record.id, 'actor.id', 255)
-  return Object.freeze({ kind, id })
+  if (kind === 'organisation' && !isOrganisationId(record.id)) {
+    throw invalidInput('actor.id', 'must be an organisation ID (org_ followed by a ULID)')
+  }
+  return Object.freeze({ kind, id: readString(record.id, 'actor.id', 255) })
 }
 
 // Path IDs are looked up, not validated: anything that is not the ID of a reachable resource
@@ -91,105 +119,8 @@ export function requireOrganisationId(id: unknown, field = 'id'): string {
   return requireId(id, field, 'organisation', isOrganisationId(id))
 }
 
-export function parseKeyId(id: unknown, field = 'id'): string {
-  if (!isKeyId(id)) throw invalidInput(field, 'must be a key ID (key_ followed by a ULID)')
-  return id
-}
-
-export function parseOrganisationId(id: unknown, field = 'organisation'): string {
-  if (!isOrganisationId(id)) throw invalidInput(field, 'must be an organisation ID (org_…)')
-  return id
-}
-
 export function parseSlot(slot: unknown, field = 'slot'): Slot {
   return readEnum(slot, field, SLOTS)
-}
-
-function parseConfigPatch(value: unknown, field: string): KeyConfigPatch | null {
-  if (value === null) return null
-  const record = readObject(value, field, ['publishSourceFiles'])
-  const patch: KeyConfigPatch = {}
-  const publish = record.publishSourceFiles
-  if (publish !== undefined) {
-    patch.publishSourceFiles =
-      publish === null ? null : readBoolean(publish, `${field}.publishSourceFiles`)
-  }
-  return patch
-}
-
-/** Parses a config given whole (creation): nulls mean "not set". */
-export function parseConfig(value: unknown, field: string): KeyConfig {
-  const patch = parseConfigPatch(value, field) ?? {}
-  return patch.publishSourceFiles == null ? {} : { publishSourceFiles: patch.publishSourceFiles }
-}
-
-function parseKeyFields(record: Record<string, unknown>, actor: Actor): KeyFields {
-  if (actor.kind !== 'admin') {
-    const field = ADMIN_FIELDS.find((name) => record[name] !== undefined)
-    if (field !== undefined) {
-      throw new KeycycleError('forbidden', `${field}: only an admin may set this field`, {
-        details: { field, actor: actor.kind },
-      })
-    }
-  }
-  const out: KeyFields = {}
-  if (record.name !== undefined) out.name = readText(record.name, 'name', MAX_NAME_LENGTH)
-  if (record.description !== undefined) {
-    out.description = readText(record.description, 'description', MAX_DESCRIPTION_LENGTH)
-  }
-  for (const field of ['storageConfig', 'webhookConfig'] as const) {
-    if (record[field] !== undefined) out[field] = readOptionalConfigId(record[field], field)
-  }
-  if (record.permissions !== undefined) {
-    out.permissions = readPermissions(record.permissions, 'permissions')
-  }
-  if (record.expiresAt !== undefined) {
-    out.expiresAt = record.expiresAt === null ? null : readEpochMs(record.expiresAt, 'expiresAt')
-  }
-  return out
-}
-
-/** Validates `createKey` input for `actor`; admin-only fields from an organisation are `forbidden`. */
-export function parseCreateKeyInput(
-  input: unknown,
-  actor: Actor,
-): CreateKeyInput & { organisation: string } {
-  const record = readObject(input, 'input', ['organisation', ...KEY_FIELDS, ...ADMIN_FIELDS])
-  const out: CreateKeyInput & { organisation: string } = {
-    organisation: scopedOrganisation(record.organisation, actor),
-    ...parseKeyFields(record, actor),
-  }
-  if (record.type !== undefined) out.type = readEnum(record.type, 'type', KEY_TYPES)
-  if (record.config !== undefined) out.config = parseConfig(record.config, 'config')
-  return out
-}
-
-/** Validates an `updateKey` patch for `actor`. */
-export function parseKeyPatch(patch: unknown, actor: Actor): KeyPatch {
-  const record = readObject(patch, 'input', [...KEY_FIELDS, 'permissions', 'expiresAt'])
-  const out: KeyPatch = parseKeyFields(record, actor)
-  if (record.config !== undefined) out.config = parseConfigPatch(record.config, 'config')
-  return out
-}
-
-/** Validates organisation defaults; `allowKey` admits the first key's labels (creation only). */
-export function parseOrganisationInput(input: unknown, allowKey: boolean): CreateOrganisationInput {
-  const fields = ['storageConfig', 'webhookConfig', 'config', ...(allowKey ? ['key'] : [])]
-  const record = readObject(input ?? {}, 'input', fields)
-  const out: CreateOrganisationInput = {}
-  for (const field of ['storageConfig', 'webhookConfig'] as const) {
-    if (record[field] !== undefined) out[field] = readOptionalConfigId(record[field], field)
-  }
-  if (record.config !== undefined) out.config = parseConfigPatch(record.config, 'config')
-  if (record.key !== undefined) {
-    const key = readObject(record.key, 'key', ['name', 'description'])
-    out.key = {}
-    if (key.name !== undefined) out.key.name = readText(key.name, 'key.name', MAX_NAME_LENGTH)
-    if (key.description !== undefined) {
-      out.key.description = readText(key.description, 'key.description', MAX_DESCRIPTION_LENGTH)
-    }
-  }
-  return out
 }
 
 /**
@@ -204,53 +135,58 @@ export function scopedOrganisation(named: unknown, actor: Actor): string {
   return requireOrganisationId(named, 'organisation')
 }
 
-/** Query of `listKeys`. Pages run newest first; `startingAfter` and `endingBefore` are key IDs. */
-export interface ListKeysQuery {
-  /** An organisation handle's own by default; admins must name it. */
-  organisation?: string
-  type?: KeyType
-  /** Effective state at the clock's now. */
-  state?: KeyState
-  /** 1–100, default 10. */
-  limit?: number
-  startingAfter?: string
-  endingBefore?: string
+/** Validated `createKey` input: the organisation resolved, everything else as given. */
+export type ParsedCreateKey = Omit<CreateKeyInput, 'organisation'> & { organisation: string }
+
+/** Validates `createKey` input for `actor`; admin-only fields from an organisation are `forbidden`. */
+export function parseCreateKeyInput(input: unknown, actor: Actor): ParsedCreateKey {
+  const parsed = parseInput(KEY_FIELDS, input, 'create', actor) as CreateKeyInput
+  return { ...parsed, organisation: scopedOrganisation(parsed.organisation, actor) }
 }
 
-/** Default page size of `listKeys`. */
-export const DEFAULT_LIST_LIMIT = 10
-/** Largest page size of `listKeys`. */
-export const MAX_LIST_LIMIT = 100
+/** Validates an `updateKey` patch for `actor`. */
+export function parseKeyPatch(patch: unknown, actor: Actor): KeyPatch {
+  return parseInput(KEY_FIELDS, patch, 'patch', actor) as KeyPatch
+}
 
+/** Validates organisation defaults; `create` also admits the first key's labels. */
+export function parseOrganisationInput(
+  input: unknown,
+  mode: 'create' | 'patch',
+  actor: Actor | null,
+): CreateOrganisationInput {
+  return parseInput(ORGANISATION_FIELDS, input ?? {}, mode, actor) as CreateOrganisationInput
+}
+
+/** Reads the options object of a call against its schema (absent = `{}`). */
+export function parseOptions<T>(schema: Schema, options: unknown, actor: Actor): T {
+  return parseInput(schema, options ?? {}, 'create', actor) as T
+}
+
+/** Validated `rotateKey` options, defaults applied. */
+export function parseRotateOptions(options: unknown, actor: Actor): { force: boolean; slot: Slot } {
+  const parsed = parseOptions<{ force?: boolean; slot?: Slot }>(ROTATE_OPTIONS, options, actor)
+  return { force: parsed.force ?? false, slot: parsed.slot ?? 'primary' }
+}
+
+/** Validated `deactivateKey` options, defaults applied. */
+export function parseDeactivateOptions(options: unknown, actor: Actor): { allowLockout: boolean } {
+  const parsed = parseOptions<{ allowLockout?: boolean }>(DEACTIVATE_OPTIONS, options, actor)
+  return { allowLockout: parsed.allowLockout ?? false }
+}
+
+/** Validated `listKeys` query for `actor`, defaults applied. */
 export function parseListQuery(
   query: unknown,
   actor: Actor,
 ): ListKeysQuery & { organisation: string; limit: number } {
-  const record = readObject(query, 'query', [
-    'organisation',
-    'type',
-    'state',
-    'limit',
-    'startingAfter',
-    'endingBefore',
-  ])
-  const out: ListKeysQuery & { organisation: string; limit: number } = {
-    organisation: scopedOrganisation(record.organisation, actor),
-    limit:
-      record.limit === undefined
-        ? DEFAULT_LIST_LIMIT
-        : readInteger(record.limit, 'limit', 1, MAX_LIST_LIMIT),
-  }
-  if (record.type !== undefined) out.type = readEnum(record.type, 'type', KEY_TYPES)
-  if (record.state !== undefined) out.state = readEnum(record.state, 'state', KEY_STATES)
-  if (record.startingAfter !== undefined && record.endingBefore !== undefined) {
+  const parsed = parseInput(LIST_QUERY, query ?? {}, 'create', actor) as ListKeysQuery
+  if (parsed.startingAfter !== undefined && parsed.endingBefore !== undefined) {
     throw invalidInput('endingBefore', 'cannot be combined with startingAfter')
   }
-  if (record.startingAfter !== undefined) {
-    out.startingAfter = parseKeyId(record.startingAfter, 'startingAfter')
+  return {
+    ...parsed,
+    organisation: scopedOrganisation(parsed.organisation, actor),
+    limit: parsed.limit ?? DEFAULT_LIST_LIMIT,
   }
-  if (record.endingBefore !== undefined) {
-    out.endingBefore = parseKeyId(record.endingBefore, 'endingBefore')
-  }
-  return out
 }

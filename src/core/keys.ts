@@ -2,7 +2,7 @@ import { actorRef, touch } from './audit'
 import { mergeConfig } from './config'
 import { invalidInput } from './errors'
 import { capRetiringSlots, effectiveState } from './expiry'
-import type { CreateKeyInput, KeyPatch } from './inputs'
+import type { KeyPatch, ParsedCreateKey } from './inputs'
 import { transition } from './states'
 import type { Actor, KeyRecord, KeyState, SlotRecord } from './types'
 
@@ -30,7 +30,7 @@ function assertFuture(expiresAt: number | null | undefined, now: number): void {
  * `trialDurationMs`; an explicit `expiresAt` must lie in the future.
  */
 export function newKeyRecord(
-  input: CreateKeyInput & { organisation: string },
+  input: ParsedCreateKey,
   id: string,
   primary: MintedDigest,
   actor: Actor,
@@ -47,7 +47,7 @@ export function newKeyRecord(
     state: 'active',
     name: input.name ?? null,
     description: input.description ?? null,
-    config: input.config ?? {},
+    config: mergeConfig({}, input.config ?? null),
     storageConfig: input.storageConfig ?? null,
     webhookConfig: input.webhookConfig ?? null,
     permissions: input.permissions ?? [],
@@ -81,12 +81,12 @@ export function applyKeyPatch(
   now: number,
 ): PatchResult {
   let next: KeyRecord = { ...record }
-  if (patch.name !== undefined) next.name = patch.name
-  if (patch.description !== undefined) next.description = patch.description
-  if (patch.storageConfig !== undefined) next.storageConfig = patch.storageConfig
-  if (patch.webhookConfig !== undefined) next.webhookConfig = patch.webhookConfig
-  if (patch.permissions !== undefined) next.permissions = patch.permissions
-  if (patch.config !== undefined) next.config = mergeConfig(record.config, patch.config)
+  // Plain fields are replaced as given; config merges field by field, and expiry moves state.
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined || field === 'expiresAt') continue
+    if (field === 'config') next.config = mergeConfig(record.config, patch.config ?? null)
+    else (next as unknown as Record<string, unknown>)[field] = value
+  }
 
   let stateChange: PatchResult['stateChange'] = null
   if (patch.expiresAt !== undefined && patch.expiresAt !== record.expiresAt) {

@@ -1,47 +1,11 @@
-import type { EffectiveConfig, Key, Organisation, Slot, TokenSlot } from '../core/types'
+import { CONFIG_FIELDS, KEY_FIELDS, ORGANISATION_FIELDS, toWire } from '../core/schema'
+import type { EffectiveConfig, Key, Organisation, Slot } from '../core/types'
 import type { KeyPage } from '../service/key-queries'
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
-
-function slot(value: TokenSlot | null) {
-  return (
-    value && {
-      hint: value.hint,
-      date_rotated: iso(value.rotatedAt),
-      date_retiring_until: iso(value.retiringUntil),
-    }
-  )
-}
-
-function config(value: Key['config']) {
-  return value.publishSourceFiles === undefined
-    ? {}
-    : { publish_source_files: value.publishSourceFiles }
-}
-
-/** A key in the ricloud format; `token` only on the calls that mint one. */
+/** A key in the ricloud format (`resource: "key"`); `token` only on the calls that mint one. */
 export function presentKey(key: Key, token?: string) {
-  return {
-    id: key.id,
-    resource: 'key',
-    organisation: key.organisation,
-    type: key.type,
-    state: key.state,
-    name: key.name,
-    description: key.description,
-    config: config(key.config),
-    storage_config: key.storageConfig,
-    webhook_config: key.webhookConfig,
-    permissions: key.permissions,
-    date_created: iso(key.createdAt),
-    date_modified: iso(key.modifiedAt),
-    modified_by: key.modifiedBy,
-    date_expires: iso(key.expiresAt),
-    primary: slot(key.primary),
-    secondary: slot(key.secondary),
-    version: key.version,
-    ...(token === undefined ? {} : { token }),
-  }
+  const { id, ...rest } = toWire(KEY_FIELDS, key)
+  return { id, resource: 'key', ...rest, ...(token === undefined ? {} : { token }) }
 }
 
 /** A page of keys as a ricloud list object. */
@@ -54,47 +18,49 @@ export function presentList(page: KeyPage, url: string) {
   }
 }
 
+/** An organisation and its defaults (`resource: "organisation"`). */
 export function presentOrganisation(organisation: Organisation) {
-  return {
-    id: organisation.id,
-    resource: 'organisation',
-    storage_config: organisation.storageConfig,
-    webhook_config: organisation.webhookConfig,
-    config: config(organisation.config),
-    date_created: iso(organisation.createdAt),
-    date_modified: iso(organisation.modifiedAt),
-    version: organisation.version,
-  }
+  const { id, ...rest } = toWire(ORGANISATION_FIELDS, organisation)
+  return { id, resource: 'organisation', ...rest }
 }
 
+// Effective values are named like the fields they resolve (`storage_config`,
+// `publish_source_files`), each `{ value, source }`.
+const EFFECTIVE_NAMES = { ...KEY_FIELDS, ...CONFIG_FIELDS }
+
+/** A key's effective configuration, each value with its source. */
 export function presentEffectiveConfig(keyId: string, effective: EffectiveConfig) {
-  return {
-    resource: 'effective_config',
-    key: keyId,
-    storage_config: effective.storageConfig,
-    webhook_config: effective.webhookConfig,
-    publish_source_files: effective.publishSourceFiles,
+  const out: Record<string, unknown> = { resource: 'effective_config', key: keyId }
+  for (const [name, value] of Object.entries(effective)) {
+    out[EFFECTIVE_NAMES[name as keyof typeof EFFECTIVE_NAMES].wire] = value
   }
+  return out
+}
+
+// NCP shows labels as strings (absent: empty) and times without milliseconds.
+function ncpValue(value: unknown, name: string): unknown {
+  if (value === null) return ''
+  if (name === 'modifiedAt')
+    return new Date(value as number).toISOString().replace(/\.\d{3}Z$/, 'Z')
+  return value
 }
 
 /**
- * The NCP `regenerate API key` response: the regenerated slot's value in full, the other
- * masked. Absent labels are empty strings (NCP types them as strings); an absent secondary
- * slot is null.
+ * The NCP `regenerate API key` response: the fields NCP names (from the schema's `ncp` names),
+ * the regenerated slot's value in full and the other masked. An absent secondary slot is null.
  */
 export function presentNcpApiKey(key: Key, regenerated: Slot, token: string, domainCode: string) {
-  const value = (name: Slot) => (name === regenerated ? token : (key[name]?.hint ?? null))
+  const apiKey: Record<string, unknown> = {}
+  for (const [name, field] of Object.entries(KEY_FIELDS)) {
+    if ('ncp' in field) apiKey[field.ncp] = ncpValue(key[name as keyof Key], name)
+  }
+  const value = (slot: Slot) => (slot === regenerated ? token : (key[slot]?.hint ?? null))
   return {
     apiKey: {
-      apiKeyId: key.id,
-      tenantId: key.organisation,
-      apiKeyName: key.name ?? '',
-      apiKeyDescription: key.description ?? '',
+      ...apiKey,
       primaryKey: value('primary'),
       secondaryKey: value('secondary'),
-      modifier: key.modifiedBy,
       isEnabled: key.state === 'active',
-      modTime: new Date(key.modifiedAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       domainCode,
     },
   }

@@ -1,3 +1,4 @@
+import { invalidInput } from '../core/errors'
 import type { CreateKeyInput, KeyPatch, ListKeysQuery, OrganisationPatch } from '../core/inputs'
 import type { Actor, EffectiveConfig, Key, Organisation, Slot } from '../core/types'
 import type { KeyWithToken, RotateOptions } from './key-commands'
@@ -80,9 +81,9 @@ export interface ActorHandle {
 export function actorHandle(rt: Runtime, actor: Actor): ActorHandle {
   return Object.freeze({
     actor,
-    getOrganisation: (id?: string) =>
+    getOrganisation: async (id?: string) =>
       organisations.getOrganisation(rt, actor, id === undefined ? ownOrganisation(actor) : id),
-    updateOrganisation: (idOrPatch: string | OrganisationPatch, patch?: OrganisationPatch) =>
+    updateOrganisation: async (idOrPatch: string | OrganisationPatch, patch?: OrganisationPatch) =>
       typeof idOrPatch === 'string'
         ? organisations.updateOrganisation(rt, actor, idOrPatch, patch as OrganisationPatch)
         : organisations.updateOrganisation(rt, actor, ownOrganisation(actor), idOrPatch),
@@ -103,7 +104,8 @@ export function actorHandle(rt: Runtime, actor: Actor): ActorHandle {
   })
 }
 
-// An admin has no organisation of its own; `undefined` makes the ID check answer `validation`.
-function ownOrganisation(actor: Actor): string | undefined {
-  return actor.kind === 'organisation' ? actor.id : undefined
+// An admin has no organisation of its own: it must name one.
+function ownOrganisation(actor: Actor): string {
+  if (actor.kind === 'organisation') return actor.id
+  throw invalidInput('organisation', 'required when an admin acts')
 }

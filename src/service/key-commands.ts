@@ -4,6 +4,7 @@ import {
   type KeyPatch,
   parseCreateKeyInput,
   parseKeyPatch,
+  parseRotateOptions,
   parseSlot,
   requireKeyId,
 } from '../core/inputs'
@@ -11,7 +12,6 @@ import { toKey } from '../core/key-view'
 import { applyKeyPatch, newKeyRecord } from '../core/keys'
 import { regenerate, rotate } from '../core/rotation'
 import type { Actor, Key, Slot } from '../core/types'
-import { readBoolean, readObject } from '../core/validate'
 import { emit } from './emit'
 import { generateId, mint } from './minting'
 import { type Committed, mutateKey } from './mutate-key'
@@ -73,14 +73,6 @@ export interface RotateOptions {
   slot?: Slot
 }
 
-function parseRotateOptions(options: unknown): { force: boolean; slot: Slot } {
-  const record = readObject(options ?? {}, 'options', ['force', 'slot'])
-  return {
-    force: record.force === undefined ? false : readBoolean(record.force, 'force'),
-    slot: record.slot === undefined ? 'primary' : parseSlot(record.slot),
-  }
-}
-
 function withToken(done: Committed<unknown>, token: string): KeyWithToken {
   return { key: toKey(done.record, done.now), token }
 }
@@ -92,7 +84,7 @@ export async function rotateKey(
   options: RotateOptions | undefined,
 ): Promise<KeyWithToken> {
   const keyId = requireKeyId(id)
-  const { force, slot } = parseRotateOptions(options)
+  const { force, slot } = parseRotateOptions(options, actor)
   let token = ''
   const done = await mutateKey(rt, keyId, actor, ({ key }, now) => {
     const fresh = mint(rt, key.id)

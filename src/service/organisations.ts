@@ -31,7 +31,7 @@ export async function createOrganisation(
   rt: Runtime,
   input?: CreateOrganisationInput,
 ): Promise<CreatedOrganisation> {
-  const parsed = parseOrganisationInput(input, true)
+  const parsed = parseOrganisationInput(input, 'create', null)
   const now = rt.now()
   const orgId = generateId(rt, 'org', now)
   const owner: Actor = { kind: 'organisation', id: orgId }
@@ -73,7 +73,7 @@ export async function updateOrganisation(
   patch: OrganisationPatch,
 ): Promise<Organisation> {
   const orgId = requireOrganisationId(id)
-  const parsed = parseOrganisationInput(patch, false)
+  const parsed = parseOrganisationInput(patch, 'patch', actor)
   const outcome = await compareAndSet(rt, `organisation ${orgId}`, {
     read: () => loadOrganisation(rt, orgId, actor),
     decide: (current: Organisation, now) => {

@@ -1,11 +1,11 @@
 import { KeycycleError } from '../core/errors'
 import { dueClause, stateFilter } from '../core/filters'
-import { requireKeyId } from '../core/inputs'
+import { parseDeactivateOptions, requireKeyId } from '../core/inputs'
 import { toKey } from '../core/key-view'
 import { isGuardedDeactivation, keepsAccess } from '../core/lockout'
 import { type KeyAction, transition } from '../core/states'
 import type { Actor, Key, SystemActor } from '../core/types'
-import { readBoolean, readInteger, readObject } from '../core/validate'
+import { readInteger, readObject } from '../core/validate'
 import { emit } from './emit'
 import { mutateKey } from './mutate-key'
 import { loadKey } from './reach'
@@ -84,9 +84,7 @@ export async function deactivateKey(
   options: DeactivateOptions | undefined,
 ): Promise<Key> {
   const id = requireKeyId(keyId)
-  const opts = readObject(options ?? {}, 'options', ['allowLockout'])
-  const allowLockout =
-    opts.allowLockout === undefined ? false : readBoolean(opts.allowLockout, 'allowLockout')
+  const { allowLockout } = parseDeactivateOptions(options, who)
   const lockoutError = () =>
     new KeycycleError(
       'lockout',

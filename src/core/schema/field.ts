@@ -1,0 +1,69 @@
+/**
+ * One field of a resource, declared once. Validation, the wire formats (ricloud and NCP), error
+ * field names and the README's field table are all derived from these declarations, so adding a
+ * field is one entry here plus the behaviour that uses it.
+ */
+export interface Field {
+  /** The ricloud (snake_case) wire name. */
+  readonly wire: string
+  /** The NCP (camelCase) name, where NCP's responses carry the field. */
+  readonly ncp?: string
+  /** What the field means, one line, for the docs. */
+  readonly doc: string
+  /** The wire type as the docs state it, e.g. `string (1–255) \| null`. */
+  readonly type: string
+  /** Settable when creating the resource. */
+  readonly create?: boolean
+  /** Settable by an update; an absent field is kept. */
+  readonly patch?: boolean
+  /** Only an admin may set it; from anyone else it is `forbidden`. */
+  readonly admin?: boolean
+  /** `null` is accepted as input: it clears the value (back to the default). */
+  readonly nullable?: boolean
+  /**
+   * Validates a non-null input value and returns the domain value. Throws `validation` naming
+   * `path` (the domain path, e.g. `config.publishSourceFiles`).
+   */
+  parse?(value: unknown, path: string): unknown
+  /** The domain value as the wire shows it. Default: unchanged. */
+  toWire?(value: unknown): unknown
+  /** A non-null wire input value as a domain value, before `parse`. Default: unchanged. */
+  fromWire?(value: unknown, path: string): unknown
+  /** The fields of a nested object, read and presented by the same rules. */
+  readonly fields?: Schema
+}
+
+/** A resource's fields by domain (camelCase) name. */
+export type Schema = Readonly<Record<string, Field>>
+
+/** What a call does with input: create a resource, or patch one (absent keeps). */
+export type InputMode = 'create' | 'patch'
+
+/** The names of `schema` that `mode` may set, in declaration order. */
+export function writableNames(schema: Schema, mode: InputMode): string[] {
+  return Object.keys(schema).filter((name) => schema[name]![mode] === true)
+}
+
+/** `a.b` for a nested path, `b` at the top. */
+export function joinPath(parent: string, name: string): string {
+  return parent === '' ? name : `${parent}.${name}`
+}
+
+/**
+ * A domain path (`config.publishSourceFiles`, `permissions[3]`) in wire spelling
+ * (`config.publish_source_files`, `permissions[3]`). Names the schema does not know are kept.
+ */
+export function wirePath(schema: Schema, path: string): string {
+  const match = /^([^.[]+)(\[\d+\])?(?:\.(.*))?$/.exec(path)
+  if (match === null) return path
+  const [, head = '', index = '', rest] = match
+  const field = schema[head]
+  if (field === undefined) return path
+  const tail = rest === undefined ? '' : `.${field.fields ? wirePath(field.fields, rest) : rest}`
+  return `${field.wire}${index}${tail}`
+}
+
+/** The names of a schema declared with `as const` that `mode` may set (type level). */
+export type WritableName<S extends Schema, M extends InputMode> = {
+  [K in keyof S]: S[K] extends { readonly [P in M]: true } ? K : never
+}[keyof S]

@@ -1,0 +1,7 @@
+export * from './codecs'
+export * from './field'
+export * from './key-fields'
+export * from './option-fields'
+export * from './organisation-fields'
+export * from './parse'
+export * from './wire'

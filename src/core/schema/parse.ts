@@ -1,0 +1,44 @@
+import { invalidInput, KeycycleError } from '../errors'
+import type { Actor } from '../types'
+import { readObject } from '../validate'
+import { type InputMode, joinPath, type Schema, writableNames } from './field'
+
+/**
+ * Validates input for `mode` against `schema` and returns the domain values, keeping only the
+ * fields present (`undefined` counts as absent). Unknown fields and fields `mode` may not set are
+ * `validation` errors, never dropped; `null` is accepted only where the field is nullable; a
+ * field reserved to admins, set by anyone else, is `forbidden`. Nested objects (`config`) follow
+ * the same rules. A field without its own `parse` (such as `organisation`) is returned as given
+ * for the caller to check. `actor` is null for host-level calls, which may set every field.
+ */
+export function parseInput(
+  schema: Schema,
+  input: unknown,
+  mode: InputMode,
+  actor: Actor | null,
+  path = '',
+): Record<string, unknown> {
+  const names = writableNames(schema, mode)
+  const record = readObject(input, path === '' ? 'input' : path, names)
+  const out: Record<string, unknown> = {}
+  for (const name of names) {
+    const value = record[name]
+    if (value === undefined) continue
+    const field = schema[name]!
+    const at = joinPath(path, name)
+    if (field.admin && actor !== null && actor.kind !== 'admin') {
+      throw new KeycycleError('forbidden', `${at}: only an admin may set this field`, {
+        details: { field: at, actor: actor.kind },
+      })
+    }
+    if (value === null) {
+      if (!field.nullable) throw invalidInput(at, 'may not be null')
+      out[name] = null
+    } else if (field.fields) {
+      out[name] = parseInput(field.fields, value, mode, actor, at)
+    } else {
+      out[name] = field.parse ? field.parse(value, at) : value
+    }
+  }
+  return out
+}

@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { KeycycleError } from '../../src/core/errors'
+import {
+  inputFromWire,
+  KEY_FIELDS,
+  parseInput,
+  type Schema,
+  text,
+  toWire,
+  wirePath,
+} from '../../src/core/schema'
+import { fieldTable } from '../../src/core/schema/docs'
+import type { Actor } from '../../src/core/types'
+import { renderReadmeTables } from '../helpers/readme-tables'
+
+const admin: Actor = { kind: 'admin', id: 'ops' }
+const owner: Actor = { kind: 'organisation', id: 'org_01JD8X3YQ0V6N2M4K7P9R1S3T5' }
+
+function caught(run: () => unknown): KeycycleError {
+  try {
+    run()
+  } catch (error) {
+    if (error instanceof KeycycleError) return error
+    throw error
+  }
+  throw new Error('did not throw')
+}
+
+describe('the field schema is the single source', () => {
+  // A field that exists only in this test: one declaration, no other edit.
+  const EXTENDED = {
+    ...KEY_FIELDS,
+    colour: {
+      wire: 'colour_code',
+      doc: 'A colour for the dashboard.',
+      create: true,
+      patch: true,
+      admin: true,
+      nullable: true,
+      ...text(7),
+    },
+  } as const satisfies Schema
+
+  it('validates it: bad values name the domain field, admin-only is enforced, null clears', () => {
+    const tooLong = caught(() => parseInput(EXTENDED, { colour: '#1234567' }, 'create', admin))
+    expect(tooLong).toMatchObject({ code: 'validation', details: { field: 'colour' } })
+    const notAdmin = caught(() => parseInput(EXTENDED, { colour: '#fff' }, 'patch', owner))
+    expect(notAdmin).toMatchObject({ code: 'forbidden', details: { field: 'colour' } })
+    expect(parseInput(EXTENDED, { colour: null }, 'patch', admin)).toEqual({ colour: null })
+    expect(parseInput(EXTENDED, { colour: '#fff' }, 'create', admin)).toEqual({ colour: '#fff' })
+  })
+
+  it('reads it from the wire and writes it to the wire under its wire name', () => {
+    expect(inputFromWire(EXTENDED, { colour_code: '#fff' }, 'patch')).toEqual({ colour: '#fff' })
+    const wrongName = caught(() => inputFromWire(EXTENDED, { colour: '#fff' }, 'patch'))
+    expect(wrongName).toMatchObject({ code: 'validation', details: { field: 'colour' } })
+    expect(toWire(EXTENDED, { colour: '#fff' })).toEqual({ colour_code: '#fff' })
+  })
+
+  it('names it by its wire name in error params and documents it', () => {
+    expect(wirePath(EXTENDED, 'colour')).toBe('colour_code')
+    expect(fieldTable(EXTENDED)).toContain(
+      '| `colour` | `colour_code` |  | string (1–7) \\| null | create, update (admin only) | A colour for the dashboard. |',
+    )
+  })
+})
+
+describe('key fields', () => {
+  it('translate nested and indexed error paths to wire names', () => {
+    expect(wirePath(KEY_FIELDS, 'expiresAt')).toBe('date_expires')
+    expect(wirePath(KEY_FIELDS, 'config.publishSourceFiles')).toBe('config.publish_source_files')
+    expect(wirePath(KEY_FIELDS, 'permissions[3]')).toBe('permissions[3]')
+    expect(wirePath(KEY_FIELDS, 'storageConfig')).toBe('storage_config')
+    expect(wirePath(KEY_FIELDS, 'nonsense.deep')).toBe('nonsense.deep')
+  })
+
+  it('decode ISO dates on the way in and name a bad one by its wire name', () => {
+    expect(
+      inputFromWire(KEY_FIELDS, { date_expires: '2030-01-01T00:00:00+01:00' }, 'patch'),
+    ).toEqual({ expiresAt: Date.UTC(2029, 11, 31, 23) })
+    const bad = caught(() => inputFromWire(KEY_FIELDS, { date_expires: 'tomorrow' }, 'patch'))
+    expect(bad).toMatchObject({ code: 'validation', details: { field: 'date_expires' } })
+  })
+
+  it('refuse fields an update may not set, by wire name', () => {
+    for (const field of ['type', 'organisation', 'id', 'version', 'date_created', 'token']) {
+      expect(caught(() => inputFromWire(KEY_FIELDS, { [field]: 'x' }, 'patch'))).toMatchObject({
+        code: 'validation',
+        details: { field },
+      })
+    }
+  })
+
+  it('accept a null body as an empty one (ricloud-py sends null)', () => {
+    expect(inputFromWire(KEY_FIELDS, null, 'patch')).toEqual({})
+  })
+})
+
+describe('the README', () => {
+  it('shows the field tables generated from the schemas (npm run readme:fields)', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8')
+    expect(renderReadmeTables(readme)).toBe(readme)
+  })
+})
