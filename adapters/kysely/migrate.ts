@@ -1,4 +1,4 @@
-import { type Kysely, type MigrationResult, Migrator } from 'kysely'
+import { type Kysely, type MigrationResult, Migrator, sql } from 'kysely'
 import { KeycycleError } from '../../src/core/errors'
 import { migrations } from './migrations'
 import { type KyselyStoreOptions, readKyselyArguments } from './options'
@@ -9,8 +9,15 @@ import { type KyselyStoreOptions, readKyselyArguments } from './options'
  * every start, from several processes at once (the migrator's lock table serialises them).
  * Resolves with the migrations applied by this call.
  *
- * Rejects with `KeycycleError('validation')` for a bad argument (`db`, `options`,
- * `tablePrefix`), before any I/O, and with `unavailable` when a migration fails.
+ * Rejects in three ways, so a start script can tell what to do:
+ * - `KeycycleError('validation')` for a bad argument (`db`, `options`, `tablePrefix`), before
+ *   any I/O.
+ * - `KeycycleError('unavailable')`, with the driver's error as `cause`, when the database does
+ *   not answer a trivial query first (not up yet, refused, a destroyed instance): a fault that
+ *   trying again later may cure.
+ * - Otherwise, the migration's own error, unchanged (e.g. PostgreSQL's `42P07` when a table of
+ *   that name exists with another shape, or a missing privilege): a failure that trying again
+ *   will not cure, reported as the database reported it, never as `unavailable`.
  *
  * @example
  * ```ts
@@ -24,6 +31,13 @@ export async function migrateKeycycle<DB>(
   options: KyselyStoreOptions = {},
 ): Promise<MigrationResult[]> {
   const names = readKyselyArguments(db, options)
+  try {
+    await sql`select 1`.execute(db)
+  } catch (error) {
+    throw new KeycycleError('unavailable', 'keycycle: the database did not answer', {
+      cause: error,
+    })
+  }
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations(names) },
@@ -31,8 +45,6 @@ export async function migrateKeycycle<DB>(
     migrationLockTableName: names.migrationLock,
   })
   const { error, results = [] } = await migrator.migrateToLatest()
-  if (error !== undefined) {
-    throw new KeycycleError('unavailable', 'keycycle: migration failed', { cause: error })
-  }
+  if (error !== undefined) throw error
   return results
 }

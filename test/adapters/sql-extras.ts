@@ -1,11 +1,19 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { kyselyStore, migrateKeycycle } from '../../adapters/kysely'
+import { KeycycleError } from '../../src'
 import { newId } from '../../src/core/ids'
 import { newOrganisation } from '../../src/core/organisations'
 import type { KeyStore } from '../../src/store'
 import { T0 } from '../helpers/clock'
 import { keyRecord } from '../helpers/records'
-import { type Dialect, OPENERS, SESSION_TIME_ZONE, type SqlBackend } from './sql-harness'
+import {
+  type Dialect,
+  OPENERS,
+  SESSION_TIME_ZONE,
+  type SqlBackend,
+  unreachableDb,
+} from './sql-harness'
 
 const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
 const admin = { kind: 'admin', id: 'suite' } as const
@@ -29,6 +37,33 @@ export function describeSqlExtras(dialect: Dialect): void {
       expect(runs.flat().filter((r) => r.status === 'Success')).toHaveLength(1)
       expect(await migrateKeycycle(db, { tablePrefix: backend.prefix })).toEqual([])
       expect(await backend.rawRows(`${backend.prefix}migrations`)).toHaveLength(1)
+    })
+
+    it("rejects with the database's own error, never unavailable, when a migration fails", async () => {
+      const db = backend.dbs[0]!
+      const prefix = `${backend.prefix}clash_`
+      // A table with keycycle's name but another shape: the first migration cannot create it.
+      await sql`CREATE TABLE ${sql.table(`${prefix}organisations`)} (other integer)`.execute(db)
+      try {
+        const error = await migrateKeycycle(db, { tablePrefix: prefix }).catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(Error)
+        expect(error).not.toBeInstanceOf(KeycycleError)
+        expect((error as Error).message).toMatch(/already exists/i)
+      } finally {
+        await backend.dropTables(prefix)
+      }
+    })
+
+    it('rejects with unavailable, the driver error as cause, when the database does not answer', async () => {
+      const db = await unreachableDb(dialect)
+      try {
+        const error = await migrateKeycycle(db).catch((e: unknown) => e)
+        expect(error).toBeInstanceOf(KeycycleError)
+        expect(error).toMatchObject({ code: 'unavailable', status: 503 })
+        expect((error as Error).cause).toBeInstanceOf(Error)
+      } finally {
+        await db.destroy().catch(() => {})
+      }
     })
 
     it('runs its sessions outside UTC', async () => {

@@ -9,6 +9,7 @@ import pg from 'pg'
 import { kyselyStore, migrateKeycycle } from '../../adapters/kysely'
 import type { KeyStore } from '../../src/store'
 import type { OpenStore, StoreHarness } from '../conformance/harness'
+import { freePort } from '../helpers/ports'
 
 // Every SQL suite runs with the process in a far-from-UTC zone, and the database sessions in
 // another one: BIGINT epoch ms must make both irrelevant.
@@ -31,10 +32,13 @@ export interface SqlBackend {
   sessionTimeZone(): Promise<string>
   /** The pool's connection counts, where the dialect has a pool. */
   poolStats?(): { total: number; idle: number; waiting: number }
+  /** Drops every table keycycle creates under `prefix`, through the raw driver. */
+  dropTables(prefix: string): Promise<void>
   close(): Promise<void>
 }
 
 const randomPrefix = () => `kc${Math.random().toString(36).slice(2, 8)}_`
+const TABLES = ['keys', 'organisations', 'migrations', 'migrations_lock']
 
 async function openSqlite(): Promise<SqlBackend> {
   const dir = mkdtempSync(join(tmpdir(), 'keycycle-sqlite-'))
@@ -55,6 +59,9 @@ async function openSqlite(): Promise<SqlBackend> {
     dbs,
     rawRows: async (table) => raw.prepare(`SELECT * FROM "${table}"`).all(),
     sessionTimeZone: async () => `process TZ ${process.env.TZ}`,
+    async dropTables(prefix) {
+      for (const t of TABLES) raw.exec(`DROP TABLE IF EXISTS "${prefix}${t}"`)
+    },
     async close() {
       await Promise.all(dbs.map((db) => db.destroy()))
       raw.close()
@@ -72,16 +79,18 @@ async function openPostgres(): Promise<SqlBackend> {
   const raw = new pg.Client({ connectionString: PG_URL })
   await raw.connect()
   const prefix = randomPrefix()
+  const dropTables = async (prefix: string) => {
+    for (const t of TABLES) await raw.query(`DROP TABLE IF EXISTS "${prefix}${t}" CASCADE`)
+  }
   return {
     prefix,
     dbs: [new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })],
     rawRows: async (table) => (await raw.query(`SELECT * FROM "${table}"`)).rows,
     sessionTimeZone: async () => (await pool.query('SHOW TIME ZONE')).rows[0].TimeZone,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    dropTables,
     async close() {
-      for (const t of ['keys', 'organisations', 'migrations', 'migrations_lock']) {
-        await raw.query(`DROP TABLE IF EXISTS "${prefix}${t}" CASCADE`)
-      }
+      await dropTables(prefix)
       await raw.end()
       await pool.end().catch(() => {})
     },
@@ -94,6 +103,9 @@ async function openMysql(): Promise<SqlBackend> {
   const raw = createMysqlPromisePool({ uri: MYSQL_URL, connectionLimit: 1 })
   const prefix = randomPrefix()
   const db = new Kysely<unknown>({ dialect: new MysqlDialect({ pool: async () => pool }) })
+  const dropTables = async (prefix: string) => {
+    for (const t of TABLES) await raw.query(`DROP TABLE IF EXISTS \`${prefix}${t}\``)
+  }
   return {
     prefix,
     dbs: [db],
@@ -102,10 +114,9 @@ async function openMysql(): Promise<SqlBackend> {
       const [rows] = await pool.promise().query('SELECT @@session.time_zone AS tz')
       return (rows as { tz: string }[])[0]!.tz
     },
+    dropTables,
     async close() {
-      for (const t of ['keys', 'organisations', 'migrations', 'migrations_lock']) {
-        await raw.query(`DROP TABLE IF EXISTS \`${prefix}${t}\``)
-      }
+      await dropTables(prefix)
       await raw.end()
       await db.destroy()
     },
@@ -116,6 +127,26 @@ export const OPENERS: Record<Dialect, () => Promise<SqlBackend>> = {
   sqlite: openSqlite,
   postgres: openPostgres,
   mysql: openMysql,
+}
+
+/**
+ * A Kysely instance whose database cannot answer: a server port nothing listens on, or (SQLite)
+ * a file in a folder that does not exist.
+ */
+export async function unreachableDb(dialect: Dialect): Promise<Kysely<unknown>> {
+  if (dialect === 'sqlite') {
+    const file = join(tmpdir(), `keycycle-missing-${process.pid}`, 'none', 'keycycle.db')
+    return new Kysely<unknown>({
+      dialect: new SqliteDialect({ database: async () => new Database(file) }),
+    })
+  }
+  const port = await freePort()
+  if (dialect === 'postgres') {
+    const pool = new pg.Pool({ host: '127.0.0.1', port, connectionTimeoutMillis: 1000 })
+    return new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })
+  }
+  const pool = createMysqlPool({ host: '127.0.0.1', port, connectTimeout: 1000 })
+  return new Kysely<unknown>({ dialect: new MysqlDialect({ pool: async () => pool }) })
 }
 
 /** True when the server answers within a second; SQLite always does. */
