@@ -46,7 +46,7 @@ export const instant = {
 
 /** One of a fixed set of strings. */
 export const oneOf = (options: readonly string[]) => ({
-  type: options.map((o) => `\`${o}\``).join(' \\| '),
+  type: options.map((o) => `\`${o}\``).join(' | '),
   parse: (value: unknown, path: string) => {
     if (typeof value !== 'string' || !options.includes(value)) {
       throw invalidInput(path, `must be one of ${options.join(', ')}`)

@@ -1,19 +1,23 @@
 import type { Field, Schema } from './field'
 
-function who(field: Field): string {
-  const modes = [field.create && 'create', field.patch && 'update'].filter(Boolean).join(', ')
+// Markdown tables: a literal `|` inside a cell must be escaped.
+const cell = (text: string) => text.replace(/(?<!\\)\|/g, '\\|')
+
+function who(field: Field, parent: Field | undefined): string {
+  const can = (mode: 'create' | 'patch') => field[mode] === true && (parent?.[mode] ?? true)
+  const modes = [can('create') && 'create', can('patch') && 'update'].filter(Boolean).join(', ')
   if (modes === '') return 'read only'
-  return field.admin ? `${modes} (admin only)` : modes
+  return field.admin || parent?.admin ? `${modes} (admin only)` : modes
 }
 
-function rows(schema: Schema, prefix: string, wirePrefix: string): string[] {
+function rows(schema: Schema, prefix: string, wirePrefix: string, parent?: Field): string[] {
   return Object.entries(schema).flatMap(([name, field]) => {
     const domain = `${prefix}${name}`
     const wire = `${wirePrefix}${field.wire}`
     const ncp = field.ncp === undefined ? '' : `\`${field.ncp}\``
-    const nullable = field.nullable && !field.type.includes('null') ? ' \\| null' : ''
-    const row = `| \`${domain}\` | \`${wire}\` | ${ncp} | ${field.type}${nullable} | ${who(field)} | ${field.doc} |`
-    return field.fields ? [row, ...rows(field.fields, `${domain}.`, `${wire}.`)] : [row]
+    const type = field.nullable && !field.type.includes('null') ? `${field.type} | null` : field.type
+    const row = `| \`${domain}\` | \`${wire}\` | ${ncp} | ${cell(type)} | ${who(field, parent)} | ${cell(field.doc)} |`
+    return field.fields ? [row, ...rows(field.fields, `${domain}.`, `${wire}.`, field)] : [row]
   })
 }
 
