@@ -38,6 +38,21 @@ export function base62(value: bigint, length: number): string {
   return out.padStart(length, '0')
 }
 
+/**
+ * {@link base62} for a safe integer (such as a CRC-32), without BigInt: this runs on every
+ * verification, where BigInt arithmetic was a measurable share of the cost.
+ */
+export function base62Small(value: number, length: number): string {
+  let rest = value
+  let out = ''
+  while (rest > 0) {
+    out = BASE62_ALPHABET[rest % 62]! + out
+    rest = Math.floor(rest / 62)
+  }
+  if (out.length > length) throw new RangeError(`value needs more than ${length} base62 digits`)
+  return out.padStart(length, '0')
+}
+
 /** Reads bytes as one big-endian unsigned integer. */
 export function bytesToBigInt(bytes: Uint8Array): bigint {
   let value = 0n

@@ -1,4 +1,4 @@
-import { base62, bytesToBigInt, crc32 } from './encoding'
+import { base62, base62Small, bytesToBigInt, crc32 } from './encoding'
 import { invalidInput } from './errors'
 import { ULID_SOURCE } from './ids'
 
@@ -38,7 +38,7 @@ export function assertTokenPrefix(prefix: unknown): asserts prefix is string {
 }
 
 function checksumOf(body: string): string {
-  return base62(BigInt(crc32(body)), CHECKSUM_LENGTH)
+  return base62Small(crc32(body), CHECKSUM_LENGTH)
 }
 
 /**

@@ -6,6 +6,7 @@ import { assertTokenPrefix } from '../core/token'
 import type { KeyStore } from '../store'
 import type { KeycycleEvent } from './events'
 import { assertStore, guardStore } from './guarded-store'
+import { platformHashes } from './hashes'
 import type { KeycycleOptions } from './options'
 
 /** Everything a command needs, resolved once from the options. */
@@ -69,7 +70,7 @@ export function createRuntime(options: KeycycleOptions): Runtime {
       return bytes
     },
     prefix,
-    digest: createDigester(options.pepper),
+    digest: createDigester(options.pepper, platformHashes()),
     gracePeriodMs: readDuration(options.gracePeriodMs, 'gracePeriodMs', DEFAULT_GRACE_PERIOD_MS),
     trialDurationMs: readDuration(
       options.trialDurationMs,

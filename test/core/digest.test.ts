@@ -32,3 +32,23 @@ describe('digests at rest', () => {
     expect(digestsEqual(d, d.slice(1))).toBe(false)
   })
 })
+
+describe('hash implementations', () => {
+  it('give identical digests: node:crypto where available, @noble/hashes anywhere', async () => {
+    const { platformHashes } = await import('../../src/service/hashes')
+    const { NOBLE_HASHES } = await import('../../src/core/digest')
+    const native = platformHashes()
+    expect(native).not.toBe(NOBLE_HASHES) // Node 20.19 has process.getBuiltinModule
+    const pepper = 'a-server-side-pepper-value'
+    for (let i = 0; i < 200; i++) {
+      const secret = Buffer.from(crypto.getRandomValues(new Uint8Array(i % 64))).toString('base64')
+      const keyId = `key_${i}_é`
+      expect(createDigester(undefined, native)(keyId, secret)).toBe(
+        createDigester(undefined, NOBLE_HASHES)(keyId, secret),
+      )
+      expect(createDigester(pepper, native)(keyId, secret)).toBe(
+        createDigester(pepper, NOBLE_HASHES)(keyId, secret),
+      )
+    }
+  })
+})

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { base62, bytesToBigInt, crc32 } from '../../src/core/encoding'
+import { base62, base62Small, bytesToBigInt, crc32 } from '../../src/core/encoding'
 
 describe('crc32', () => {
   it('matches the standard check values of CRC-32/ISO-HDLC', () => {
@@ -21,5 +21,14 @@ describe('base62', () => {
     const max = bytesToBigInt(new Uint8Array(32).fill(255))
     expect(base62(max, 43)).toHaveLength(43)
     expect(() => base62(62n ** 3n, 3)).toThrow(RangeError)
+  })
+})
+
+describe('base62Small', () => {
+  it('matches base62 for every 32-bit checksum it is used for', () => {
+    const samples = [0, 1, 61, 62, 3843, 2 ** 31, 2 ** 32 - 1]
+    for (let i = 0; i < 1000; i++) samples.push(crc32(`sample ${i}`))
+    for (const value of samples) expect(base62Small(value, 6)).toBe(base62(BigInt(value), 6))
+    expect(() => base62Small(62 ** 3, 3)).toThrow(RangeError)
   })
 })
