@@ -1,9 +1,9 @@
-import { shouldRun } from '../conformance/harness'
-import { describeStore } from '../conformance/store-suite'
-import { describeSqlExtras } from './sql-extras'
+import { describeStore } from '../../src/conformance'
+import { shouldRun } from '../helpers/should-run'
+import { vitestRunner } from '../helpers/vitest-runner'
+import { sqlExtras } from './sql-extras'
 import { reachable, sqlHarness } from './sql-harness'
 
 if (await shouldRun('PostgreSQL', () => reachable('postgres'))) {
-  describeStore(sqlHarness('postgres', 200))
-  describeSqlExtras('postgres')
+  describeStore(sqlHarness('postgres', 200), { ...vitestRunner, extras: sqlExtras })
 }

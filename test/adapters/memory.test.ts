@@ -1,7 +1,9 @@
+import { describe, expect, it } from 'vitest'
 import { memoryStore } from '../../adapters/memory'
-import { describeStore } from '../conformance/store-suite'
+import { describeStore, type StoreHarness } from '../../src/conformance'
+import { vitestRunner } from '../helpers/vitest-runner'
 
-describeStore({
+const harness: StoreHarness = {
   name: 'memory',
   rotations: 200,
   async open() {
@@ -13,4 +15,9 @@ describeStore({
       close: async () => {},
     }
   },
-})
+}
+
+describeStore(harness, vitestRunner)
+
+// The suite also runs on a runner with no hooks at all: it then opens a store per test.
+describeStore({ ...harness, name: 'memory, without hooks' }, { describe, it, expect })

@@ -1,7 +1,9 @@
-import { shouldRun } from '../conformance/harness'
-import { describeStore } from '../conformance/store-suite'
+import { describeStore } from '../../src/conformance'
+import { shouldRun } from '../helpers/should-run'
+import { vitestRunner } from '../helpers/vitest-runner'
+import { redisExtras } from './redis-extras'
 import { redisHarness, redisReachable } from './redis-harness'
 
 if (await shouldRun('Redis Cluster', () => redisReachable('cluster'))) {
-  describeStore(redisHarness('cluster', 1000))
+  describeStore(redisHarness('cluster', 1000), { ...vitestRunner, extras: redisExtras('cluster') })
 }

@@ -3,18 +3,77 @@ import { type AddressInfo, createServer, type Socket, connect as tcpConnect } fr
 import { Redis } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { redisStore } from '../../adapters/redis'
-import { type Actor, createKeycycle, KeycycleError } from '../../src'
+import { createKeycycle, KeycycleError } from '../../src'
+import {
+  ADMIN,
+  HOUR,
+  manualClock,
+  randomBytes,
+  type StoreSuiteContext,
+  T0,
+} from '../../src/conformance'
 import { newId } from '../../src/core/ids'
-import { HOUR, manualClock, T0 } from '../helpers/clock'
 import { freePort } from '../helpers/ports'
-import { REDIS_URL } from './redis-harness'
+import {
+  REDIS_URL,
+  type RedisOpenStore,
+  randomPrefix,
+  removeAll,
+  type Topology,
+} from './redis-harness'
 
-const admin: Actor = { kind: 'admin', id: 'suite' }
-const prefix = () => `kc${Math.random().toString(36).slice(2, 8)}:`
-const cleanups: (() => unknown)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+/**
+ * Through `describeStore`'s `extras` hook: what only the Redis store has to show. The index
+ * tests run on the suite's own connection, on both topologies; the fault tests need a server of
+ * their own to cut or kill, and run on standalone only.
+ */
+export function redisExtras(topology: Topology) {
+  return ({ test }: StoreSuiteContext<RedisOpenStore>): void => {
+    describe('indexes are hints, records the authority', () => {
+      test('ignores index entries that point at missing or foreign keys', async ({
+        store,
+        raw,
+        prefix,
+      }) => {
+        const kc = createKeycycle({ store })
+        const mine = await kc.createOrganisation()
+        const theirs = await kc.createOrganisation()
+        const ghost = newId('key', T0, randomBytes(16))
+        await raw.zadd(`${prefix}{${mine.organisation.id}}:keys`, 0, ghost, 0, theirs.key.id)
+        const page = await kc.as(ADMIN).listKeys({ organisation: mine.organisation.id })
+        expect(page.data.map((k) => k.id)).toEqual([mine.key.id])
+      })
+
+      test('sweeps a key once even though its due entries went stale along the way', async ({
+        raw,
+      }) => {
+        // A prefix of its own: the due index must hold only this test's entries.
+        const p = randomPrefix()
+        try {
+          const clock = manualClock()
+          const kc = createKeycycle({ store: redisStore(raw, { prefix: p }), clock })
+          const created = await kc.createOrganisation()
+          const trial = await kc.as(ADMIN).createKey({
+            organisation: created.organisation.id,
+            type: 'trial',
+            expiresAt: T0 + HOUR,
+          })
+          await kc.as(ADMIN).extendKey(trial.key.id, T0 + 3 * HOUR)
+          await kc.as(ADMIN).updateKey(trial.key.id, { name: 'renamed' })
+          clock.set(T0 + 2 * HOUR)
+          expect(await kc.expireDue()).toBe(0)
+          clock.set(T0 + 3 * HOUR)
+          expect(await kc.expireDue()).toBe(1)
+          expect(await kc.expireDue()).toBe(0)
+          expect(await raw.zrange(`${p}{due}:expiry`, 0, -1)).toEqual([])
+        } finally {
+          await removeAll(raw, p)
+        }
+      })
+    })
+    if (topology === 'standalone') describeFaults()
+  }
+}
 
 /**
  * A TCP proxy in front of Redis that, once armed, lets the next EVAL/EVALSHA through and then
@@ -63,115 +122,93 @@ async function cuttingProxy(target: URL) {
   }
 }
 
-describe('redis standalone: faults', () => {
-  it('commits a rotation exactly once when the connection dies between the script and its reply', async () => {
-    const proxy = await cuttingProxy(new URL(REDIS_URL))
-    const client = new Redis({ host: '127.0.0.1', port: proxy.port, retryStrategy: () => 20 })
-    cleanups.push(
-      () => proxy.close(),
-      () => client.disconnect(),
-    )
-    const kc = createKeycycle({
-      store: redisStore(client, { prefix: prefix(), commandTimeoutMs: 3000 }),
-      clock: manualClock(),
-    })
-    const created = await kc.createOrganisation()
-    for (let round = 0; round < 5; round++) {
-      const before = await kc.as(admin).getKey(created.key.id)
-      proxy.arm()
-      const rotated = await kc.as(admin).rotateKey(created.key.id, { force: true })
-      expect(proxy.cuts()).toBe(round + 1)
-      expect(rotated.key.version).toBe(before.version + 1)
-      expect((await kc.as(admin).getKey(created.key.id)).version).toBe(before.version + 1)
-      expect(await kc.verify(rotated.token)).toMatchObject({ ok: true })
+function describeFaults(): void {
+  describe('faults', () => {
+    const cleanups: (() => unknown)[] = []
+    const prefixes: string[] = []
+    const prefix = () => {
+      prefixes.push(randomPrefix())
+      return prefixes.at(-1)!
     }
-  })
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+      const raw = new Redis(REDIS_URL)
+      for (const p of prefixes.splice(0)) await removeAll(raw, p)
+      raw.disconnect()
+    })
 
-  it('fails with unavailable within the deadline when Redis is down, and never says valid', async () => {
-    const port = await freePort()
-    const server: ChildProcess = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    )
-    cleanups.push(() => server.kill('SIGKILL'))
-    const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => 50 })
-    client.on('error', () => {}) // refused reconnects are the point of this test
-    cleanups.push(() => client.disconnect())
-    for (let i = 0; i < 50 && client.status !== 'ready'; i++)
-      await new Promise((r) => setTimeout(r, 50))
-    const kc = createKeycycle({ store: redisStore(client, { commandTimeoutMs: 300 }) })
-    const created = await kc.createOrganisation()
-    expect((await kc.verify(created.token)).ok).toBe(true)
+    it('commits a rotation exactly once when the connection dies between the script and its reply', async () => {
+      const proxy = await cuttingProxy(new URL(REDIS_URL))
+      const client = new Redis({ host: '127.0.0.1', port: proxy.port, retryStrategy: () => 20 })
+      cleanups.push(
+        () => proxy.close(),
+        () => client.disconnect(),
+      )
+      const kc = createKeycycle({
+        store: redisStore(client, { prefix: prefix(), commandTimeoutMs: 3000 }),
+        clock: manualClock(),
+      })
+      const created = await kc.createOrganisation()
+      for (let round = 0; round < 5; round++) {
+        const before = await kc.as(ADMIN).getKey(created.key.id)
+        proxy.arm()
+        const rotated = await kc.as(ADMIN).rotateKey(created.key.id, { force: true })
+        expect(proxy.cuts()).toBe(round + 1)
+        expect(rotated.key.version).toBe(before.version + 1)
+        expect((await kc.as(ADMIN).getKey(created.key.id)).version).toBe(before.version + 1)
+        expect(await kc.verify(rotated.token)).toMatchObject({ ok: true })
+      }
+    })
 
-    server.kill('SIGKILL')
-    await new Promise((resolve) => server.once('exit', resolve))
-    for (let attempt = 0; attempt < 3; attempt++) {
+    it('fails with unavailable within the deadline when Redis is down, and never says valid', async () => {
+      const port = await freePort()
+      const server: ChildProcess = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { stdio: 'ignore' },
+      )
+      cleanups.push(() => server.kill('SIGKILL'))
+      const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => 50 })
+      client.on('error', () => {}) // refused reconnects are the point of this test
+      cleanups.push(() => client.disconnect())
+      for (let i = 0; i < 50 && client.status !== 'ready'; i++)
+        await new Promise((r) => setTimeout(r, 50))
+      const kc = createKeycycle({ store: redisStore(client, { commandTimeoutMs: 300 }) })
+      const created = await kc.createOrganisation()
+      expect((await kc.verify(created.token)).ok).toBe(true)
+
+      server.kill('SIGKILL')
+      await new Promise((resolve) => server.once('exit', resolve))
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const started = performance.now()
+        const outcome = await kc.verify(created.token).catch((e: unknown) => e)
+        const elapsed = performance.now() - started
+        expect(outcome).toBeInstanceOf(KeycycleError)
+        expect(outcome).toMatchObject({ code: 'unavailable', status: 503 })
+        expect(elapsed).toBeLessThan(300 + 250)
+      }
+    })
+
+    it('fails at once, without waiting for the deadline, on a client that has ended', async () => {
+      const client = new Redis(REDIS_URL)
+      const kc = createKeycycle({
+        store: redisStore(client, { prefix: prefix(), commandTimeoutMs: 5000 }),
+      })
+      const created = await kc.createOrganisation()
+      await client.quit()
       const started = performance.now()
-      const outcome = await kc.verify(created.token).catch((e: unknown) => e)
-      const elapsed = performance.now() - started
-      expect(outcome).toBeInstanceOf(KeycycleError)
-      expect(outcome).toMatchObject({ code: 'unavailable', status: 503 })
-      expect(elapsed).toBeLessThan(300 + 250)
-    }
-  })
-
-  it('fails at once, without waiting for the deadline, on a client that has ended', async () => {
-    const client = new Redis(REDIS_URL)
-    const kc = createKeycycle({
-      store: redisStore(client, { prefix: prefix(), commandTimeoutMs: 5000 }),
+      await expect(kc.verify(created.token)).rejects.toMatchObject({ code: 'unavailable' })
+      expect(performance.now() - started).toBeLessThan(100)
     })
-    const created = await kc.createOrganisation()
-    await client.quit()
-    const started = performance.now()
-    await expect(kc.verify(created.token)).rejects.toMatchObject({ code: 'unavailable' })
-    expect(performance.now() - started).toBeLessThan(100)
-  })
 
-  it('recovers on its own when the script cache is flushed', async () => {
-    const client = new Redis(REDIS_URL)
-    cleanups.push(() => client.disconnect())
-    const kc = createKeycycle({ store: redisStore(client, { prefix: prefix() }) })
-    const created = await kc.createOrganisation()
-    await client.script('FLUSH')
-    const rotated = await kc.as(admin).rotateKey(created.key.id, { force: true })
-    expect(await kc.verify(rotated.token)).toMatchObject({ ok: true })
+    it('recovers on its own when the script cache is flushed', async () => {
+      const client = new Redis(REDIS_URL)
+      cleanups.push(() => client.disconnect())
+      const kc = createKeycycle({ store: redisStore(client, { prefix: prefix() }) })
+      const created = await kc.createOrganisation()
+      await client.script('FLUSH')
+      const rotated = await kc.as(ADMIN).rotateKey(created.key.id, { force: true })
+      expect(await kc.verify(rotated.token)).toMatchObject({ ok: true })
+    })
   })
-})
-
-describe('redis standalone: indexes are hints, records the authority', () => {
-  it('ignores index entries that point at missing or foreign keys', async () => {
-    const client = new Redis(REDIS_URL)
-    const p = prefix()
-    cleanups.push(() => client.disconnect())
-    const store = redisStore(client, { prefix: p })
-    const kc = createKeycycle({ store })
-    const mine = await kc.createOrganisation()
-    const theirs = await kc.createOrganisation()
-    const ghost = newId('key', T0, crypto.getRandomValues(new Uint8Array(16)))
-    await client.zadd(`${p}{${mine.organisation.id}}:keys`, 0, ghost, 0, theirs.key.id)
-    const page = await kc.as(admin).listKeys({ organisation: mine.organisation.id })
-    expect(page.data.map((k) => k.id)).toEqual([mine.key.id])
-  })
-
-  it('sweeps a key once even though its due entries went stale along the way', async () => {
-    const client = new Redis(REDIS_URL)
-    const p = prefix()
-    cleanups.push(() => client.disconnect())
-    const clock = manualClock()
-    const kc = createKeycycle({ store: redisStore(client, { prefix: p }), clock })
-    const created = await kc.createOrganisation()
-    const trial = await kc
-      .as(admin)
-      .createKey({ organisation: created.organisation.id, type: 'trial', expiresAt: T0 + HOUR })
-    await kc.as(admin).extendKey(trial.key.id, T0 + 3 * HOUR)
-    await kc.as(admin).updateKey(trial.key.id, { name: 'renamed' })
-    clock.set(T0 + 2 * HOUR)
-    expect(await kc.expireDue()).toBe(0)
-    clock.set(T0 + 3 * HOUR)
-    expect(await kc.expireDue()).toBe(1)
-    expect(await kc.expireDue()).toBe(0)
-    const entries = await client.zrange(`${p}{due}:expiry`, 0, -1)
-    expect(entries).toEqual([])
-  })
-})
+}

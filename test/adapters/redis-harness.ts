@@ -1,14 +1,17 @@
 import { Cluster, Redis } from 'ioredis'
 import { redisStore } from '../../adapters/redis'
+import type { OpenStore, StoreHarness } from '../../src/conformance'
 import type { KeyStore } from '../../src/store'
-import type { OpenStore, StoreHarness } from '../conformance/harness'
 import { CLUSTER_PORTS } from '../setup/redis-cluster'
 
 export const REDIS_URL = process.env.KEYCYCLE_REDIS_URL ?? 'redis://127.0.0.1:6379'
 export const CLUSTER_NODES = CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port }))
 
 export type Topology = 'standalone' | 'cluster'
-type Client = Redis | Cluster
+export type Client = Redis | Cluster
+
+/** A fresh key prefix, so runs never see each other's keys. */
+export const randomPrefix = () => `kc${Math.random().toString(36).slice(2, 8)}:`
 
 export function connect(topology: Topology): Client {
   return topology === 'standalone'
@@ -63,7 +66,8 @@ export async function dumpRedis(client: Client, prefix: string): Promise<string>
   return JSON.stringify(dump)
 }
 
-async function removeAll(client: Client, prefix: string): Promise<void> {
+/** Deletes every Redis key under `prefix`, on each master. */
+export async function removeAll(client: Client, prefix: string): Promise<void> {
   const nodes = client instanceof Cluster ? client.nodes('master') : [client]
   for (const node of nodes) {
     let cursor = '0'
@@ -75,13 +79,20 @@ async function removeAll(client: Client, prefix: string): Promise<void> {
   }
 }
 
+/** An opened Redis namespace: the store's view plus a raw client and the prefix, for extras. */
+export interface RedisOpenStore extends OpenStore {
+  topology: Topology
+  raw: Client
+  prefix: string
+}
+
 /** The conformance harness: 16 independent clients, a fresh prefix per run, cleaned afterwards. */
-export function redisHarness(topology: Topology, rotations: number): StoreHarness {
+export function redisHarness(topology: Topology, rotations: number): StoreHarness<RedisOpenStore> {
   return {
     name: `redis ${topology}`,
     rotations,
-    async open(): Promise<OpenStore> {
-      const prefix = `kc${Math.random().toString(36).slice(2, 8)}:`
+    async open() {
+      const prefix = randomPrefix()
       const connections = Array.from({ length: 16 }, () => connect(topology))
       const raw = connect(topology)
       // Generous deadlines: 1,000 concurrent scripts on two cores queue up behind each other.
@@ -89,6 +100,9 @@ export function redisHarness(topology: Topology, rotations: number): StoreHarnes
         redisStore(c, { prefix, commandTimeoutMs: 30_000 }),
       )
       return {
+        topology,
+        raw,
+        prefix,
         store: clients[0]!,
         clients,
         dump: () => dumpRedis(raw, prefix),

@@ -1,8 +1,12 @@
-import { shouldRun } from '../conformance/harness'
-import { describeStore } from '../conformance/store-suite'
+import { describeStore } from '../../src/conformance'
+import { shouldRun } from '../helpers/should-run'
+import { vitestRunner } from '../helpers/vitest-runner'
+import { redisExtras } from './redis-extras'
 import { redisHarness, redisReachable } from './redis-harness'
 
 if (await shouldRun('Redis', () => redisReachable('standalone'))) {
-  describeStore(redisHarness('standalone', 1000))
-  await import('./redis-extras')
+  describeStore(redisHarness('standalone', 1000), {
+    ...vitestRunner,
+    extras: redisExtras('standalone'),
+  })
 }

@@ -1,60 +1,57 @@
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { kyselyStore, migrateKeycycle } from '../../adapters/kysely'
+import { describe, expect } from 'vitest'
+import { migrateKeycycle } from '../../adapters/kysely'
 import { KeycycleError } from '../../src'
+import { ADMIN, keyRecord, randomBytes, type StoreSuiteContext, T0 } from '../../src/conformance'
 import { newId } from '../../src/core/ids'
 import { newOrganisation } from '../../src/core/organisations'
-import type { KeyStore } from '../../src/store'
-import { T0 } from '../helpers/clock'
-import { keyRecord } from '../helpers/records'
-import {
-  type Dialect,
-  OPENERS,
-  SESSION_TIME_ZONE,
-  type SqlBackend,
-  unreachableDb,
-} from './sql-harness'
+import { SESSION_TIME_ZONE, type SqlOpenStore, unreachableDb } from './sql-harness'
 
-const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
-const admin = { kind: 'admin', id: 'suite' } as const
+const organisation = () => newOrganisation({}, newId('org', T0, randomBytes(16)), ADMIN, T0)
 
-/** What only a SQL store has to show: migrations, time zones, transactions and pools. */
-export function describeSqlExtras(dialect: Dialect): void {
-  describe(`kysely ${dialect}: SQL specifics`, () => {
-    let backend: SqlBackend
-    let store: KeyStore
-    beforeAll(async () => {
-      backend = await OPENERS[dialect]()
-      store = kyselyStore(backend.dbs[0]!, { tablePrefix: backend.prefix })
-    })
-    afterAll(() => backend?.close())
-
-    it('migrates idempotently, also when several processes start at once', async () => {
+/**
+ * What only a SQL store has to show, run through `describeStore`'s `extras` hook on the suite's
+ * own namespace: migrations, time zones, transactions and pools.
+ */
+export function sqlExtras({ test }: StoreSuiteContext<SqlOpenStore>): void {
+  describe('SQL specifics', () => {
+    test('migrates idempotently, also when several processes start at once', async ({
+      backend,
+    }) => {
       const db = backend.dbs[0]!
-      const runs = await Promise.all(
-        [1, 2, 3].map(() => migrateKeycycle(db, { tablePrefix: backend.prefix })),
-      )
-      expect(runs.flat().filter((r) => r.status === 'Success')).toHaveLength(1)
-      expect(await migrateKeycycle(db, { tablePrefix: backend.prefix })).toEqual([])
-      expect(await backend.rawRows(`${backend.prefix}migrations`)).toHaveLength(1)
-    })
-
-    it("rejects with the database's own error, never unavailable, when a migration fails", async () => {
-      const db = backend.dbs[0]!
-      const prefix = `${backend.prefix}clash_`
-      // A table with keycycle's name but another shape: the first migration cannot create it.
-      await sql`CREATE TABLE ${sql.table(`${prefix}organisations`)} (other integer)`.execute(db)
+      const tablePrefix = `${backend.prefix}again_`
       try {
-        const error = await migrateKeycycle(db, { tablePrefix: prefix }).catch((e: unknown) => e)
+        const runs = await Promise.all([1, 2, 3].map(() => migrateKeycycle(db, { tablePrefix })))
+        expect(runs.flat().filter((r) => r.status === 'Success')).toHaveLength(1)
+        expect(await migrateKeycycle(db, { tablePrefix })).toEqual([])
+        expect(await backend.rawRows(`${tablePrefix}migrations`)).toHaveLength(1)
+      } finally {
+        await backend.dropTables(tablePrefix)
+      }
+    })
+
+    test("rejects with the database's own error, never unavailable, when a migration fails", async ({
+      backend,
+    }) => {
+      const db = backend.dbs[0]!
+      const tablePrefix = `${backend.prefix}clash_`
+      // A table with keycycle's name but another shape: the first migration cannot create it.
+      await sql`CREATE TABLE ${sql.table(`${tablePrefix}organisations`)} (other integer)`.execute(
+        db,
+      )
+      try {
+        const error = await migrateKeycycle(db, { tablePrefix }).catch((e: unknown) => e)
         expect(error).toBeInstanceOf(Error)
         expect(error).not.toBeInstanceOf(KeycycleError)
         expect((error as Error).message).toMatch(/already exists/i)
       } finally {
-        await backend.dropTables(prefix)
+        await backend.dropTables(tablePrefix)
       }
     })
 
-    it('rejects with unavailable, the driver error as cause, when the database does not answer', async () => {
+    test('rejects with unavailable, the driver error as cause, when the database does not answer', async ({
+      dialect,
+    }) => {
       const db = await unreachableDb(dialect)
       try {
         const error = await migrateKeycycle(db).catch((e: unknown) => e)
@@ -66,17 +63,17 @@ export function describeSqlExtras(dialect: Dialect): void {
       }
     })
 
-    it('runs its sessions outside UTC', async () => {
+    test('runs its sessions outside UTC', async ({ dialect, backend }) => {
       const zone = await backend.sessionTimeZone()
       if (dialect === 'sqlite') expect(zone).toContain('Chatham')
       else expect(zone).toBe(SESSION_TIME_ZONE)
     })
 
-    it('creates an organisation and its first key together or not at all', async () => {
+    test('creates an organisation and its first key together or not at all', async ({ store }) => {
       const taken = keyRecord()
-      const first = newOrganisation({}, newId('org', T0, random(16)), admin, T0)
+      const first = organisation()
       expect(await store.insertOrganisation(first, { ...taken, organisation: first.id })).toBe(true)
-      const second = newOrganisation({}, newId('org', T0, random(16)), admin, T0)
+      const second = organisation()
       // The key ID is taken, so the second statement of the transaction fails.
       expect(await store.insertOrganisation(second, { ...taken, organisation: second.id })).toBe(
         false,
@@ -84,13 +81,12 @@ export function describeSqlExtras(dialect: Dialect): void {
       expect(await store.getOrganisation(second.id)).toBeNull()
     })
 
-    it('returns every pooled connection when transactions fail', async () => {
-      const base = newOrganisation({}, newId('org', T0, random(16)), admin, T0)
-      const key = { ...keyRecord(), organisation: base.id }
-      expect(await store.insertOrganisation(base, key)).toBe(true)
+    test('returns every pooled connection when transactions fail', async ({ store, backend }) => {
+      const base = organisation()
+      expect(await store.insertOrganisation(base, keyRecord({ organisation: base.id }))).toBe(true)
       const failures = await Promise.all(
         Array.from({ length: 40 }, () =>
-          store.insertOrganisation(base, { ...keyRecord(), organisation: base.id }),
+          store.insertOrganisation(base, keyRecord({ organisation: base.id })),
         ),
       )
       expect(failures.every((ok) => ok === false)).toBe(true)

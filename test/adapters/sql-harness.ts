@@ -7,8 +7,8 @@ import { createPool as createMysqlPool } from 'mysql2'
 import { createPool as createMysqlPromisePool } from 'mysql2/promise'
 import pg from 'pg'
 import { kyselyStore, migrateKeycycle } from '../../adapters/kysely'
+import type { OpenStore, StoreHarness } from '../../src/conformance'
 import type { KeyStore } from '../../src/store'
-import type { OpenStore, StoreHarness } from '../conformance/harness'
 import { freePort } from '../helpers/ports'
 
 // Every SQL suite runs with the process in a far-from-UTC zone, and the database sessions in
@@ -123,7 +123,7 @@ async function openMysql(): Promise<SqlBackend> {
   }
 }
 
-export const OPENERS: Record<Dialect, () => Promise<SqlBackend>> = {
+const OPENERS: Record<Dialect, () => Promise<SqlBackend>> = {
   sqlite: openSqlite,
   postgres: openPostgres,
   mysql: openMysql,
@@ -179,28 +179,30 @@ export async function dumpTables(backend: SqlBackend): Promise<string> {
   return JSON.stringify(dump, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
 }
 
-/** The conformance harness for one dialect; `last` exposes the backend of the latest open. */
-export function sqlHarness(
-  dialect: Dialect,
-  rotations: number,
-): StoreHarness & { last(): SqlBackend } {
-  let backend: SqlBackend | undefined
+/** An opened SQL namespace: the store's view plus the backend, for the SQL extras. */
+export interface SqlOpenStore extends OpenStore {
+  dialect: Dialect
+  backend: SqlBackend
+}
+
+/** The conformance harness for one dialect: a fresh, migrated table prefix per open. */
+export function sqlHarness(dialect: Dialect, rotations: number): StoreHarness<SqlOpenStore> {
   return {
     name: `kysely ${dialect}`,
     rotations,
-    last: () => backend!,
-    async open(): Promise<OpenStore> {
-      backend = await OPENERS[dialect]()
-      const opened = backend
-      await migrateKeycycle(opened.dbs[0]!, { tablePrefix: opened.prefix })
-      const clients: KeyStore[] = opened.dbs.map((db) =>
-        kyselyStore(db, { tablePrefix: opened.prefix }),
+    async open() {
+      const backend = await OPENERS[dialect]()
+      await migrateKeycycle(backend.dbs[0]!, { tablePrefix: backend.prefix })
+      const clients: KeyStore[] = backend.dbs.map((db) =>
+        kyselyStore(db, { tablePrefix: backend.prefix }),
       )
       return {
+        dialect,
+        backend,
         store: clients[0]!,
         clients,
-        dump: () => dumpTables(opened),
-        close: () => opened.close(),
+        dump: () => dumpTables(backend),
+        close: () => backend.close(),
       }
     },
   }

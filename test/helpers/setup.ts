@@ -5,7 +5,7 @@ import type { KeycycleEvent } from '../../src/service/events'
 import type { KeycycleOptions } from '../../src/service/options'
 import { type ManualClock, manualClock } from './clock'
 
-export const ADMIN: Actor = { kind: 'admin', id: 'root' }
+export { ADMIN } from '../../src/conformance/fixtures'
 export const org = (id: string): Actor => ({ kind: 'organisation', id })
 
 /** A service over a fresh memory store with a manual clock and an event log. */

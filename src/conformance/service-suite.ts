@@ -1,23 +1,27 @@
-import { expect, it } from 'vitest'
-import { type Actor, createKeycycle, KeycycleError } from '../../src'
-import { HOUR, manualClock } from '../helpers/clock'
-import type { OpenStore, StoreHarness } from './harness'
+import { KeycycleError } from '../core/errors'
+import type { Actor } from '../core/types'
+import { createKeycycle } from '../service/keycycle'
+import type { KeyStore } from '../store'
+import type { StoreSuiteContext } from './describe-store'
+import { ADMIN, HOUR, manualClock } from './fixtures'
 
-const admin: Actor = { kind: 'admin', id: 'suite' }
 // These tests are about what the store commits, not about deadlines (which have tests of
 // their own): a generous deadline keeps a loaded CI machine from turning a lost race into
 // `unavailable`.
 const storeTimeoutMs = 30_000
 
 /** The whole service over the store: what a host relies on, end to end. */
-export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void {
-  const service = (store = get().store, clock = manualClock()) => ({
+export function serviceSuite({ harness, test, runner: { expect } }: StoreSuiteContext): void {
+  const rotations = harness.rotations ?? 100
+  const service = (store: KeyStore, clock = manualClock()) => ({
     kc: createKeycycle({ store, clock, storeTimeoutMs }),
     clock,
   })
 
-  it('runs a key life: create, verify, rotate with grace, expire exactly, extend', async () => {
-    const { kc, clock } = service()
+  test('runs a key life: create, verify, rotate with grace, expire exactly, extend', async ({
+    store,
+  }) => {
+    const { kc, clock } = service(store)
     const created = await kc.createOrganisation({ storageConfig: 3 })
     const me: Actor = { kind: 'organisation', id: created.organisation.id }
     expect(await kc.verify(created.token)).toMatchObject({
@@ -32,18 +36,18 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
     expect(await kc.verify(created.token)).toEqual({ ok: false, code: 'invalid' })
 
     const T = clock.now() + HOUR
-    const trial = await kc.as(admin).createKey({ organisation: me.id, type: 'trial', expiresAt: T })
+    const trial = await kc.as(ADMIN).createKey({ organisation: me.id, type: 'trial', expiresAt: T })
     clock.set(T - 1)
     expect((await kc.verify(trial.token)).ok).toBe(true)
     clock.set(T)
     expect(await kc.verify(trial.token)).toEqual({ ok: false, code: 'expired' })
-    await kc.as(admin).extendKey(trial.key.id, T + HOUR)
+    await kc.as(ADMIN).extendKey(trial.key.id, T + HOUR)
     expect((await kc.verify(trial.token)).ok).toBe(true)
     expect((await kc.verify(rotated.token)).ok).toBe(true)
   })
 
-  it('pages 25 keys forwards and backwards without gaps or repeats', async () => {
-    const { kc, clock } = service()
+  test('pages 25 keys forwards and backwards without gaps or repeats', async ({ store }) => {
+    const { kc, clock } = service(store)
     const created = await kc.createOrganisation()
     const me: Actor = { kind: 'organisation', id: created.organisation.id }
     const ids = [created.key.id]
@@ -80,13 +84,13 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
     expect(backward.map((p) => p.length)).toEqual([4, 10, 10])
   })
 
-  it('filters lists by effective state, before and after the expiry sweep', async () => {
-    const { kc, clock } = service()
+  test('filters lists by effective state, before and after the expiry sweep', async ({ store }) => {
+    const { kc, clock } = service(store)
     const created = await kc.createOrganisation()
     const me: Actor = { kind: 'organisation', id: created.organisation.id }
     const T = clock.now() + HOUR
     clock.advance(1) // IDs made in the same millisecond have no defined order
-    const trial = await kc.as(admin).createKey({ organisation: me.id, type: 'trial', expiresAt: T })
+    const trial = await kc.as(ADMIN).createKey({ organisation: me.id, type: 'trial', expiresAt: T })
     const ids = async (state: 'active' | 'expired') =>
       (await kc.as(me).listKeys({ organisation: me.id, state })).data.map((k) => k.id)
     clock.set(T - 1)
@@ -99,28 +103,31 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
     expect((await kc.as(me).getKey(trial.key.id)).state).toBe('expired')
   })
 
-  it(`keeps exactly one token after ${harness.rotations} concurrent force-rotations across clients`, async () => {
-    const { clients } = get()
+  test(`keeps exactly one token after ${rotations} concurrent force-rotations across clients`, async ({
+    clients,
+  }) => {
     const clock = manualClock()
     const services = clients.map((store) => createKeycycle({ store, clock, storeTimeoutMs }))
     const created = await services[0]!.createOrganisation()
     const results = await Promise.allSettled(
-      Array.from({ length: harness.rotations }, (_, i) =>
-        services[i % services.length]!.as(admin).rotateKey(created.key.id, { force: true }),
+      Array.from({ length: rotations }, (_, i) =>
+        services[i % services.length]!.as(ADMIN).rotateKey(created.key.id, { force: true }),
       ),
     )
     const wins = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
     for (const r of results) {
       if (r.status === 'rejected') {
         expect(r.reason).toBeInstanceOf(KeycycleError)
-        expect(r.reason.code, String(r.reason.message)).toBe('conflict')
+        expect({ code: r.reason.code, message: r.reason.message }).toMatchObject({
+          code: 'conflict',
+        })
       }
     }
     expect(wins.length).toBeGreaterThan(0)
     console.info(
-      `${harness.name}: ${harness.rotations} force-rotations → ${wins.length} committed, ${results.length - wins.length} conflict`,
+      `${harness.name}: ${rotations} force-rotations → ${wins.length} committed, ${results.length - wins.length} conflict`,
     )
-    const final = await services[0]!.as(admin).getKey(created.key.id)
+    const final = await services[0]!.as(ADMIN).getKey(created.key.id)
     expect(final.version).toBe(1 + wins.length)
     expect(new Set(wins.map((w) => w.key.version)).size).toBe(wins.length)
     const last = wins.reduce((a, b) => (a.key.version > b.key.version ? a : b))
@@ -129,8 +136,9 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
     expect(await services[0]!.verify(last.token)).toMatchObject({ ok: true })
   })
 
-  it('keeps one standard key active when the last two are deactivated concurrently', async () => {
-    const { clients } = get()
+  test('keeps one standard key active when the last two are deactivated concurrently', async ({
+    clients,
+  }) => {
     const clock = manualClock()
     const [a, b] = [0, 1].map((i) =>
       createKeycycle({ store: clients[i % clients.length]!, clock, storeTimeoutMs }),
@@ -146,8 +154,8 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
     expect(active.data.length).toBeGreaterThanOrEqual(1)
   })
 
-  it('stores no token and no piece of a secret anywhere', async () => {
-    const { kc } = service()
+  test('stores no token and no piece of a secret anywhere', async ({ store, dump }) => {
+    const { kc } = service(store)
     const created = await kc.createOrganisation()
     const me: Actor = { kind: 'organisation', id: created.organisation.id }
     const tokens = [
@@ -156,7 +164,7 @@ export function serviceSuite(harness: StoreHarness, get: () => OpenStore): void 
       (await kc.as(me).regenerateKey(created.key.id, 'secondary')).token,
       (await kc.as(me).createKey({ organisation: me.id, name: 'scan' })).token,
     ]
-    const raw = await get().dump()
+    const raw = await dump()
     expect(raw).toContain(created.key.id)
     for (const token of tokens) {
       const secret = token.slice(-49, -6)

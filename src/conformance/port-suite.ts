@@ -1,25 +1,26 @@
-import { expect, it } from 'vitest'
-import { stateFilter } from '../../src/core/filters'
-import { newId } from '../../src/core/ids'
-import { newOrganisation } from '../../src/core/organisations'
-import type { KeyRecord, Organisation } from '../../src/core/types'
-import type { KeyStore } from '../../src/store'
-import { T0 } from '../helpers/clock'
-import { fakeDigest, keyRecord } from '../helpers/records'
-import type { OpenStore } from './harness'
-
-const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
-const admin = { kind: 'admin', id: 'suite' } as const
+import { stateFilter } from '../core/filters'
+import { newId } from '../core/ids'
+import { newOrganisation } from '../core/organisations'
+import type { KeyRecord, Organisation } from '../core/types'
+import type { KeyStore } from '../store'
+import type { StoreSuiteContext } from './describe-store'
+import { ADMIN, fakeDigest, keyRecord, randomBytes, T0 } from './fixtures'
+import type { Expect } from './runner'
 
 /** An organisation with `count` keys created 1 ms apart, so their IDs sort by creation. */
 async function seed(
+  expect: Expect,
   store: KeyStore,
   count: number,
   over: (i: number) => Partial<KeyRecord> = () => ({}),
 ) {
-  const organisation = newOrganisation({}, newId('org', T0, random(16)), admin, T0)
+  const organisation = newOrganisation({}, newId('org', T0, randomBytes(16)), ADMIN, T0)
   const keys = Array.from({ length: count }, (_, i) =>
-    keyRecord({ organisation: organisation.id, id: newId('key', T0 + i, random(16)), ...over(i) }),
+    keyRecord({
+      organisation: organisation.id,
+      id: newId('key', T0 + i, randomBytes(16)),
+      ...over(i),
+    }),
   )
   expect(await store.insertOrganisation(organisation, keys[0]!)).toBe(true)
   for (const key of keys.slice(1)) expect(await store.insertKey(key)).toBe(true)
@@ -31,14 +32,16 @@ function bumped(record: KeyRecord, over: Partial<KeyRecord> = {}): KeyRecord {
 }
 
 /** The KeyStore contract itself, with records built by the core. */
-export function portSuite(get: () => OpenStore): void {
-  it('round-trips every field exactly, and the raw data holds what was written', async () => {
-    const { store, dump } = get()
+export function portSuite({ test, runner: { expect } }: StoreSuiteContext): void {
+  test('round-trips every field exactly, and the raw data holds what was written', async ({
+    store,
+    dump,
+  }) => {
     const organisation: Organisation = {
       ...newOrganisation(
         { storageConfig: 2, webhookConfig: '2', config: { publishSourceFiles: true } },
-        newId('org', T0, random(16)),
-        admin,
+        newId('org', T0, randomBytes(16)),
+        ADMIN,
         T0,
       ),
     }
@@ -77,15 +80,13 @@ export function portSuite(get: () => OpenStore): void {
     }
   })
 
-  it('answers null for what does not exist', async () => {
-    const { store } = get()
-    expect(await store.getKeyWithOrganisation(newId('key', T0, random(16)))).toBeNull()
-    expect(await store.getOrganisation(newId('org', T0, random(16)))).toBeNull()
+  test('answers null for what does not exist', async ({ store }) => {
+    expect(await store.getKeyWithOrganisation(newId('key', T0, randomBytes(16)))).toBeNull()
+    expect(await store.getOrganisation(newId('org', T0, randomBytes(16)))).toBeNull()
   })
 
-  it('refuses duplicate IDs without writing', async () => {
-    const { store } = get()
-    const { organisation, keys } = await seed(store, 1)
+  test('refuses duplicate IDs without writing', async ({ store }) => {
+    const { organisation, keys } = await seed(expect, store, 1)
     const first = keys[0]!
     expect(await store.insertKey({ ...first, name: 'impostor' })).toBe(false)
     expect(
@@ -97,9 +98,8 @@ export function portSuite(get: () => OpenStore): void {
     expect(await store.getKeyWithOrganisation(first.id)).toEqual({ key: first, organisation })
   })
 
-  it('updates by compare-and-set on version', async () => {
-    const { store } = get()
-    const { keys, organisation } = await seed(store, 1)
+  test('updates by compare-and-set on version', async ({ store }) => {
+    const { keys, organisation } = await seed(expect, store, 1)
     const key = keys[0]!
     expect(await store.updateKey(bumped(key, { name: 'stale' }), key.version + 1)).toBe(false)
     const next = bumped(key, {
@@ -118,9 +118,11 @@ export function portSuite(get: () => OpenStore): void {
     expect(await store.getOrganisation(organisation.id)).toEqual(orgNext)
   })
 
-  it('lets exactly one of many concurrent writers at the same version win', async () => {
-    const { store, clients } = get()
-    const { keys, organisation } = await seed(store, 1)
+  test('lets exactly one of many concurrent writers at the same version win', async ({
+    store,
+    clients,
+  }) => {
+    const { keys, organisation } = await seed(expect, store, 1)
     const key = keys[0]!
     const writers = Array.from({ length: 24 }, (_, i) => clients[i % clients.length]!)
     const keyWins = await Promise.all(
@@ -141,12 +143,13 @@ export function portSuite(get: () => OpenStore): void {
     )
   })
 
-  it('lists one organisation by ID in both orders, with exclusive bounds and a limit', async () => {
-    const { store } = get()
-    const { organisation, keys } = await seed(store, 7, (i) => ({
+  test('lists one organisation by ID in both orders, with exclusive bounds and a limit', async ({
+    store,
+  }) => {
+    const { organisation, keys } = await seed(expect, store, 7, (i) => ({
       type: i % 3 === 0 ? 'trial' : 'standard',
     }))
-    await seed(store, 2) // another organisation's keys must never show up
+    await seed(expect, store, 2) // another organisation's keys must never show up
     const ids = keys.map((k) => k.id) as [string, string, string, string, string, string, string]
     const list = async (q: Partial<Parameters<KeyStore['listKeys']>[0]>) =>
       (
@@ -164,8 +167,9 @@ export function portSuite(get: () => OpenStore): void {
     expect(full[0]).toEqual(keys[0])
   })
 
-  it('filters by effective state at the given now, exact at T − 1 ms and T', async () => {
-    const { store } = get()
+  test('filters by effective state at the given now, exact at T − 1 ms and T', async ({
+    store,
+  }) => {
     const T = T0 + 10_000
     const states: Partial<KeyRecord>[] = [
       { state: 'active', expiresAt: T },
@@ -174,7 +178,7 @@ export function portSuite(get: () => OpenStore): void {
       { state: 'expired', expiresAt: T - 5 },
       { state: 'active', expiresAt: null },
     ]
-    const { organisation, keys } = await seed(store, states.length, (i) => states[i]!)
+    const { organisation, keys } = await seed(expect, store, states.length, (i) => states[i]!)
     const at = async (state: 'active' | 'deactivated' | 'blocked' | 'expired', now: number) =>
       (
         await store.listKeys({
@@ -193,12 +197,14 @@ export function portSuite(get: () => OpenStore): void {
     expect(await at('expired', T)).toEqual([0, 1, 3])
   })
 
-  it('finds due keys by expiry, oldest first, exact at the boundary, across organisations', async () => {
-    const { store } = get()
+  test('finds due keys by expiry, oldest first, exact at the boundary, across organisations', async ({
+    store,
+  }) => {
     // Expiry instants far before anything else in the suite, so other tests' keys never qualify.
     const base = 1_000
-    const a = await seed(store, 3, (i) => ({ expiresAt: base + 2 - i }))
+    const a = await seed(expect, store, 3, (i) => ({ expiresAt: base + 2 - i }))
     const b = await seed(
+      expect,
       store,
       3,
       (i) =>

@@ -1,0 +1,108 @@
+import type { OpenStore, StoreHarness } from './harness'
+import { portSuite } from './port-suite'
+import type { TestFunction, TestRunner } from './runner'
+import { serviceSuite } from './service-suite'
+
+/** What the suite's parts, and a store's own extras, are given. */
+export interface StoreSuiteContext<O extends OpenStore = OpenStore> {
+  harness: StoreHarness<O>
+  /** The runner functions {@link describeStore} was given. */
+  runner: TestRunner
+  /**
+   * Declares a test that receives an open store: the suite's one when the runner has
+   * `beforeAll`/`afterAll`, else one per test (`beforeEach`/`afterEach`, or opened and closed
+   * around the body).
+   */
+  test(name: string, body: (opened: O) => Promise<void>): void
+}
+
+/** The runner's functions, plus what a store adds. */
+export interface DescribeStoreOptions<O extends OpenStore = OpenStore> extends TestRunner {
+  /**
+   * Tests of this store's own, declared inside the store's `describe` after the shared ones,
+   * with the same context (unstorage's `additionalTests`).
+   */
+  extras?: (context: StoreSuiteContext<O>) => void
+  /** Passed to every `it` and hook as its timeout, in ms. Default: the runner's own. */
+  timeoutMs?: number
+}
+
+/**
+ * The conformance suite every store must pass unchanged: the `KeyStore` contract checked
+ * directly (round trips, absence, compare-and-set under concurrency, lists, due keys), then the
+ * whole service run over the store (key life, paging, expiry, races, no secret at rest). Each
+ * run opens one fresh namespace per suite (or per test, without `beforeAll`/`afterAll`) and
+ * closes it afterwards. The suite imports no test runner: pass Vitest's or Jest's functions.
+ *
+ * @example
+ * ```ts
+ * // my-store.test.ts, in a store package of your own
+ * import { describeStore } from 'keycycle/conformance'
+ * import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+ *
+ * describeStore(
+ *   {
+ *     name: 'my store',
+ *     async open() {
+ *       const store = myStore({ namespace: crypto.randomUUID() })
+ *       return { store, clients: [store], dump: () => store.rawDump(), close: () => store.drop() }
+ *     },
+ *   },
+ *   { describe, it, expect, beforeAll, afterAll },
+ * )
+ * ```
+ */
+export function describeStore<O extends OpenStore>(
+  harness: StoreHarness<O>,
+  options: DescribeStoreOptions<O>,
+): void {
+  const { extras, timeoutMs, ...runner } = options
+  type Hook = NonNullable<TestRunner['beforeAll']>
+  // The caller's timeout on every `it` and hook, or none (the runner's default).
+  const hook = (register: Hook, fn: TestFunction) =>
+    timeoutMs === undefined ? register(fn) : register(fn, timeoutMs)
+  const it = (name: string, fn: TestFunction) =>
+    timeoutMs === undefined ? runner.it(name, fn) : runner.it(name, fn, timeoutMs)
+  // The store's lifetime: the suite's when the runner has beforeAll/afterAll, else one per test.
+  const around =
+    runner.beforeAll && runner.afterAll
+      ? { before: runner.beforeAll, after: runner.afterAll }
+      : runner.beforeEach && runner.afterEach
+        ? { before: runner.beforeEach, after: runner.afterEach }
+        : undefined
+
+  runner.describe(`${harness.name} store`, () => {
+    let shared: O | undefined
+    if (around) {
+      hook(around.before, async () => {
+        shared = await harness.open()
+      })
+      hook(around.after, async () => {
+        const opened = shared
+        shared = undefined
+        await opened?.close()
+      })
+    }
+    const context: StoreSuiteContext<O> = {
+      harness,
+      runner,
+      test(name, body) {
+        it(name, async () => {
+          if (around) {
+            if (!shared) throw new Error(`${harness.name}: the store did not open`)
+            return body(shared)
+          }
+          const opened = await harness.open()
+          try {
+            await body(opened)
+          } finally {
+            await opened.close()
+          }
+        })
+      },
+    }
+    runner.describe('port contract', () => portSuite(context))
+    runner.describe('service over the store', () => serviceSuite(context))
+    extras?.(context)
+  })
+}
