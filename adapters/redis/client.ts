@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis'
 import { KeycycleError } from '../../src/core/errors'
-import { withDeadline } from '../../src/deadline'
+import { withDeadline } from '../../src/service/deadline'
 
 /** The host's ioredis client: a standalone `Redis` or a `Cluster`. */
 export type RedisClient = Redis | Cluster

@@ -1,4 +1,8 @@
-import { KeycycleError } from './core/errors'
+import { KeycycleError } from '../core/errors'
+
+// The service owns the deadline policy: every store call it makes goes through here (via the
+// guarded store), and adapters that need a per-command deadline of their own use the same
+// helper so there is one meaning of "did not answer in time".
 
 /**
  * Runs `work` to completion within `timeoutMs`, or rejects with `unavailable`. Any other

@@ -1,6 +1,6 @@
 import { KeycycleError } from '../core/errors'
-import { withDeadline } from '../deadline'
 import type { KeyStore } from '../store'
+import { withDeadline } from './deadline'
 
 /**
  * Wraps a store so that every call settles within `timeoutMs` and rejects only with

@@ -15,7 +15,8 @@ function rows(schema: Schema, prefix: string, wirePrefix: string, parent?: Field
     const domain = `${prefix}${name}`
     const wire = `${wirePrefix}${field.wire}`
     const ncp = field.ncp === undefined ? '' : `\`${field.ncp}\``
-    const type = field.nullable && !field.type.includes('null') ? `${field.type} | null` : field.type
+    const type =
+      field.nullable && !field.type.includes('null') ? `${field.type} | null` : field.type
     const row = `| \`${domain}\` | \`${wire}\` | ${ncp} | ${cell(type)} | ${who(field, parent)} | ${cell(field.doc)} |`
     return field.fields ? [row, ...rows(field.fields, `${domain}.`, `${wire}.`, field)] : [row]
   })
