@@ -8,6 +8,7 @@ export const entries = {
   redis: 'adapters/redis/index.ts',
   express: 'src/express.ts',
   koa: 'src/koa.ts',
+  conformance: 'src/conformance/index.ts',
 }
 
 export default defineConfig({

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -30,6 +30,80 @@ out.instanceOf = error instanceof KeycycleError && error.code === 'not_found'
 console.log(JSON.stringify(out))
 `
 
+// A store package's own test, as it would be written without Vitest: Node's built-in runner,
+// and an `expect` of a few lines over node:assert. `--broken` runs it against a store whose
+// compare-and-set always says yes, which the suite must catch.
+const conformanceScript = `
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+import { after, before, describe, it } from 'node:test'
+import { describeStore } from 'keycycle/conformance'
+import { memoryStore } from 'keycycle/memory'
+
+// Nothing here can reach vitest, so whatever passes ran without it.
+assert.throws(() => createRequire(import.meta.url).resolve('vitest'))
+
+// Like Jest's toEqual, properties that are undefined count as absent.
+const defined = (v) =>
+  Array.isArray(v) ? v.map(defined)
+  : v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype
+    ? Object.fromEntries(Object.entries(v).flatMap(([k, x]) => (x === undefined ? [] : [[k, defined(x)]])))
+    : v
+const same = (a, b) => {
+  try {
+    assert.deepStrictEqual(defined(a), defined(b))
+    return true
+  } catch {
+    return false
+  }
+}
+const matches = (actual, expected) =>
+  typeof expected !== 'object' || expected === null || Array.isArray(expected)
+    ? same(actual, expected)
+    : typeof actual === 'object' && actual !== null &&
+      Object.entries(expected).every(([k, v]) => matches(actual[k], v))
+function expect(actual) {
+  const assertions = (negated) => {
+    const check = (pass, what) => {
+      if (pass === negated) assert.fail(\`expected \${String(actual)} \${negated ? 'not ' : ''}\${what}\`)
+    }
+    return {
+      toBe: (e) => check(Object.is(actual, e), \`to be \${e}\`),
+      toEqual: (e) => check(same(actual, e), 'to equal'),
+      toMatchObject: (e) => check(matches(actual, e), 'to match'),
+      toContain: (e) => check(actual.includes(e), \`to contain \${e}\`),
+      toHaveLength: (n) => check(actual.length === n, \`to have length \${n}\`),
+      toBeNull: () => check(actual === null, 'to be null'),
+      toBeInstanceOf: (t) => check(actual instanceof t, 'to be an instance'),
+      toBeGreaterThan: (n) => check(actual > n, \`to be > \${n}\`),
+      toBeGreaterThanOrEqual: (n) => check(actual >= n, \`to be >= \${n}\`),
+    }
+  }
+  return { ...assertions(false), not: assertions(true) }
+}
+
+const broken = process.argv.includes('--broken')
+describeStore(
+  {
+    name: broken ? 'broken memory' : 'memory',
+    rotations: 50,
+    async open() {
+      const inner = memoryStore()
+      const store = broken
+        ? { ...inner, updateKey: async (next, version) => (await inner.updateKey(next, version), true) }
+        : inner
+      return {
+        store,
+        clients: [store],
+        dump: async () => JSON.stringify(inner.snapshot()),
+        close: async () => {},
+      }
+    },
+  },
+  { describe, it, expect, beforeAll: before, afterAll: after },
+)
+`
+
 describe('the packed package', () => {
   let dir = ''
   const run = (file: string) =>
@@ -55,6 +129,7 @@ describe('the packed package', () => {
       symlinkSync(join(ROOT, 'node_modules', dep), join(dir, 'node_modules', dep))
     }
     writeFileSync(join(dir, 'esm.mjs'), body('await import(name)'))
+    writeFileSync(join(dir, 'conformance.mjs'), conformanceScript)
     writeFileSync(join(dir, 'cjs.cjs'), `(async () => {${body('require(name)')}})()`)
   }, 180_000)
 
@@ -77,6 +152,26 @@ describe('the packed package', () => {
     }
     expect(esm).toMatchObject({ verified: true, instanceOf: true })
     expect(cjs).toMatchObject({ verified: true, instanceOf: true })
+  })
+
+  it('runs keycycle/conformance under another runner, without vitest, and it catches a broken store', () => {
+    const suite = (...args: string[]) => {
+      const { status, stdout, stderr } = spawnSync(
+        process.execPath,
+        ['--test-reporter=tap', 'conformance.mjs', ...args],
+        { cwd: dir, encoding: 'utf8' },
+      )
+      const count = (name: string) =>
+        Number(stdout.match(new RegExp(`^# ${name} (\\d+)$`, 'm'))?.[1])
+      return { status, pass: count('pass'), fail: count('fail'), output: stdout + stderr }
+    }
+    const good = suite()
+    expect(good, good.output).toMatchObject({ status: 0, fail: 0 })
+    expect(good.pass).toBeGreaterThanOrEqual(14)
+    const broken = suite('--broken')
+    expect(broken.status, broken.output).not.toBe(0)
+    expect(broken.fail).toBeGreaterThanOrEqual(2)
+    expect(broken.output).toContain('compare-and-set')
   })
 
   it('keeps instanceof KeycycleError true across the ESM and CommonJS builds', () => {
