@@ -1,28 +1,25 @@
+import { ERROR_STATUS } from '../status'
 import type { ActorKind, KeyState } from './types'
 
-/** Stable machine-readable codes carried by every {@link KeycycleError}. */
+/**
+ * Stable machine-readable codes carried by every {@link KeycycleError}. `unauthorized` is for a
+ * request that reached code needing a verified key without one (see `requireKey`).
+ */
 export type KeycycleErrorCode =
   | 'validation'
+  | 'unauthorized'
   | 'not_found'
   | 'forbidden'
+  | 'retiring_token'
   | 'invalid_transition'
   | 'conflict'
   | 'lockout'
+  | 'limit'
   | 'unavailable'
 
-/**
- * The HTTP status for each error code. This table is the only place a status is chosen for a
- * fault; the HTTP layer reads it, the core never branches on it.
- */
-export const ERROR_STATUS: Readonly<Record<KeycycleErrorCode, number>> = {
-  validation: 400,
-  forbidden: 403,
-  not_found: 404,
-  invalid_transition: 409,
-  conflict: 409,
-  lockout: 409,
-  unavailable: 503,
-}
+// The statuses live outside the core (src/status.ts, the one map); the core never branches on
+// them. Re-exported so the public `ERROR_STATUS` keeps its import path.
+export { ERROR_STATUS }
 
 /** Structured context for an error; never contains a token or a secret. */
 export interface KeycycleErrorDetails {
@@ -48,7 +45,7 @@ const BRAND = Symbol.for('keycycle.KeycycleError')
 export class KeycycleError extends Error {
   /** Stable code; switch on this, not on `message`. */
   readonly code: KeycycleErrorCode
-  /** HTTP status from {@link ERROR_STATUS}. */
+  /** The HTTP status for `code`, from {@link ERROR_STATUS}. */
   readonly status: number
   readonly details: KeycycleErrorDetails
 
