@@ -73,4 +73,47 @@ export interface KeyStore {
 
   /** Compare-and-set on the organisation's `version`, as `updateKey`. */
   updateOrganisation(next: Organisation, expectedVersion: number): Promise<boolean>
+
+  /**
+   * Optional invalidation channel (Redis pub/sub, PostgreSQL `LISTEN/NOTIFY`, in-process for
+   * the memory store): calls `feed.changed` for every key or organisation write committed by
+   * any client of the same data, as part of that write where the backend allows (so a committed
+   * change is never left unannounced). Resolves once the feed is live. While it is live no
+   * committed change goes unreported; when it may have missed some (a disconnect) it calls
+   * `feed.gap()`, and `feed.live()` once it delivers again. Duplicates are allowed. The
+   * verification cache uses this to hold its revocation bound in milliseconds; without it the
+   * bound is the cache's `maxStalenessMs`.
+   */
+  watch?(feed: ChangeFeed, options: WatchOptions): Promise<Subscription>
+}
+
+/** How a change channel proves it is live. */
+export interface WatchOptions {
+  /**
+   * Call `feed.live()` at least this often (ms) while the channel demonstrably delivers (a
+   * round trip on the subscribed connection), and `feed.gap()` when it does not, so that a
+   * silent channel (a paused server) lapses instead of being trusted.
+   */
+  heartbeatMs: number
+}
+
+/** What a store's change channel reports (see {@link KeyStore.watch}). */
+export interface ChangeFeed {
+  /** A record changed (written, created or deleted) on some client of the store. */
+  changed(change: StoreChange): void
+  /** Changes may have been missed since the last call (the channel dropped). */
+  gap(): void
+  /** The channel delivers again; changes from now on are reported. */
+  live(): void
+}
+
+/** One committed change, by record. */
+export interface StoreChange {
+  kind: 'key' | 'organisation'
+  id: string
+}
+
+/** A live subscription; `close` ends it and releases what it holds (idempotent). */
+export interface Subscription {
+  close(): Promise<void>
 }

@@ -1,6 +1,14 @@
 import { matchesClause, matchesFilter } from '../../src/core/filters'
 import type { KeyRecord, Organisation } from '../../src/core/types'
-import type { DueKeysQuery, KeyListQuery, KeyStore } from '../../src/store'
+import type {
+  ChangeFeed,
+  DueKeysQuery,
+  KeyListQuery,
+  KeyStore,
+  StoreChange,
+  Subscription,
+  WatchOptions,
+} from '../../src/store'
 
 /** A {@link KeyStore} kept in process memory, plus a read-only view for tests and debugging. */
 export interface MemoryStore extends KeyStore {
@@ -8,29 +16,73 @@ export interface MemoryStore extends KeyStore {
   snapshot(): { organisations: Organisation[]; keys: KeyRecord[] }
 }
 
+// Stored records are deep-frozen copies, made once per write; reads hand out the frozen record
+// itself. Nobody can change stored state through a read, and the hot path copies nothing.
+function freeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const inner of Object.values(value)) freeze(inner)
+  }
+  return value
+}
+const store = <T>(value: T): T => freeze(structuredClone(value))
+
+// Sorted key IDs of one organisation: pages cost a binary search plus the page, whatever the
+// organisation's size. IDs are ULIDs, so new keys almost always append.
+function insertSorted(ids: string[], id: string): void {
+  let lo = 0
+  let hi = ids.length
+  if (hi > 0 && ids[hi - 1]! < id) lo = hi
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (ids[mid]! < id) lo = mid + 1
+    else hi = mid
+  }
+  if (ids[lo] !== id) ids.splice(lo, 0, id)
+}
+
+// The first index whose ID is greater than `id` (upper bound).
+function after(ids: readonly string[], id: string): number {
+  let lo = 0
+  let hi = ids.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (ids[mid]! <= id) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
 /**
  * The embedded store and the reference every other adapter is compared with. Data lives as
- * long as the returned object; records are copied on the way in and out, so no caller can
- * mutate stored state. Each call completes in one synchronous step behind a resolved promise,
- * which is what makes its compare-and-set atomic.
+ * long as the returned object. Records are frozen copies: written once, never mutable by a
+ * caller. Each call completes in one synchronous step behind a resolved promise, which is what
+ * makes its compare-and-set atomic. Its change channel (`watch`) reaches every service sharing
+ * this object, synchronously with each write.
  */
 export function memoryStore(): MemoryStore {
   const keys = new Map<string, KeyRecord>()
   const organisations = new Map<string, Organisation>()
-  const keysByOrganisation = new Map<string, Set<string>>()
-  const copy = <T>(value: T): T => structuredClone(value)
+  const keysByOrganisation = new Map<string, string[]>()
+  const feeds = new Set<ChangeFeed>()
+
+  function announce(change: StoreChange): void {
+    for (const feed of feeds) feed.changed(change)
+  }
 
   function put(record: KeyRecord): void {
-    keys.set(record.id, copy(record))
-    const ids = keysByOrganisation.get(record.organisation) ?? new Set<string>()
-    keysByOrganisation.set(record.organisation, ids.add(record.id))
+    keys.set(record.id, store(record))
+    let ids = keysByOrganisation.get(record.organisation)
+    if (ids === undefined) keysByOrganisation.set(record.organisation, (ids = []))
+    insertSorted(ids, record.id)
+    announce({ kind: 'key', id: record.id })
   }
 
   return {
     async getKeyWithOrganisation(id) {
       const key = keys.get(id)
       const organisation = key && organisations.get(key.organisation)
-      return key && organisation ? { key: copy(key), organisation: copy(organisation) } : null
+      return key && organisation ? { key, organisation } : null
     },
 
     async insertKey(record) {
@@ -46,20 +98,18 @@ export function memoryStore(): MemoryStore {
     },
 
     async listKeys(query: KeyListQuery) {
-      const ids = [...(keysByOrganisation.get(query.organisation) ?? [])]
-        .filter(
-          (id) =>
-            (query.idAbove === undefined || id > query.idAbove) &&
-            (query.idBelow === undefined || id < query.idBelow),
-        )
-        .sort()
-      if (query.order === 'desc') ids.reverse()
+      const ids = keysByOrganisation.get(query.organisation) ?? []
+      // Walk from the bound inwards, in the requested order, until the page is full.
+      const low = query.idAbove === undefined ? 0 : after(ids, query.idAbove)
+      let high = query.idBelow === undefined ? ids.length : after(ids, query.idBelow)
+      if (high > 0 && ids[high - 1] === query.idBelow) high--
       const out: KeyRecord[] = []
-      for (const id of ids) {
-        const record = keys.get(id)!
+      const step = query.order === 'desc' ? -1 : 1
+      for (let i = step < 0 ? high - 1 : low; i >= low && i < high; i += step) {
+        const record = keys.get(ids[i]!)!
         if (query.type !== undefined && record.type !== query.type) continue
         if (!matchesFilter(record, query.states)) continue
-        out.push(copy(record))
+        out.push(record)
         if (out.length === query.limit) break
       }
       return out
@@ -70,31 +120,45 @@ export function memoryStore(): MemoryStore {
         .filter((record) => matchesClause(record, query.clause))
         .sort((a, b) => a.expiresAt! - b.expiresAt! || (a.id < b.id ? -1 : 1))
         .slice(0, query.limit)
-        .map(copy)
     },
 
     async getOrganisation(id) {
-      const organisation = organisations.get(id)
-      return organisation ? copy(organisation) : null
+      return organisations.get(id) ?? null
     },
 
     async insertOrganisation(organisation, firstKey) {
       if (organisations.has(organisation.id) || keys.has(firstKey.id)) return false
       put(firstKey)
-      organisations.set(organisation.id, copy(organisation))
+      organisations.set(organisation.id, store(organisation))
+      announce({ kind: 'organisation', id: organisation.id })
       return true
     },
 
     async updateOrganisation(next, expectedVersion) {
       if (organisations.get(next.id)?.version !== expectedVersion) return false
-      organisations.set(next.id, copy(next))
+      organisations.set(next.id, store(next))
+      announce({ kind: 'organisation', id: next.id })
       return true
+    },
+
+    // In process, the channel cannot drop: it is live from the start and says so on every beat.
+    async watch(feed: ChangeFeed, options: WatchOptions): Promise<Subscription> {
+      feeds.add(feed)
+      feed.live()
+      const beat = setInterval(() => feed.live(), options.heartbeatMs)
+      ;(beat as { unref?: () => void }).unref?.()
+      return {
+        async close() {
+          clearInterval(beat)
+          feeds.delete(feed)
+        },
+      }
     },
 
     snapshot() {
       return {
-        organisations: [...organisations.values()].map(copy),
-        keys: [...keys.values()].map(copy),
+        organisations: [...organisations.values()].map((o) => structuredClone(o)),
+        keys: [...keys.values()].map((k) => structuredClone(k)),
       }
     },
   }

@@ -23,11 +23,18 @@ export interface VerifySuccess {
   /** Epoch ms when a retiring token stops working; null for a current token. */
   graceEndsAt: number | null
   config: EffectiveConfig
+  /**
+   * Epoch ms at which the key's record was read from the store: now for an uncached answer,
+   * earlier (within the cache's bound) for a cached one.
+   */
+  checkedAt: number
 }
 
 export interface VerifyFailure {
   ok: false
   code: VerifyFailureCode
+  /** As {@link VerifySuccess.checkedAt}; for `malformed`, the time of the call (no read). */
+  checkedAt: number
 }
 
 /** The outcome of `verify`: a value, never an exception, for any token. */
@@ -60,21 +67,23 @@ function candidates(record: KeyRecord | null, now: number): Candidate[] {
  * Decides a verification at `now` given the digest of the presented secret and what the store
  * returned (null for an unknown key). The digest is compared against every candidate, without
  * stopping early; the state-specific codes are only given after the secret has matched.
+ * `checkedAt` is when `found` was read (default `now`).
  */
 export function decideVerification(
   found: { key: KeyRecord; organisation: Organisation } | null,
   digest: string,
   now: number,
+  checkedAt: number = now,
 ): VerifyResult {
   let match: Candidate | null = null
   for (const candidate of candidates(found?.key ?? null, now)) {
     const equal = digestsEqual(candidate.digest, digest)
     if (equal && match === null && candidate.digest !== DUMMY_DIGEST) match = candidate
   }
-  if (found === null) return { ok: false, code: 'not_found' }
-  if (match === null) return { ok: false, code: 'invalid' }
+  if (found === null) return { ok: false, code: 'not_found', checkedAt }
+  if (match === null) return { ok: false, code: 'invalid', checkedAt }
   const key = toKey(found.key, now)
-  if (key.state !== 'active') return { ok: false, code: key.state }
+  if (key.state !== 'active') return { ok: false, code: key.state, checkedAt }
   return {
     ok: true,
     key,
@@ -82,5 +91,6 @@ export function decideVerification(
     rotating: match.until !== null,
     graceEndsAt: match.until,
     config: resolveConfig(found.key, found.organisation),
+    checkedAt,
   }
 }

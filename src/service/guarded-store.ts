@@ -9,16 +9,18 @@ import { withDeadline } from './deadline'
  */
 export function guardStore(store: KeyStore, timeoutMs: number): KeyStore {
   const guarded = {} as Record<keyof KeyStore, unknown>
-  for (const method of Object.keys(METHODS) as (keyof KeyStore)[]) {
+  for (const method of STORE_METHODS) {
     const call = store[method] as (...a: unknown[]) => Promise<unknown>
     guarded[method] = (...args: unknown[]) =>
       withDeadline(`store: ${method}`, timeoutMs, async () => call.apply(store, args))
   }
+  // The change channel is long-lived, not a call with a deadline: passed through as it is.
+  if (store.watch) guarded.watch = store.watch.bind(store)
   return guarded as unknown as KeyStore
 }
 
-// The port's methods, listed once so a store missing one is caught at construction.
-const METHODS: Record<keyof KeyStore, true> = {
+// The port's required methods, listed once so a store missing one is caught at construction.
+const METHODS: Record<Exclude<keyof KeyStore, 'watch'>, true> = {
   getKeyWithOrganisation: true,
   insertKey: true,
   updateKey: true,
@@ -28,6 +30,9 @@ const METHODS: Record<keyof KeyStore, true> = {
   insertOrganisation: true,
   updateOrganisation: true,
 }
+
+/** The names of the port's required methods. */
+export const STORE_METHODS = Object.keys(METHODS) as Exclude<keyof KeyStore, 'watch'>[]
 
 /** Throws `validation` unless `store` implements every method of the port. */
 export function assertStore(store: unknown): asserts store is KeyStore {

@@ -54,9 +54,13 @@ export async function listKeys(
  */
 export async function verify(rt: Runtime, token: unknown): Promise<VerifyResult> {
   const parsed = parseToken(token, rt.prefix)
-  if (parsed === null) return { ok: false, code: 'malformed' }
-  const found = await rt.store.getKeyWithOrganisation(parsed.keyId)
-  return decideVerification(found, rt.digest(parsed.keyId, parsed.secret), rt.now())
+  if (parsed === null) return { ok: false, code: 'malformed', checkedAt: rt.now() }
+  const { found, checkedAt } = rt.cache
+    ? await rt.cache.read(parsed.keyId)
+    : { found: await rt.store.getKeyWithOrganisation(parsed.keyId), checkedAt: rt.now() }
+  // The digest is computed whatever was found: an unknown key costs what a wrong secret does.
+  const digest = rt.digest(parsed.keyId, parsed.secret)
+  return decideVerification(found, digest, rt.now(), checkedAt)
 }
 
 /** The effective configuration of a key, each value with its source, as `actor` may see it. */

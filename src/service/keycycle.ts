@@ -51,8 +51,8 @@ export interface Keycycle {
   /** Persists due expiries and emits `key.expired`; returns how many keys this call expired. */
   expireDue(options?: ExpireDueOptions): Promise<number>
   /**
-   * Stops what keycycle runs in the background and releases what it opened. Idempotent. The
-   * store's own client stays the host's to close.
+   * Stops what keycycle runs in the background (the cache's change subscription) and releases
+   * what it opened. Idempotent. The store's own client stays the host's to close.
    */
   close(): Promise<void>
 }
@@ -60,6 +60,12 @@ export interface Keycycle {
 /** Builds the service. Throws `validation` for bad options; does no I/O until called. */
 export function createKeycycle(options: KeycycleOptions): Keycycle {
   const rt = createRuntime(options)
+  rt.cache?.start(rt.store, (error: unknown) =>
+    console.error(
+      'keycycle: the change channel could not start; the cache bound is maxStalenessMs',
+      error,
+    ),
+  )
   const as = (actor: Actor) => actorHandle(rt, parseActor(actor))
   return {
     as,
@@ -69,6 +75,8 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     verify: (token) => queries.verify(rt, token),
     resolveConfig: (keyId) => queries.resolveConfig(rt, { kind: 'system' }, keyId),
     expireDue: (opts) => states.expireDue(rt, opts),
-    close: async () => {},
+    close: async () => {
+      await rt.cache?.close()
+    },
   }
 }

@@ -1,5 +1,6 @@
 import type { KeyStore } from '../store'
 import type { KeycycleEvent } from './events'
+import type { CacheOptions } from './verify-cache'
 
 /** Where time comes from; `now()` returns epoch milliseconds. */
 export interface Clock {
@@ -29,6 +30,14 @@ export interface KeycycleOptions {
   trialDurationMs?: number
   /** Attempts of a read-decide-write cycle before a lost compare-and-set is `conflict`. Default 5. */
   maxAttempts?: number
+  /**
+   * Verification cache (SPEC §4): hot keys verify with no store round trip. A change made
+   * through this instance holds for its very next verification; one made elsewhere holds here
+   * within `maxStalenessMs`, or within milliseconds when the store has a change channel
+   * (Redis pub/sub, PostgreSQL LISTEN/NOTIFY, the memory store). When an entry may be stale
+   * and the store cannot answer, verification fails with `unavailable`. Default: no cache.
+   */
+  cache?: CacheOptions
   /** Deadline of every store call; past it the call fails with `unavailable`. Default 2000. */
   storeTimeoutMs?: number
   /**

@@ -7,7 +7,9 @@ import type { KeyStore } from '../store'
 import type { KeycycleEvent } from './events'
 import { assertStore, guardStore } from './guarded-store'
 import { platformHashes } from './hashes'
+import { invalidatingStore } from './invalidating-store'
 import type { KeycycleOptions } from './options'
+import { parseCacheOptions, VerifyCache } from './verify-cache'
 
 /** Everything a command needs, resolved once from the options. */
 export interface Runtime {
@@ -22,6 +24,8 @@ export interface Runtime {
   gracePeriodMs: number
   trialDurationMs: number
   maxAttempts: number
+  /** The verification cache, when configured; every write through `store` invalidates it. */
+  cache: VerifyCache | null
   events: {
     onEvent: KeycycleOptions['onEvent']
     onEventError: (error: unknown, event: KeycycleEvent) => void
@@ -53,15 +57,20 @@ export function createRuntime(options: KeycycleOptions): Runtime {
   const maxAttempts = readDuration(options.maxAttempts, 'maxAttempts', 5)
   if (maxAttempts < 1) throw invalidInput('maxAttempts', 'must be at least 1')
   const storeTimeoutMs = readDuration(options.storeTimeoutMs, 'storeTimeoutMs', 2000)
+  const guarded = guardStore(options.store, storeTimeoutMs)
+  const cacheOptions = parseCacheOptions(options.cache)
+  const now = () => {
+    const value = clock.now()
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new KeycycleError('validation', 'clock: now() must return positive integer epoch ms')
+    }
+    return value
+  }
+  const cache = cacheOptions && new VerifyCache(guarded, cacheOptions, now)
   return {
-    store: guardStore(options.store, storeTimeoutMs),
-    now() {
-      const now = clock.now()
-      if (!Number.isSafeInteger(now) || now <= 0) {
-        throw new KeycycleError('validation', 'clock: now() must return positive integer epoch ms')
-      }
-      return now
-    },
+    store: cache ? invalidatingStore(guarded, cache) : guarded,
+    cache,
+    now,
     bytes(n) {
       const bytes = random.bytes(n)
       if (!(bytes instanceof Uint8Array) || bytes.length !== n) {

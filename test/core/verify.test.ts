@@ -37,10 +37,12 @@ describe('the verification decision', () => {
     expect(decideVerification(null, digest(found.key.id, 's1'), T0)).toEqual({
       ok: false,
       code: 'not_found',
+      checkedAt: T0,
     })
     expect(decideVerification(found, digest(found.key.id, 's2'), T0)).toEqual({
       ok: false,
       code: 'invalid',
+      checkedAt: T0,
     })
   })
 
@@ -49,16 +51,19 @@ describe('the verification decision', () => {
     expect(decideVerification(blocked, digest(blocked.key.id, 's1'), T0)).toEqual({
       ok: false,
       code: 'blocked',
+      checkedAt: T0,
     })
     expect(decideVerification(blocked, digest(blocked.key.id, 'nope'), T0)).toEqual({
       ok: false,
       code: 'invalid',
+      checkedAt: T0,
     })
     const trial = withSecret('s1', { expiresAt: T0 + HOUR })
     expect(decideVerification(trial, digest(trial.key.id, 's1'), T0 + HOUR - 1).ok).toBe(true)
     expect(decideVerification(trial, digest(trial.key.id, 's1'), T0 + HOUR)).toEqual({
       ok: false,
       code: 'expired',
+      checkedAt: T0 + HOUR,
     })
   })
 
@@ -80,7 +85,10 @@ describe('the verification decision', () => {
       rotating: true,
       graceEndsAt: T0 + 6 * HOUR,
     })
-    expect(decideVerification(state, old, T0 + 6 * HOUR)).toEqual({ ok: false, code: 'invalid' })
+    expect(decideVerification(state, old, T0 + 6 * HOUR)).toMatchObject({
+      ok: false,
+      code: 'invalid',
+    })
     expect(decideVerification(state, next.digest, T0 + 6 * HOUR)).toMatchObject({
       ok: true,
       rotating: false,

@@ -1,0 +1,160 @@
+import { LRUCache } from 'lru-cache'
+import { invalidInput } from '../core/errors'
+import type { KeyRecord, Organisation } from '../core/types'
+import type { ChangeFeed, KeyStore, StoreChange, Subscription } from '../store'
+
+/** Options of the verification cache (SPEC §4). Durations in ms. */
+export interface CacheOptions {
+  /**
+   * The revocation bound on other instances: no entry older than this is used unless the
+   * store's change channel has been live throughout (then changes arrive in milliseconds).
+   */
+  maxStalenessMs: number
+  /** Most keys held (and as many organisations, and as many unknown key IDs). */
+  maxEntries: number
+}
+
+/** What a cached read returns: the records (null for an unknown key) and when they were read. */
+export interface CachedRead {
+  found: { key: KeyRecord; organisation: Organisation } | null
+  /** Epoch ms at which the store was read for this answer (now for a fresh read). */
+  checkedAt: number
+}
+
+interface Entry<T> {
+  value: T
+  checkedAt: number
+}
+
+// How many recent invalidations are remembered to refuse racing fills; older ones fold into a
+// floor that refuses every fill started before it (safe, merely a miss).
+const REMEMBERED_INVALIDATIONS = 10_000
+
+/**
+ * The verification cache. Reads go to the store on a miss or when an entry may be stale; a
+ * store that cannot answer then fails the verification (`unavailable`), never a stale answer.
+ * Fills are refused when the record was invalidated while it was being read, so a fill racing
+ * a revocation can never bring the revoked record back. Writes through this instance
+ * invalidate before and after they run, so the writer's next verification sees its change.
+ */
+export class VerifyCache {
+  private readonly keys: LRUCache<string, Entry<KeyRecord>>
+  private readonly missing: LRUCache<string, Entry<null>>
+  private readonly organisations: LRUCache<string, Entry<Organisation>>
+  private seq = 0
+  private floor = 0
+  private readonly invalidatedAt = new Map<string, number>()
+  // The change channel: when it last proved live, and since when it has been live unbroken.
+  private lastLive: number | null = null
+  private liveSince = Number.POSITIVE_INFINITY
+  private subscription: Promise<Subscription | null> | null = null
+
+  constructor(
+    private readonly store: KeyStore,
+    private readonly options: CacheOptions,
+    private readonly now: () => number,
+  ) {
+    const max = options.maxEntries
+    this.keys = new LRUCache({ max })
+    this.missing = new LRUCache({ max })
+    this.organisations = new LRUCache({ max })
+  }
+
+  /** Subscribes to the store's change channel, if it has one; the bound holds without. */
+  start(store: KeyStore, onError: (error: unknown) => void): void {
+    if (!store.watch || this.subscription) return
+    const feed: ChangeFeed = {
+      changed: (change: StoreChange) => this.invalidate(change.id),
+      gap: () => {
+        this.lastLive = null
+        this.liveSince = Number.POSITIVE_INFINITY
+        this.floor = ++this.seq
+      },
+      live: () => {
+        const now = this.now()
+        if (this.lastLive === null) this.liveSince = now
+        this.lastLive = now
+      },
+    }
+    const heartbeatMs = Math.max(1, Math.floor(this.options.maxStalenessMs / 3))
+    this.subscription = store.watch(feed, { heartbeatMs }).catch((error: unknown) => {
+      onError(error)
+      return null
+    })
+  }
+
+  /** Ends the change subscription. */
+  async close(): Promise<void> {
+    const subscription = await this.subscription
+    this.subscription = null
+    await subscription?.close()
+  }
+
+  /** Forgets a key or organisation and refuses fills of it that started before now. */
+  invalidate(id: string): void {
+    const seq = ++this.seq
+    this.keys.delete(id)
+    this.missing.delete(id)
+    this.organisations.delete(id)
+    this.invalidatedAt.delete(id)
+    this.invalidatedAt.set(id, seq)
+    if (this.invalidatedAt.size > REMEMBERED_INVALIDATIONS) {
+      const [oldest, at] = this.invalidatedAt.entries().next().value as [string, number]
+      this.invalidatedAt.delete(oldest)
+      this.floor = Math.max(this.floor, at)
+    }
+  }
+
+  /** The key with its organisation: from memory when fresh, else from the store. */
+  async read(keyId: string): Promise<CachedRead> {
+    const now = this.now()
+    const missing = this.missing.get(keyId)
+    if (missing && this.fresh(missing, now)) return { found: null, checkedAt: missing.checkedAt }
+    const key = this.keys.get(keyId)
+    if (key && this.fresh(key, now)) {
+      const organisation = this.organisations.get(key.value.organisation)
+      if (organisation && this.fresh(organisation, now)) {
+        const found = { key: key.value, organisation: organisation.value }
+        return { found, checkedAt: Math.min(key.checkedAt, organisation.checkedAt) }
+      }
+    }
+    const started = this.seq
+    const found = await this.store.getKeyWithOrganisation(keyId)
+    if (this.untouchedSince(keyId, started)) {
+      if (found === null) this.missing.set(keyId, { value: null, checkedAt: now })
+      else this.keys.set(keyId, { value: found.key, checkedAt: now })
+    }
+    if (found !== null && this.untouchedSince(found.organisation.id, started)) {
+      this.organisations.set(found.organisation.id, { value: found.organisation, checkedAt: now })
+    }
+    return { found, checkedAt: now }
+  }
+
+  private untouchedSince(id: string, started: number): boolean {
+    return (this.invalidatedAt.get(id) ?? this.floor) <= started && this.floor <= started
+  }
+
+  private fresh(entry: { checkedAt: number }, now: number): boolean {
+    const bound = this.options.maxStalenessMs
+    if (now - entry.checkedAt < bound) return true
+    // Older entries stand only while the channel has been live since they were read and has
+    // proved so within the bound: a silent channel (a paused server) lapses on its own.
+    return (
+      this.lastLive !== null && now - this.lastLive < bound && entry.checkedAt >= this.liveSince
+    )
+  }
+}
+
+/** Validates the `cache` option. */
+export function parseCacheOptions(value: unknown): CacheOptions | null {
+  if (value === undefined) return null
+  if (typeof value !== 'object' || value === null) throw invalidInput('cache', 'must be an object')
+  const { maxStalenessMs, maxEntries } = value as Record<string, unknown>
+  if (!Number.isSafeInteger(maxStalenessMs) || (maxStalenessMs as number) < 0) {
+    throw invalidInput('cache.maxStalenessMs', 'must be an integer ≥ 0')
+  }
+  if (!Number.isSafeInteger(maxEntries) || (maxEntries as number) < 1) {
+    throw invalidInput('cache.maxEntries', 'must be an integer ≥ 1')
+  }
+  return { maxStalenessMs: maxStalenessMs as number, maxEntries: maxEntries as number }
+}
