@@ -1,5 +1,11 @@
 export { migrateKeycycle } from './migrate'
 export type { KyselyStoreOptions } from './options'
 export { TABLE_PREFIX } from './options'
-export type { KeycycleTables, KeyRow, OrganisationRow } from './schema'
+export type {
+  IntColumn,
+  KeycycleTables,
+  KeyRow,
+  NullableIntColumn,
+  OrganisationRow,
+} from './schema'
 export { kyselyStore } from './store'

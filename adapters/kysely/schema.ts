@@ -5,7 +5,12 @@ import type { ColumnType } from 'kysely'
  * return a bigint, mysql2 a number. Written as a number; read through `Number()`.
  */
 export type IntColumn = ColumnType<number | string | bigint, number, number>
-type NullableInt = ColumnType<number | string | bigint | null, number | null, number | null>
+/** {@link IntColumn} that may be null. */
+export type NullableIntColumn = ColumnType<
+  number | string | bigint | null,
+  number | null,
+  number | null
+>
 
 export interface OrganisationRow {
   id: string
@@ -35,19 +40,19 @@ export interface KeyRow {
   created_at: IntColumn
   modified_at: IntColumn
   modified_by: string
-  expires_at: NullableInt
+  expires_at: NullableIntColumn
   primary_digest: string
   primary_hint: string
   primary_rotated_at: IntColumn
   primary_retiring_digest: string | null
   primary_retiring_hint: string | null
-  primary_retiring_until: NullableInt
+  primary_retiring_until: NullableIntColumn
   secondary_digest: string | null
   secondary_hint: string | null
-  secondary_rotated_at: NullableInt
+  secondary_rotated_at: NullableIntColumn
   secondary_retiring_digest: string | null
   secondary_retiring_hint: string | null
-  secondary_retiring_until: NullableInt
+  secondary_retiring_until: NullableIntColumn
   version: IntColumn
 }
 
