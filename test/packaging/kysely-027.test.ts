@@ -1,5 +1,13 @@
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
@@ -16,14 +24,17 @@ it('keycycle/kysely works with a host on kysely 0.27', () => {
   mkdirSync(join(modules, 'keycycle'), { recursive: true })
   cpSync(join(ROOT, 'dist'), join(modules, 'keycycle', 'dist'), { recursive: true })
   cpSync(join(ROOT, 'package.json'), join(modules, 'keycycle', 'package.json'))
-  mkdirSync(join(modules, '@noble'), { recursive: true })
+  // The package's own runtime dependencies, whatever they are today, plus the host's choices.
+  const { dependencies } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>
+  }
   for (const [name, target] of [
+    ...Object.keys(dependencies).map((dep) => [dep, dep]),
     ['kysely', 'kysely-027'],
     ['better-sqlite3', 'better-sqlite3'],
-    ['ulid', 'ulid'],
-    ['@noble/hashes', '@noble/hashes'],
-  ]) {
-    symlinkSync(join(ROOT, 'node_modules', target!), join(modules, name!))
+  ] as const) {
+    mkdirSync(join(modules, name, '..'), { recursive: true })
+    symlinkSync(join(ROOT, 'node_modules', target), join(modules, name))
   }
   writeFileSync(
     join(dir, 'run.mjs'),
