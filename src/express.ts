@@ -1,7 +1,12 @@
 import type { VerifySuccess } from './core/verify'
 import { authenticate } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
-import { type NodeRequestLike, responseText, toHttpRequest } from './http/node-request'
+import {
+  credentialHeaders,
+  type NodeRequestLike,
+  responseText,
+  toHttpRequest,
+} from './http/node-request'
 import { handleManagement } from './http/routes'
 import type { CredentialOptions, HttpResponse, RouterOptions } from './http/types'
 import type { Keycycle } from './service/keycycle'
@@ -49,12 +54,12 @@ function send(res: ExpressResponseLike, response: HttpResponse): void {
 }
 
 /**
- * Express middleware that admits only requests with a usable key (see the README for the
- * headers and statuses) and sets `req.apiKey`. Fails closed with 503 when the store is down.
+ * Express middleware that admits only requests with exactly one usable key (see the README for
+ * the headers and statuses) and sets `req.apiKey`. Fails closed with 503 when the store is down.
  */
 export function apiKeyAuth(kc: Keycycle, options: CredentialOptions = {}): ExpressMiddleware {
   return async (req, res, next) => {
-    const outcome = await authenticate(kc, req.headers, options)
+    const outcome = await authenticate(kc, credentialHeaders(req), options)
     if (!outcome.ok) return send(res, outcome.response)
     for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value)
     req.apiKey = outcome.result

@@ -1,7 +1,7 @@
 import type { VerifySuccess } from './core/verify'
 import { authenticate } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
-import { type NodeRequestLike, toHttpRequest } from './http/node-request'
+import { credentialHeaders, type NodeRequestLike, toHttpRequest } from './http/node-request'
 import { handleManagement } from './http/routes'
 import type { CredentialOptions, HttpResponse, RouterOptions } from './http/types'
 import type { Keycycle } from './service/keycycle'
@@ -35,10 +35,10 @@ function send(ctx: KoaContextLike, response: HttpResponse): void {
   ctx.body = response.body ?? null
 }
 
-/** Koa middleware that admits only requests with a usable key and sets `ctx.state.apiKey`. */
+/** Koa middleware that admits only requests with exactly one usable key; sets `ctx.state.apiKey`. */
 export function apiKeyAuth(kc: Keycycle, options: CredentialOptions = {}): KoaMiddleware {
   return async (ctx, next) => {
-    const outcome = await authenticate(kc, ctx.req.headers, options)
+    const outcome = await authenticate(kc, credentialHeaders(ctx.req), options)
     if (!outcome.ok) return send(ctx, outcome.response)
     for (const [name, value] of Object.entries(outcome.headers)) ctx.set(name, value)
     ctx.state.apiKey = outcome.result

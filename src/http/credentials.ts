@@ -12,7 +12,10 @@ const TOKEN_CHARS = /^[A-Za-z0-9_]+$/
 function single(value: string | string[] | undefined): string | null | undefined {
   if (value === undefined) return undefined
   // Repeated headers (an array, or joined with commas by a proxy) are ambiguous: refuse them.
-  if (Array.isArray(value)) return value.length === 1 ? single(value[0]) : null
+  if (Array.isArray(value)) {
+    if (value.length === 0) return undefined
+    return value.length === 1 ? single(value[0]) : null
+  }
   return value.includes(',') ? null : value
 }
 
@@ -21,15 +24,21 @@ function checkToken(value: string): Credential {
   return { kind: 'token', token: value }
 }
 
+/** The API-key headers read when `apiKeyHeaders` is not given. */
+export const DEFAULT_API_KEY_HEADERS: readonly string[] = ['x-api-key', 'x-ncp-apigw-api-key']
+
 /**
- * Extracts the token from `Authorization: Token|Bearer <t>` or the API-key header, deciding
- * everything from the headers alone: duplicates, comma-joined values, stray whitespace, unknown
- * schemes and oversize values are `malformed` without any store call. Both headers at once
- * must carry the same token.
+ * Extracts the one token from `Authorization: Token|Bearer <t>` or an API-key header, deciding
+ * everything from the headers alone (no store call). Exactly one credential is usable: a
+ * repeated header, comma-joined values, `Authorization` together with an API-key header (even
+ * carrying the same token), two API-key headers, stray whitespace, unknown schemes and
+ * oversize values are all `malformed`.
  */
 export function readCredential(headers: Headers, options: CredentialOptions = {}): Credential {
   const schemes = (options.schemes ?? ['Token', 'Bearer']).map((s) => s.toLowerCase())
-  const apiKeyHeader = options.apiKeyHeader === undefined ? 'x-api-key' : options.apiKeyHeader
+  const apiKeyHeaders = (options.apiKeyHeaders ?? DEFAULT_API_KEY_HEADERS).map((h) =>
+    h.toLowerCase(),
+  )
   const found: string[] = []
 
   const authorization = single(headers.authorization)
@@ -39,12 +48,12 @@ export function readCredential(headers: Headers, options: CredentialOptions = {}
     if (!match || !schemes.includes(match[1]!.toLowerCase())) return { kind: 'malformed' }
     found.push(match[2]!)
   }
-  if (apiKeyHeader !== null) {
-    const value = single(headers[apiKeyHeader.toLowerCase()])
+  for (const name of new Set(apiKeyHeaders)) {
+    const value = single(headers[name])
     if (value === null) return { kind: 'malformed' }
     if (value !== undefined) found.push(value)
   }
   if (found.length === 0) return { kind: 'missing' }
-  if (found.some((t) => t !== found[0])) return { kind: 'malformed' }
+  if (found.length > 1) return { kind: 'malformed' }
   return checkToken(found[0]!)
 }

@@ -6,6 +6,16 @@ export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
   method?: string | undefined
   url?: string | undefined
   headers: Headers
+  /** Every value of each header (Node ≥ 18.3); `headers` keeps only the first `Authorization`. */
+  headersDistinct?: Record<string, string[] | undefined>
+}
+
+/**
+ * The headers to read credentials from: every value each header was sent with, so a repeated
+ * `Authorization` is seen (and refused) rather than silently reduced to its first value.
+ */
+export function credentialHeaders(req: NodeRequestLike): Headers {
+  return req.headersDistinct ?? req.headers
 }
 
 /**
@@ -24,7 +34,7 @@ export function toHttpRequest(
     method: req.method ?? 'GET',
     path,
     query: new URLSearchParams(search),
-    headers: req.headers,
+    headers: credentialHeaders(req),
     raw,
     body: () => {
       const already = parsed()

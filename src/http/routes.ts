@@ -1,22 +1,20 @@
-import { invalidInput } from '../core/errors'
-import { isKeyId } from '../core/ids'
-import type { CreateKeyInput, KeyPatch, ListKeysQuery } from '../core/inputs'
+import { invalidInput, KeycycleError } from '../core/errors'
 import type { Actor } from '../core/types'
 import { readEnum, readObject } from '../core/validate'
 import type { ActorHandle } from '../service/handle'
-import type { RotateOptions } from '../service/key-commands'
 import type { Keycycle } from '../service/keycycle'
-import type { DeactivateOptions } from '../service/state-commands'
 import { authenticate } from './authenticate'
 import { readCredential } from './credentials'
 import { errorResponse, faultResponse } from './status'
 import type { Caller, HttpRequest, HttpResponse, RouterOptions } from './types'
 import {
-  CREATE_FIELDS,
-  fromWire,
+  createKeyFromWire,
+  deactivateOptionsFromWire,
+  keyPatchFromWire,
   listQueryFromWire,
-  ORGANISATION_FIELDS,
-  UPDATE_FIELDS,
+  noOptionsFromWire,
+  organisationPatchFromWire,
+  rotateOptionsFromWire,
 } from './wire-in'
 import {
   presentEffectiveConfig,
@@ -37,7 +35,7 @@ type Handler = (
 const ok = (body: unknown, status = 200): HttpResponse => ({ status, headers: {}, body })
 
 // The organisation a request acts for: named explicitly (admins), or the key's own.
-function scope(caller: Caller, named: unknown): { organisation?: unknown } {
+function scope(caller: Caller, named: string | undefined): { organisation?: string } {
   const organisation = named ?? caller.organisation
   return organisation === null || organisation === undefined ? {} : { organisation }
 }
@@ -53,16 +51,13 @@ const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
     pattern: /^\/keys$/,
     methods: {
       GET: async (h, req, caller) => {
-        const { organisation, rest } = listQueryFromWire(req.query)
-        const page = await h.listKeys({ ...rest, ...scope(caller, organisation) } as ListKeysQuery)
+        const query = listQueryFromWire(req.query)
+        const page = await h.listKeys({ ...query, ...scope(caller, query.organisation) })
         return ok(presentList(page, '/keys'))
       },
       POST: async (h, req, caller) => {
-        const input = fromWire(await req.body(), CREATE_FIELDS)
-        const created = await h.createKey({
-          ...input,
-          ...scope(caller, input.organisation),
-        } as CreateKeyInput)
+        const input = createKeyFromWire(await req.body())
+        const created = await h.createKey({ ...input, ...scope(caller, input.organisation) })
         return ok(presentKey(created.key, created.token), 201)
       },
     },
@@ -72,19 +67,14 @@ const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
     methods: {
       GET: async (h, _req, _caller, id) => ok(presentKey(await h.getKey(id))),
       POST: async (h, req, _caller, id) =>
-        ok(
-          presentKey(await h.updateKey(id, fromWire(await req.body(), UPDATE_FIELDS) as KeyPatch)),
-        ),
+        ok(presentKey(await h.updateKey(id, keyPatchFromWire(await req.body())))),
     },
   },
   {
     pattern: /^\/keys\/([^/]+)\/rotate$/,
     methods: {
       POST: async (h, req, _caller, id) => {
-        const rotated = await h.rotateKey(
-          id,
-          fromWire(await req.body(), ['force', 'slot']) as RotateOptions,
-        )
+        const rotated = await h.rotateKey(id, rotateOptionsFromWire(await req.body()))
         return ok(presentKey(rotated.key, rotated.token))
       },
     },
@@ -93,21 +83,14 @@ const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
     pattern: /^\/keys\/([^/]+)\/deactivate$/,
     methods: {
       POST: async (h, req, _caller, id) =>
-        ok(
-          presentKey(
-            await h.deactivateKey(
-              id,
-              fromWire(await req.body(), ['allow_lockout']) as DeactivateOptions,
-            ),
-          ),
-        ),
+        ok(presentKey(await h.deactivateKey(id, deactivateOptionsFromWire(await req.body())))),
     },
   },
   ...(Object.keys(STATE_CALLS) as (keyof typeof STATE_CALLS)[]).map((action) => ({
     pattern: new RegExp(`^/keys/([^/]+)/${action}$`),
     methods: {
       POST: (async (h, req, _caller, id) => {
-        fromWire(await req.body(), [])
+        noOptionsFromWire(await req.body())
         return ok(presentKey(await STATE_CALLS[action](h, id)))
       }) as Handler,
     },
@@ -134,12 +117,16 @@ const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
     methods: {
       GET: async (h, req, caller) => {
         const { organisation } = scope(caller, req.query.get('organisation') ?? undefined)
-        return ok(presentOrganisation(await h.getOrganisation(organisation as string)))
+        return ok(presentOrganisation(await h.getOrganisation(organisation)))
       },
       POST: async (h, req, caller) => {
-        const patch = fromWire(await req.body(), ORGANISATION_FIELDS)
+        const patch = organisationPatchFromWire(await req.body())
         const { organisation } = scope(caller, req.query.get('organisation') ?? undefined)
-        return ok(presentOrganisation(await h.updateOrganisation(organisation as string, patch)))
+        const updated =
+          organisation === undefined
+            ? await h.updateOrganisation(patch)
+            : await h.updateOrganisation(organisation, patch)
+        return ok(presentOrganisation(updated))
       },
     },
   },
@@ -157,24 +144,69 @@ const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
   },
 ]
 
-async function identify(kc: Keycycle, request: HttpRequest, options: RouterOptions) {
+// The paths the router owns (SPEC §6): a request to any of them, with any method, is
+// authenticated before anything else is looked at, whether or not a route matches it.
+const SERVED = /^\/(?:keys(?:\/.*)?|key|organisation|api-keys(?:\/.*)?)$/
+
+// GET only reads; every other method in the table changes a key or the organisation, which a
+// retiring token may not do: a leaked token must not outlive the rotation that replaced it.
+const READS = new Set(['GET'])
+
+type Identified = { caller: Caller; headers: Record<string, string> } | { response: HttpResponse }
+
+async function identify(
+  kc: Keycycle,
+  request: HttpRequest,
+  options: RouterOptions,
+): Promise<Identified> {
   const admin = options.isAdmin ? await options.isAdmin(request.raw) : false
   const adminActor: Actor | null =
     admin === false ? null : { kind: 'admin', id: admin === true ? 'admin' : admin }
   if (adminActor && readCredential(request.headers, options).kind === 'missing') {
-    return { caller: { actor: adminActor, organisation: null, keyId: null }, headers: {} }
+    const caller = { actor: adminActor, organisation: null, keyId: null, retiring: false }
+    return { caller, headers: {} }
   }
   const auth = await authenticate(kc, request.headers, options)
   if (!auth.ok) return { response: auth.response }
-  const { key } = auth.result
+  const { key, rotating } = auth.result
   const actor: Actor = adminActor ?? { kind: 'organisation', id: key.organisation }
-  return { caller: { actor, organisation: key.organisation, keyId: key.id }, headers: auth.headers }
+  const caller = { actor, organisation: key.organisation, keyId: key.id, retiring: rotating }
+  return { caller, headers: auth.headers }
+}
+
+async function dispatch(
+  kc: Keycycle,
+  request: HttpRequest,
+  path: string,
+  caller: Caller,
+  options: RouterOptions,
+): Promise<HttpResponse> {
+  const route = ROUTES.find((r) => r.pattern.test(path))
+  if (!route) return errorResponse('not_found', 'no such resource')
+  const method = request.method.toUpperCase()
+  const handler = route.methods[method]
+  if (!handler) {
+    const allow = Object.keys(route.methods).join(', ')
+    return errorResponse('method_not_allowed', `use ${allow}`, {}, { allow })
+  }
+  if (caller.retiring && !READS.has(method)) {
+    throw new KeycycleError(
+      'retiring_token',
+      'this token is retiring: it may read, but changes need the current token',
+    )
+  }
+  // IDs are the service's to judge: unknown, malformed and foreign ones are all `not_found`.
+  const id = route.pattern.exec(path)?.[1] ?? ''
+  return handler(kc.as(caller.actor), request, caller, id, options)
 }
 
 /**
  * Handles one management request (SPEC §6), or returns null when the path is not one of the
- * router's, so the framework passes it on. Authenticates first: a refused key gets its 401,
- * 403 or 503 before anything else happens. Every fault becomes a JSON error response.
+ * router's (`/keys…`, `/key`, `/organisation`, `/api-keys…`), so the framework passes it on.
+ * Authenticates first: without one usable credential (or `isAdmin`) every such request gets
+ * the same 401, whatever its method or subpath; a refused key its 403, a store fault 503.
+ * Then an unknown subpath is 404, a method the route lacks 405, and a write with a retiring
+ * token 403 `retiring_token`. Every fault becomes a JSON error response.
  */
 export async function handleManagement(
   kc: Keycycle,
@@ -182,23 +214,19 @@ export async function handleManagement(
   options: RouterOptions = {},
 ): Promise<HttpResponse | null> {
   const path = request.path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1')
-  const route = ROUTES.find((r) => r.pattern.test(path))
-  if (!route) return null
-  const handler = route.methods[request.method.toUpperCase()]
-  if (!handler) {
-    const allow = Object.keys(route.methods).join(', ')
-    return errorResponse(405, 'method_not_allowed', `use ${allow}`, { allow })
-  }
-  const id = route.pattern.exec(path)?.[1] ?? ''
-  // A path that cannot name a key names nothing: 404, as for an unknown key.
-  if (id !== '' && !isKeyId(id)) return errorResponse(404, 'not_found', 'key not found')
+  if (!SERVED.test(path)) return null
+  let identified: Identified
   try {
-    const identified = await identify(kc, request, options)
-    if ('response' in identified) return identified.response
-    const handle = kc.as(identified.caller.actor)
-    const response = await handler(handle, request, identified.caller, id, options)
-    return { ...response, headers: { ...identified.headers, ...response.headers } }
+    identified = await identify(kc, request, options)
   } catch (error) {
     return faultResponse(error)
   }
+  if ('response' in identified) return identified.response
+  let response: HttpResponse
+  try {
+    response = await dispatch(kc, request, path, identified.caller, options)
+  } catch (error) {
+    response = faultResponse(error)
+  }
+  return { ...response, headers: { ...identified.headers, ...response.headers } }
 }

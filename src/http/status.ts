@@ -1,62 +1,70 @@
 import { KeycycleError } from '../core/errors'
 import type { VerifyFailureCode } from '../core/verify'
+import { ERROR_STATUS, type ErrorCode } from '../status'
 import type { HttpResponse } from './types'
+import { wireFieldPath } from './wire-names'
 
-// The one place an HTTP status is chosen. Faults carry theirs (ERROR_STATUS, via
-// KeycycleError.status); refused credentials are mapped here.
-const REFUSED_KEY_STATUS: Record<'deactivated' | 'blocked' | 'expired', number> = {
-  deactivated: 403,
-  blocked: 403,
-  expired: 403,
-}
+/** What an error response's `params` may carry; `field` in wire spelling. */
+export type ErrorParams = Partial<Record<'field' | 'from' | 'to' | 'actor', string>>
 
-/** A JSON error response: `{ error: { code, message } }`. */
+/**
+ * An error response in the body ricloud's own client reads (`RequestError.parse_content` takes
+ * `error`, `message` and `params` from the top level): `{ error, message, params }`. The status
+ * comes from `ERROR_STATUS`, so it always agrees with the code.
+ */
 export function errorResponse(
-  status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
+  params: ErrorParams = {},
   headers: Record<string, string> = {},
 ): HttpResponse {
-  return { status, headers, body: { error: { code, message } } }
+  return { status: ERROR_STATUS[code], headers, body: { error: code, message, params } }
 }
+
+const challenge = (realm: string) => ({
+  'www-authenticate': `Token realm="${realm}", Bearer realm="${realm}"`,
+})
 
 /**
  * The single 401 for a missing, malformed, unknown or wrong token: same status, headers and
  * body whichever it was, so a client learns nothing about which keys exist.
  */
 export function unauthorized(realm: string): HttpResponse {
-  return errorResponse(401, 'unauthorized', 'a valid API key is required', {
-    'www-authenticate': `Token realm="${realm}", Bearer realm="${realm}"`,
-  })
+  return errorResponse('unauthorized', 'a valid API key is required', {}, challenge(realm))
+}
+
+// Headers a fault's answer carries: when to retry.
+function faultHeaders(code: string): Record<string, string> {
+  if (code === 'unavailable') return { 'retry-after': '1' }
+  return {}
 }
 
 /** The response for a refused credential. */
 export function refusedKey(code: VerifyFailureCode | 'missing', realm: string): HttpResponse {
   if (code === 'deactivated' || code === 'blocked' || code === 'expired') {
-    return errorResponse(REFUSED_KEY_STATUS[code], code, `this API key is ${code}`)
+    return errorResponse(code, `this API key is ${code}`)
   }
   return unauthorized(realm)
 }
 
-const CAMEL_TO_SNAKE = /[A-Z]/g
-
-/** The wire spelling of a service field name: `storageConfig` → `storage_config`. */
-export function snakeCase(field: string): string {
-  return field.replace(CAMEL_TO_SNAKE, (c) => `_${c.toLowerCase()}`)
-}
-
 /**
- * Maps anything thrown while handling a request. A `KeycycleError` keeps its status and code,
- * with field names in wire spelling; anything else is a 500 that reveals nothing.
+ * Maps anything thrown while handling a request. A `KeycycleError` keeps its code and status; `params.field` and the message name
+ * the field in wire spelling (`date_expires`, not `expiresAt`), and `from`, `to`, `actor` are
+ * carried when present. Anything else is a 500 that reveals nothing.
  */
 export function faultResponse(error: unknown): HttpResponse {
-  if (!(error instanceof KeycycleError)) return errorResponse(500, 'internal', 'internal error')
-  const field = error.details.field
-  const message = field ? error.message.replace(field, snakeCase(field)) : error.message
-  return errorResponse(
-    error.status,
-    error.code,
-    message,
-    error.code === 'unavailable' ? { 'retry-after': '1' } : {},
-  )
+  if (!(error instanceof KeycycleError)) {
+    return errorResponse('internal', 'internal error')
+  }
+  const { field, from, to, actor } = error.details
+  const params: ErrorParams = {}
+  let message = error.message
+  if (field !== undefined) {
+    params.field = wireFieldPath(field, error)
+    if (message.startsWith(`${field}:`)) message = params.field + message.slice(field.length)
+  }
+  if (from !== undefined) params.from = from
+  if (to !== undefined) params.to = to
+  if (actor !== undefined) params.actor = actor
+  return errorResponse(error.code, message, params, faultHeaders(error.code))
 }

@@ -1,6 +1,9 @@
 import type { Actor } from '../core/types'
 
-/** Header values as Node, Express and Koa hand them over. */
+/**
+ * Header values by lower-case name. Credentials are read from every value a header was sent
+ * with (Node's `headersDistinct`), since `req.headers` keeps only the first `Authorization`.
+ */
 export type Headers = Record<string, string | string[] | undefined>
 
 /** A request, as the framework files translate it. */
@@ -9,6 +12,7 @@ export interface HttpRequest {
   /** The path relative to where the router is mounted, query string excluded. */
   path: string
   query: URLSearchParams
+  /** Every value of every header, repeated ones included. */
   headers: Headers
   /** Reads and parses the JSON body; called only by routes that take one. */
   body(): Promise<unknown>
@@ -28,8 +32,11 @@ export interface HttpResponse {
 export interface CredentialOptions {
   /** `Authorization` schemes accepted, case-insensitive. Default `['Token', 'Bearer']`. */
   schemes?: string[]
-  /** A header carrying the bare token, or null for none. Default `x-api-key`. */
-  apiKeyHeader?: string | null
+  /**
+   * Headers carrying the bare token, case-insensitive. Default `['x-api-key',
+   * 'x-ncp-apigw-api-key']` (NCP clients send the latter); `[]` for none.
+   */
+  apiKeyHeaders?: readonly string[]
   /** `realm` of the `WWW-Authenticate` challenge. Default `keycycle`. */
   realm?: string
 }
@@ -55,4 +62,6 @@ export interface Caller {
   organisation: string | null
   /** The key that authenticated the request, if any. */
   keyId: string | null
+  /** True when that key's token is a retiring one (in its grace window): reads only. */
+  retiring: boolean
 }

@@ -4,18 +4,16 @@ import { readCredential } from '../../src/http/credentials'
 const token = `kc_01JD8X3YQ0V6N2M4K7P9R1S3T5_${'a'.repeat(49)}`
 
 describe('reading credentials from headers', () => {
-  it('takes Token, Bearer (any case) and X-API-Key', () => {
+  it('takes Token, Bearer (any case), X-API-Key and NCP’s x-ncp-apigw-api-key', () => {
     for (const headers of [
       { authorization: `Token ${token}` },
       { authorization: `bearer ${token}` },
       { 'x-api-key': token },
+      { 'x-ncp-apigw-api-key': token },
+      { authorization: [`Token ${token}`] },
     ]) {
       expect(readCredential(headers)).toEqual({ kind: 'token', token })
     }
-    expect(readCredential({ authorization: `Token ${token}`, 'x-api-key': token })).toEqual({
-      kind: 'token',
-      token,
-    })
   })
 
   it('is missing without either header', () => {
@@ -24,6 +22,12 @@ describe('reading credentials from headers', () => {
 
   it.each([
     ['a repeated header', { 'x-api-key': [token, token] }],
+    ['a repeated Authorization', { authorization: [`Token ${token}`, `Token ${token}`] }],
+    [
+      'Authorization and X-API-Key, even equal',
+      { authorization: `Token ${token}`, 'x-api-key': token },
+    ],
+    ['two API-key headers', { 'x-api-key': token, 'x-ncp-apigw-api-key': token }],
     ['comma-joined values', { authorization: `Token ${token},Token ${token}` }],
     ['a trailing space', { authorization: `Token ${token} ` }],
     ['a tab', { 'x-api-key': `${token}\t` }],
@@ -41,11 +45,11 @@ describe('reading credentials from headers', () => {
   })
 
   it('follows the configured schemes and header', () => {
-    expect(readCredential({ 'x-key': token }, { apiKeyHeader: 'X-Key' })).toEqual({
+    expect(readCredential({ 'x-key': token }, { apiKeyHeaders: ['X-Key'] })).toEqual({
       kind: 'token',
       token,
     })
-    expect(readCredential({ 'x-api-key': token }, { apiKeyHeader: null })).toEqual({
+    expect(readCredential({ 'x-api-key': token }, { apiKeyHeaders: [] })).toEqual({
       kind: 'missing',
     })
     expect(readCredential({ authorization: `Token ${token}` }, { schemes: ['Bearer'] })).toEqual({

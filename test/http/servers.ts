@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import express from 'express'
 import Koa from 'koa'
@@ -11,6 +12,7 @@ import { countingStore } from '../helpers/counting-store'
 
 export const ADMIN_TOKEN = 'let-me-in-as-admin'
 export type Framework = 'express' | 'koa'
+export const FRAMEWORKS: Framework[] = ['express', 'koa']
 
 export interface Server {
   url: string
@@ -20,6 +22,11 @@ export interface Server {
   close(): Promise<void>
 }
 
+export interface ServerOptions {
+  /** The store under the counting wrapper; default a fresh memory store. */
+  store?: KeyStore
+}
+
 const adminHeader = (headers: Record<string, string | string[] | undefined>) =>
   headers['x-admin-token'] === ADMIN_TOKEN ? 'ops' : false
 
@@ -27,10 +34,13 @@ const adminHeader = (headers: Record<string, string | string[] | undefined>) =>
  * A real HTTP server for one framework, mounting the management API at `/` and at `/api/v1`
  * (the NCP path style), and `GET /whoami` behind `apiKeyAuth`.
  */
-export async function startServer(framework: Framework, storeOverride?: KeyStore): Promise<Server> {
-  const store = countingStore(storeOverride ?? memoryStore())
+export async function startServer(
+  framework: Framework,
+  options: ServerOptions = {},
+): Promise<Server> {
+  const store = countingStore(options.store ?? memoryStore())
   const clock = manualClock()
-  const kc = createKeycycle({ store, clock, storeTimeoutMs: storeOverride ? 100 : 2000 })
+  const kc = createKeycycle({ store, clock, storeTimeoutMs: options.store ? 100 : 2000 })
   let listener: import('node:http').Server
   if (framework === 'express') {
     const app = express()
@@ -88,4 +98,27 @@ export async function call(
     text,
     body: json && text ? JSON.parse(text) : null,
   }
+}
+
+/**
+ * A request through `node:http`, whose array header values go out as repeated header lines
+ * (fetch would join them with commas): how a client sends `Authorization` twice.
+ */
+export function rawCall(
+  url: string,
+  method: string,
+  headers: Record<string, string | string[]>,
+): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers }, (res) => {
+      let text = ''
+      res.setEncoding('utf8')
+      res.on('data', (chunk) => {
+        text += chunk
+      })
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
 }
