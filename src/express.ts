@@ -7,8 +7,9 @@ import {
   responseText,
   toHttpRequest,
 } from './http/node-request'
+import { reportFault } from './http/report'
 import { handleManagement } from './http/routes'
-import type { CredentialOptions, HttpResponse, RouterOptions } from './http/types'
+import type { CredentialOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/types'
 import type { Keycycle } from './service/keycycle'
 
 declare global {
@@ -35,10 +36,18 @@ export interface ExpressResponseLike {
 
 type Next = (error?: unknown) => void
 
-/** Options of the Express `keysRouter`; `isAdmin` receives the Express request. */
-export type ExpressRouterOptions = Omit<RouterOptions, 'isAdmin'> & {
-  isAdmin?: (req: ExpressRequestLike) => boolean | string | Promise<boolean | string>
-}
+/** How the Express middlewares report faults: `onError` receives the Express `req`. */
+export type ExpressErrorOptions = ErrorOptions<ExpressRequestLike>
+
+/** Options of the Express `apiKeyAuth`. */
+export interface ExpressAuthOptions extends CredentialOptions, ExpressErrorOptions {}
+
+/** Options of the Express `keysRouter`; `isAdmin` and `onError` receive the Express request. */
+export type ExpressRouterOptions = Omit<RouterOptions, 'isAdmin'> &
+  ExpressErrorOptions & {
+    isAdmin?: (req: ExpressRequestLike) => boolean | string | Promise<boolean | string>
+  }
+
 export type ExpressMiddleware = (
   req: ExpressRequestLike,
   res: ExpressResponseLike,
@@ -53,14 +62,28 @@ function send(res: ExpressResponseLike, response: HttpResponse): void {
   res.end(text)
 }
 
+// Reports the fault a response answers, then sends it, or hands the fault to `next` when the
+// host asked for unexpected faults (`passErrors`).
+function answer(
+  req: ExpressRequestLike,
+  res: ExpressResponseLike,
+  next: Next,
+  response: HttpResponse,
+  options: ExpressErrorOptions,
+): void {
+  if (reportFault(response, req, options) === 'pass') next(response.fault)
+  else send(res, response)
+}
+
 /**
  * Express middleware that admits only requests with exactly one usable key (see the README for
- * the headers and statuses) and sets `req.apiKey`. Fails closed with 503 when the store is down.
+ * the headers and statuses) and sets `req.apiKey`. A retiring token passes with a `Sunset`
+ * header. Fails closed with 503 when the store is down.
  */
-export function apiKeyAuth(kc: Keycycle, options: CredentialOptions = {}): ExpressMiddleware {
+export function apiKeyAuth(kc: Keycycle, options: ExpressAuthOptions = {}): ExpressMiddleware {
   return async (req, res, next) => {
     const outcome = await authenticate(kc, credentialHeaders(req), options)
-    if (!outcome.ok) return send(res, outcome.response)
+    if (!outcome.ok) return answer(req, res, next, outcome.response, options)
     for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value)
     req.apiKey = outcome.result
     next()
@@ -79,8 +102,8 @@ export function keysRouter(kc: Keycycle, options: ExpressRouterOptions = {}): Ex
     const request = toHttpRequest(req, req.url ?? '/', req, limit, () => req.body)
     const response = await handleManagement(kc, request, neutral)
     if (response === null) return next()
-    send(res, response)
+    answer(req, res, next, response, options)
   }
 }
 
-export type { CredentialOptions, RouterOptions } from './http/types'
+export type { CredentialOptions, ErrorOptions, RouterOptions } from './http/types'

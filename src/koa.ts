@@ -2,8 +2,9 @@ import type { VerifySuccess } from './core/verify'
 import { authenticate } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
 import { credentialHeaders, type NodeRequestLike, toHttpRequest } from './http/node-request'
+import { reportFault } from './http/report'
 import { handleManagement } from './http/routes'
-import type { CredentialOptions, HttpResponse, RouterOptions } from './http/types'
+import type { CredentialOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/types'
 import type { Keycycle } from './service/keycycle'
 
 /** The parts of a Koa context the middleware uses. */
@@ -21,8 +22,14 @@ export interface KoaContextLike {
 
 export type KoaMiddleware = (ctx: KoaContextLike, next: () => Promise<unknown>) => Promise<void>
 
+/** How the Koa middlewares report faults: `onError` receives the context. */
+export type KoaErrorOptions = ErrorOptions<KoaContextLike>
+
+/** Options of the Koa `apiKeyAuth`. */
+export interface KoaAuthOptions extends CredentialOptions, KoaErrorOptions {}
+
 /** Options of the Koa `keysRouter`: Koa has no mounting, so the router takes a path prefix. */
-export interface KoaRouterOptions extends Omit<RouterOptions, 'isAdmin'> {
+export interface KoaRouterOptions extends Omit<RouterOptions, 'isAdmin'>, KoaErrorOptions {
   /** Decides whether a request comes from an admin (see `RouterOptions.isAdmin`); receives the context. */
   isAdmin?: (ctx: KoaContextLike) => boolean | string | Promise<boolean | string>
   /** Serve the API under this path, e.g. `/api/v1`. Default: the root. */
@@ -35,11 +42,21 @@ function send(ctx: KoaContextLike, response: HttpResponse): void {
   ctx.body = response.body ?? null
 }
 
-/** Koa middleware that admits only requests with exactly one usable key; sets `ctx.state.apiKey`. */
-export function apiKeyAuth(kc: Keycycle, options: CredentialOptions = {}): KoaMiddleware {
+// Reports the fault a response answers, then sends it, or rethrows the fault for Koa's own
+// error handling when the host asked for unexpected faults (`passErrors`).
+function answer(ctx: KoaContextLike, response: HttpResponse, options: KoaErrorOptions): void {
+  if (reportFault(response, ctx, options) === 'pass') throw response.fault
+  send(ctx, response)
+}
+
+/**
+ * Koa middleware that admits only requests with exactly one usable key and sets
+ * `ctx.state.apiKey`. A retiring token passes with a `Sunset` header.
+ */
+export function apiKeyAuth(kc: Keycycle, options: KoaAuthOptions = {}): KoaMiddleware {
   return async (ctx, next) => {
     const outcome = await authenticate(kc, credentialHeaders(ctx.req), options)
-    if (!outcome.ok) return send(ctx, outcome.response)
+    if (!outcome.ok) return answer(ctx, outcome.response, options)
     for (const [name, value] of Object.entries(outcome.headers)) ctx.set(name, value)
     ctx.state.apiKey = outcome.result
     await next()
@@ -69,8 +86,8 @@ export function keysRouter(kc: Keycycle, options: KoaRouterOptions = {}): KoaMid
     )
     const response = await handleManagement(kc, request, options as RouterOptions)
     if (response === null) return void (await next())
-    send(ctx, response)
+    answer(ctx, response, options)
   }
 }
 
-export type { CredentialOptions, RouterOptions } from './http/types'
+export type { CredentialOptions, ErrorOptions, RouterOptions } from './http/types'

@@ -48,13 +48,14 @@ export function refusedKey(code: VerifyFailureCode | 'missing', realm: string): 
 }
 
 /**
- * Maps anything thrown while handling a request. A `KeycycleError` keeps its code and status; `params.field` and the message name
+ * Maps anything thrown while handling a request, keeping the thrown value as `fault` for
+ * `onError`. A `KeycycleError` keeps its code and status; `params.field` and the message name
  * the field in wire spelling (`date_expires`, not `expiresAt`), and `from`, `to`, `actor` are
  * carried when present. Anything else is a 500 that reveals nothing.
  */
 export function faultResponse(error: unknown): HttpResponse {
   if (!(error instanceof KeycycleError)) {
-    return errorResponse('internal', 'internal error')
+    return { ...errorResponse('internal', 'internal error'), fault: error }
   }
   const { field, from, to, actor } = error.details
   const params: ErrorParams = {}
@@ -66,5 +67,5 @@ export function faultResponse(error: unknown): HttpResponse {
   if (from !== undefined) params.from = from
   if (to !== undefined) params.to = to
   if (actor !== undefined) params.actor = actor
-  return errorResponse(error.code, message, params, faultHeaders(error.code))
+  return { ...errorResponse(error.code, message, params, faultHeaders(error.code)), fault: error }
 }

@@ -26,6 +26,8 @@ export interface HttpResponse {
   headers: Record<string, string>
   /** JSON-serialisable; undefined for no body. */
   body?: unknown
+  /** What was thrown, when the response answers a fault; for `onError`, never sent. */
+  fault?: unknown
 }
 
 /** How requests carry a key. */
@@ -39,6 +41,24 @@ export interface CredentialOptions {
   apiKeyHeaders?: readonly string[]
   /** `realm` of the `WWW-Authenticate` challenge. Default `keycycle`. */
   realm?: string
+}
+
+/** How a middleware reports the faults it answers. `Request` is the framework's own. */
+export interface ErrorOptions<Request> {
+  /**
+   * Called with every error thrown while handling a request (a `KeycycleError`, or anything
+   * else, answered 500) before the error response is sent, and with the framework's request
+   * (Express `req`, Koa `ctx`). Refused credentials are outcomes, not errors, and are not
+   * reported. Default: `console.error` of one line (status, code, message, and the cause's
+   * message) for 5xx answers only, with anything shaped like a token redacted.
+   */
+  onError?: (error: unknown, request: Request) => void
+  /**
+   * Hand unexpected faults (anything not a `KeycycleError`: the 500 case) to the framework
+   * instead of answering them: Express `next(error)`, Koa rethrows. `onError` is not called for
+   * them. `unavailable` (503) is always answered, with its `Retry-After`. Default false.
+   */
+  passErrors?: boolean
 }
 
 /** Options of `keysRouter`. */

@@ -11,6 +11,8 @@ import { manualClock } from '../helpers/clock'
 import { countingStore } from '../helpers/counting-store'
 
 export const ADMIN_TOKEN = 'let-me-in-as-admin'
+/** An `X-Admin-Token` value whose `isAdmin` throws a plain Error: an unexpected fault. */
+export const THROWING_ADMIN_TOKEN = 'make-isAdmin-throw'
 export type Framework = 'express' | 'koa'
 export const FRAMEWORKS: Framework[] = ['express', 'koa']
 
@@ -25,14 +27,22 @@ export interface Server {
 export interface ServerOptions {
   /** The store under the counting wrapper; default a fresh memory store. */
   store?: KeyStore
+  /** `onError` for every keycycle middleware; it receives the framework's request. */
+  onError?: (error: unknown, request: unknown) => void
+  /** `passErrors` for every keycycle middleware. */
+  passErrors?: boolean
 }
 
-const adminHeader = (headers: Record<string, string | string[] | undefined>) =>
-  headers['x-admin-token'] === ADMIN_TOKEN ? 'ops' : false
+const adminHeader = (headers: Record<string, string | string[] | undefined>) => {
+  if (headers['x-admin-token'] === THROWING_ADMIN_TOKEN) throw new Error('isAdmin broke')
+  return headers['x-admin-token'] === ADMIN_TOKEN ? 'ops' : false
+}
 
 /**
  * A real HTTP server for one framework, mounting the management API at `/` and at `/api/v1`
- * (the NCP path style), and `GET /whoami` behind `apiKeyAuth`.
+ * (the NCP path style), and `GET /whoami` behind `apiKeyAuth`. The host's own error handler answers faults passed
+ * to it (`passErrors`) with 418 `{ host: message }`; errors with a status go on to the
+ * framework's default handling.
  */
 export async function startServer(
   framework: Framework,
@@ -41,20 +51,46 @@ export async function startServer(
   const store = countingStore(options.store ?? memoryStore())
   const clock = manualClock()
   const kc = createKeycycle({ store, clock, storeTimeoutMs: options.store ? 100 : 2000 })
+  const errors = {
+    ...(options.onError ? { onError: options.onError } : {}),
+    ...(options.passErrors ? { passErrors: true } : {}),
+  }
   let listener: import('node:http').Server
   if (framework === 'express') {
     const app = express()
     const isAdmin = (req: expressKit.ExpressRequestLike) => adminHeader(req.headers)
-    app.get('/whoami', expressKit.apiKeyAuth(kc), (req, res) => {
+    const auth = expressKit.apiKeyAuth(kc, errors)
+    app.get('/whoami', auth, (req, res) => {
       res.json({ organisation: req.apiKey?.key.organisation, key: req.apiKey?.key.id })
     })
-    app.use(expressKit.keysRouter(kc, { isAdmin }))
-    app.use('/api/v1', expressKit.keysRouter(kc, { isAdmin }))
+    app.use(expressKit.keysRouter(kc, { isAdmin, ...errors }))
+    app.use('/api/v1', expressKit.keysRouter(kc, { isAdmin, ...errors }))
+    app.use(
+      (
+        error: unknown,
+        _req: express.Request,
+        res: express.Response,
+        next: express.NextFunction,
+      ) => {
+        if (typeof (error as { status?: unknown }).status === 'number') return next(error)
+        res.status(418).json({ host: (error as Error).message })
+      },
+    )
     listener = app.listen(0)
   } else {
     const app = new Koa()
+    app.silent = true
     const isAdmin = (ctx: koaKit.KoaContextLike) => adminHeader(ctx.req.headers)
-    const auth = koaKit.apiKeyAuth(kc)
+    const auth = koaKit.apiKeyAuth(kc, errors)
+    app.use(async (ctx, next) => {
+      try {
+        await next()
+      } catch (error) {
+        if (typeof (error as { status?: unknown }).status === 'number') throw error
+        ctx.status = 418
+        ctx.body = { host: (error as Error).message }
+      }
+    })
     app.use(async (ctx, next) => {
       if (ctx.path !== '/whoami') return next()
       await auth(ctx, async () => {
@@ -62,8 +98,8 @@ export async function startServer(
         ctx.body = { organisation: verified?.key.organisation, key: verified?.key.id }
       })
     })
-    app.use(koaKit.keysRouter(kc, { isAdmin }))
-    app.use(koaKit.keysRouter(kc, { isAdmin, prefix: '/api/v1' }))
+    app.use(koaKit.keysRouter(kc, { isAdmin, ...errors }))
+    app.use(koaKit.keysRouter(kc, { isAdmin, prefix: '/api/v1', ...errors }))
     listener = app.listen(0)
   }
   await new Promise((resolve) => listener.once('listening', resolve))
