@@ -7,6 +7,7 @@ import {
   responseText,
   toHttpRequest,
 } from './http/node-request'
+import { checkPermissionName, permissionRefusal, requireVerified } from './http/permissions'
 import { reportFault } from './http/report'
 import { handleManagement } from './http/routes'
 import type { CredentialOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/types'
@@ -15,7 +16,10 @@ import type { Keycycle } from './service/keycycle'
 declare global {
   namespace Express {
     interface Request {
-      /** Set by `apiKeyAuth`: the verified key, its effective config, and rotation status. */
+      /**
+       * Set by `apiKeyAuth`: the verified key, its effective config, and rotation status. Read
+       * it with `requireKey(req)` rather than `req.apiKey!`.
+       */
       apiKey?: VerifySuccess
     }
   }
@@ -79,6 +83,11 @@ function answer(
  * Express middleware that admits only requests with exactly one usable key (see the README for
  * the headers and statuses) and sets `req.apiKey`. A retiring token passes with a `Sunset`
  * header. Fails closed with 503 when the store is down.
+ *
+ * @example
+ * ```ts
+ * app.get('/reports', apiKeyAuth(kc), (req, res) => res.json(requireKey(req).key.organisation))
+ * ```
  */
 export function apiKeyAuth(kc: Keycycle, options: ExpressAuthOptions = {}): ExpressMiddleware {
   return async (req, res, next) => {
@@ -106,4 +115,30 @@ export function keysRouter(kc: Keycycle, options: ExpressRouterOptions = {}): Ex
   }
 }
 
+/**
+ * The verified key `apiKeyAuth` set on `req`. Throws `KeycycleError('unauthorized')` (status
+ * 401, which Express's error handler answers) when the middleware did not run for this request.
+ */
+export function requireKey(req: { apiKey?: VerifySuccess | undefined }): VerifySuccess {
+  return requireVerified(req.apiKey)
+}
+
+/**
+ * Express middleware, after `apiKeyAuth`, that answers 403 `forbidden` unless the key's
+ * `permissions` grant `name`: exactly, or by a wildcard grant ending in `*` after `:`, `.` or
+ * `/` (`reports:*` grants `reports:read`), or `*` alone. Without a verified key it answers 401.
+ */
+export function requirePermission(
+  name: string,
+  options: ExpressErrorOptions = {},
+): ExpressMiddleware {
+  checkPermissionName(name)
+  return async (req, res, next) => {
+    const refusal = permissionRefusal(req.apiKey, name)
+    if (refusal) return answer(req, res, next, refusal, options)
+    next()
+  }
+}
+
+export { hasPermission } from './http/permissions'
 export type { CredentialOptions, ErrorOptions, RouterOptions } from './http/types'

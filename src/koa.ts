@@ -2,10 +2,24 @@ import type { VerifySuccess } from './core/verify'
 import { authenticate } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
 import { credentialHeaders, type NodeRequestLike, toHttpRequest } from './http/node-request'
+import { checkPermissionName, permissionRefusal, requireVerified } from './http/permissions'
 import { reportFault } from './http/report'
 import { handleManagement } from './http/routes'
 import type { CredentialOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/types'
 import type { Keycycle } from './service/keycycle'
+
+// Types `ctx.state.apiKey` for hosts using @types/koa. The directive below keeps the emitted
+// koa.d.ts valid for a host with koa but without @types/koa (an untyped module cannot be
+// augmented: TS2665, reported when skipLibCheck is off); it is a one-line JSDoc comment because
+// the declaration bundler keeps those and drops `//` comments. test/http/types.test.ts checks it.
+// biome-ignore lint/suspicious/noTsIgnore: @ts-expect-error would fail where koa is typed
+/** @ts-ignore TS2665 when koa has no types: then there is nothing to augment. */
+declare module 'koa' {
+  interface DefaultState {
+    /** Set by `apiKeyAuth`; read it with `requireKey(ctx)` rather than `ctx.state.apiKey!`. */
+    apiKey?: VerifySuccess
+  }
+}
 
 /** The parts of a Koa context the middleware uses. */
 export interface KoaContextLike {
@@ -52,6 +66,11 @@ function answer(ctx: KoaContextLike, response: HttpResponse, options: KoaErrorOp
 /**
  * Koa middleware that admits only requests with exactly one usable key and sets
  * `ctx.state.apiKey`. A retiring token passes with a `Sunset` header.
+ *
+ * @example
+ * ```ts
+ * router.get('/reports', apiKeyAuth(kc), (ctx) => { ctx.body = requireKey(ctx).key.organisation })
+ * ```
  */
 export function apiKeyAuth(kc: Keycycle, options: KoaAuthOptions = {}): KoaMiddleware {
   return async (ctx, next) => {
@@ -90,4 +109,27 @@ export function keysRouter(kc: Keycycle, options: KoaRouterOptions = {}): KoaMid
   }
 }
 
+/**
+ * The verified key `apiKeyAuth` set in `ctx.state`. Throws `KeycycleError('unauthorized')`
+ * (status 401, which Koa answers) when the middleware did not run for this request.
+ */
+export function requireKey(ctx: { state: { apiKey?: VerifySuccess | undefined } }): VerifySuccess {
+  return requireVerified(ctx.state.apiKey)
+}
+
+/**
+ * Koa middleware, after `apiKeyAuth`, that answers 403 `forbidden` unless the key's
+ * `permissions` grant `name`: exactly, or by a wildcard grant ending in `*` after `:`, `.` or
+ * `/` (`reports:*` grants `reports:read`), or `*` alone. Without a verified key it answers 401.
+ */
+export function requirePermission(name: string, options: KoaErrorOptions = {}): KoaMiddleware {
+  checkPermissionName(name)
+  return async (ctx, next) => {
+    const refusal = permissionRefusal(ctx.state.apiKey, name)
+    if (refusal) return answer(ctx, refusal, options)
+    await next()
+  }
+}
+
+export { hasPermission } from './http/permissions'
 export type { CredentialOptions, ErrorOptions, RouterOptions } from './http/types'

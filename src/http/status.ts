@@ -5,7 +5,7 @@ import type { HttpResponse } from './types'
 import { wireFieldPath } from './wire-names'
 
 /** What an error response's `params` may carry; `field` in wire spelling. */
-export type ErrorParams = Partial<Record<'field' | 'from' | 'to' | 'actor', string>>
+export type ErrorParams = Partial<Record<'field' | 'from' | 'to' | 'actor' | 'permission', string>>
 
 /**
  * An error response in the body ricloud's own client reads (`RequestError.parse_content` takes
@@ -33,9 +33,10 @@ export function unauthorized(realm: string): HttpResponse {
   return errorResponse('unauthorized', 'a valid API key is required', {}, challenge(realm))
 }
 
-// Headers a fault's answer carries: when to retry.
+// Headers a fault's answer carries: when to retry, or how to authenticate.
 function faultHeaders(code: string): Record<string, string> {
   if (code === 'unavailable') return { 'retry-after': '1' }
+  if (code === 'unauthorized') return challenge('keycycle')
   return {}
 }
 

@@ -40,7 +40,9 @@ const adminHeader = (headers: Record<string, string | string[] | undefined>) => 
 
 /**
  * A real HTTP server for one framework, mounting the management API at `/` and at `/api/v1`
- * (the NCP path style), and `GET /whoami` behind `apiKeyAuth`. The host's own error handler answers faults passed
+ * (the NCP path style), and host routes: `GET /whoami` behind `apiKeyAuth`, `GET /reports`
+ * behind `apiKeyAuth` and `requirePermission('reports:read')`, and `GET /unguarded`, which
+ * calls `requireKey` without `apiKeyAuth`. The host's own error handler answers faults passed
  * to it (`passErrors`) with 418 `{ host: message }`; errors with a status go on to the
  * framework's default handling.
  */
@@ -61,7 +63,14 @@ export async function startServer(
     const isAdmin = (req: expressKit.ExpressRequestLike) => adminHeader(req.headers)
     const auth = expressKit.apiKeyAuth(kc, errors)
     app.get('/whoami', auth, (req, res) => {
-      res.json({ organisation: req.apiKey?.key.organisation, key: req.apiKey?.key.id })
+      const { key } = expressKit.requireKey(req)
+      res.json({ organisation: key.organisation, key: key.id })
+    })
+    app.get('/reports', auth, expressKit.requirePermission('reports:read', errors), (req, res) => {
+      res.json({ reports: expressKit.requireKey(req).key.permissions })
+    })
+    app.get('/unguarded', (req, res) => {
+      res.json({ key: expressKit.requireKey(req).key.id })
     })
     app.use(expressKit.keysRouter(kc, { isAdmin, ...errors }))
     app.use('/api/v1', expressKit.keysRouter(kc, { isAdmin, ...errors }))
@@ -82,6 +91,7 @@ export async function startServer(
     app.silent = true
     const isAdmin = (ctx: koaKit.KoaContextLike) => adminHeader(ctx.req.headers)
     const auth = koaKit.apiKeyAuth(kc, errors)
+    const permitted = koaKit.requirePermission('reports:read', errors)
     app.use(async (ctx, next) => {
       try {
         await next()
@@ -92,11 +102,24 @@ export async function startServer(
       }
     })
     app.use(async (ctx, next) => {
-      if (ctx.path !== '/whoami') return next()
-      await auth(ctx, async () => {
-        const verified = ctx.state.apiKey
-        ctx.body = { organisation: verified?.key.organisation, key: verified?.key.id }
-      })
+      if (ctx.path === '/whoami') {
+        return auth(ctx, async () => {
+          const { key } = koaKit.requireKey(ctx)
+          ctx.body = { organisation: key.organisation, key: key.id }
+        })
+      }
+      if (ctx.path === '/reports') {
+        return auth(ctx, () =>
+          permitted(ctx, async () => {
+            ctx.body = { reports: koaKit.requireKey(ctx).key.permissions }
+          }),
+        )
+      }
+      if (ctx.path === '/unguarded') {
+        ctx.body = { key: koaKit.requireKey(ctx).key.id }
+        return
+      }
+      return next()
     })
     app.use(koaKit.keysRouter(kc, { isAdmin, ...errors }))
     app.use(koaKit.keysRouter(kc, { isAdmin, prefix: '/api/v1', ...errors }))
