@@ -26,7 +26,7 @@ export interface DueKeysQuery {
  * The storage port. A store keeps records and compares values; it never decides lifecycle and
  * never reads a clock: every time it compares against arrives inside the query.
  *
- * Contract, checked for every adapter by `test/conformance`:
+ * Contract, checked for every adapter by `describeStore` from `keycycle/conformance`:
  * - Reads return `null` (or an empty list) for "not found"; they never throw for absence.
  * - A stored record reads back deep-equal to what was written, field for field (`ConfigId`s keep
  *   their JSON type: `2` stays a number, `"2"` a string).

@@ -73,7 +73,10 @@ export function memoryStore(): MemoryStore {
   function put(record: KeyRecord): void {
     keys.set(record.id, store(record))
     let ids = keysByOrganisation.get(record.organisation)
-    if (ids === undefined) keysByOrganisation.set(record.organisation, (ids = []))
+    if (ids === undefined) {
+      ids = []
+      keysByOrganisation.set(record.organisation, ids)
+    }
     insertSorted(ids, record.id)
     announce({ kind: 'key', id: record.id })
   }
