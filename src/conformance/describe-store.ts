@@ -2,6 +2,7 @@ import type { OpenStore, StoreHarness } from './harness'
 import { portSuite } from './port-suite'
 import type { TestFunction, TestRunner } from './runner'
 import { serviceSuite } from './service-suite'
+import { watchSuite } from './watch-suite'
 
 /** What the suite's parts, and a store's own extras, are given. */
 export interface StoreSuiteContext<O extends OpenStore = OpenStore> {
@@ -103,6 +104,7 @@ export function describeStore<O extends OpenStore>(
     }
     runner.describe('port contract', () => portSuite(context))
     runner.describe('service over the store', () => serviceSuite(context))
+    runner.describe('change channel (stores with watch)', () => watchSuite(context))
     extras?.(context)
   })
 }
