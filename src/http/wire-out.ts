@@ -55,12 +55,19 @@ export function presentNcpApiKey(key: Key, regenerated: Slot, token: string, dom
     if ('ncp' in field) apiKey[field.ncp] = ncpValue(key[name as keyof Key], name)
   }
   const value = (slot: Slot) => (slot === regenerated ? token : (key[slot]?.hint ?? null))
+  const { apiKeyId, tenantId, apiKeyName, apiKeyDescription, modifier, modTime } = apiKey
+  // NCP's documented order.
   return {
     apiKey: {
-      ...apiKey,
+      apiKeyId,
+      tenantId,
+      apiKeyName,
+      apiKeyDescription,
       primaryKey: value('primary'),
       secondaryKey: value('secondary'),
+      modifier,
       isEnabled: key.state === 'active',
+      modTime,
       domainCode,
     },
   }
