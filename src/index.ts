@@ -48,7 +48,7 @@ export type {
 } from './core/types'
 export { KEY_STATES, KEY_TYPES, SLOTS } from './core/types'
 export type { VerifyFailure, VerifyFailureCode, VerifyResult, VerifySuccess } from './core/verify'
-export type { KeycycleEvent, KeycycleEventType } from './service/events'
+export type { EventBase, KeycycleEvent, KeycycleEventType } from './service/events'
 export type { ActorHandle } from './service/handle'
 export type { KeyWithToken, RotateOptions } from './service/key-commands'
 export type { KeyPage } from './service/key-queries'
@@ -57,4 +57,14 @@ export { createKeycycle } from './service/keycycle'
 export type { Clock, KeycycleOptions, RandomSource } from './service/options'
 export type { CreatedOrganisation } from './service/organisations'
 export type { DeactivateOptions, ExpireDueOptions } from './service/state-commands'
-export type { DueKeysQuery, KeyListQuery, KeyStore } from './store'
+export type { CacheOptions } from './service/verify-cache'
+export type { ErrorCode, HttpOnlyErrorCode, RefusedCredentialCode } from './status'
+export type {
+  ChangeFeed,
+  DueKeysQuery,
+  KeyListQuery,
+  KeyStore,
+  StoreChange,
+  Subscription,
+  WatchOptions,
+} from './store'
