@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { ADMIN } from '../../src/conformance/fixtures'
 import { resolveConfig } from '../../src/core/config'
 import { createDigester } from '../../src/core/digest'
 import { newId } from '../../src/core/ids'
@@ -56,7 +57,7 @@ describe('the core is pure', () => {
       vi.stubGlobal('Date', new Proxy(RealDate, { construct: trap }))
 
       const now = 1_800_000_000_000
-      const admin = { kind: 'admin', id: 'ops' } as const
+      const admin = ADMIN
       const digest = createDigester('pepper-of-sixteen-bytes')
       const orgId = newId('org', now, take(16))
       const organisation = newOrganisation({ storageConfig: 1 }, orgId, admin, now)

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { ADMIN } from '../../src/conformance/fixtures'
 import { KeycycleError } from '../../src/core/errors'
 import { DEFAULT_GRACE_PERIOD_MS, regenerate, rotate } from '../../src/core/rotation'
 import type { Actor } from '../../src/core/types'
 import { HOUR, T0 } from '../helpers/clock'
 import { fakeDigest, keyRecord } from '../helpers/records'
 
-const admin: Actor = { kind: 'admin', id: 'ops' }
+const admin = ADMIN
 const G = DEFAULT_GRACE_PERIOD_MS
 
 describe('rotate', () => {

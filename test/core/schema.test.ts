@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { ADMIN } from '../../src/conformance/fixtures'
 import { KeycycleError } from '../../src/core/errors'
 import {
   inputFromWire,
@@ -15,7 +16,7 @@ import { fieldTable } from '../../src/core/schema/docs'
 import type { Actor } from '../../src/core/types'
 import { renderReadmeTables } from '../helpers/readme-tables'
 
-const admin: Actor = { kind: 'admin', id: 'ops' }
+const admin = ADMIN
 const owner: Actor = { kind: 'organisation', id: 'org_01JD8X3YQ0V6N2M4K7P9R1S3T5' }
 
 function caught(run: () => unknown): KeycycleError {

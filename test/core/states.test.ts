@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { ADMIN } from '../../src/conformance/fixtures'
 import { KeycycleError } from '../../src/core/errors'
 import { type KeyAction, transition } from '../../src/core/states'
 import type { Actor, KeyRecord, KeyState } from '../../src/core/types'
@@ -14,10 +15,7 @@ const SPEC_ROWS: { action: KeyAction; from: KeyState[]; to: KeyState; who: Actor
   { action: 'extend', from: ['expired'], to: 'active', who: ['admin'] },
 ]
 const STATES: KeyState[] = ['active', 'deactivated', 'blocked', 'expired']
-const ACTORS: Actor[] = [
-  { kind: 'organisation', id: 'org_x' },
-  { kind: 'admin', id: 'ops' },
-]
+const ACTORS: Actor[] = [{ kind: 'organisation', id: 'org_x' }, ADMIN]
 
 // A record whose effective state at T0 + 1h is `state`; `expired` is an unswept past expiry.
 function inState(state: KeyState): KeyRecord {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { ADMIN } from '../../src/conformance/fixtures'
 import { createDigester } from '../../src/core/digest'
 import { newOrganisation } from '../../src/core/organisations'
 import { rotate } from '../../src/core/rotation'
@@ -8,7 +9,7 @@ import { HOUR, T0 } from '../helpers/clock'
 import { keyRecord } from '../helpers/records'
 
 const digest = createDigester()
-const admin = { kind: 'admin', id: 'ops' } as const
+const admin = ADMIN
 
 // A record whose primary digest is the digest of `secret`.
 function withSecret(secret: string, over: Partial<KeyRecord> = {}) {
