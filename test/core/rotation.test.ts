@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { ADMIN } from '../../src/conformance/fixtures'
 import { KeycycleError } from '../../src/core/errors'
 import { DEFAULT_GRACE_PERIOD_MS, regenerate, rotate } from '../../src/core/rotation'
-import type { Actor } from '../../src/core/types'
 import { HOUR, T0 } from '../helpers/clock'
 import { fakeDigest, keyRecord } from '../helpers/records'
 
