@@ -1,0 +1,100 @@
+// Large data sets for the scale figures, built by the core (newOrganisation, newKeyRecord) and
+// handed to a sink in batches. Most keys get a digest of nothing in particular; an evenly spread
+// sample gets real tokens, which the figures verify in turn, so a figure never rests on one hot
+// record. IDs are ULIDs one millisecond apart in the past, each organisation's first key the
+// oldest of its keys, so every index sees keys arrive in ID order, as real traffic does.
+import { createHash, randomBytes } from 'node:crypto'
+import { createDigester } from '../src/core/digest'
+import { newId } from '../src/core/ids'
+import { newKeyRecord } from '../src/core/keys'
+import { newOrganisation } from '../src/core/organisations'
+import { mintToken, SECRET_BYTES, tokenHint } from '../src/core/token'
+import type { Actor, KeyRecord, Organisation } from '../src/core/types'
+import { platformHashes } from '../src/service/hashes'
+
+/** Where bulk records go. */
+export interface BulkSink {
+  organisation(organisation: Organisation, firstKey: KeyRecord): Promise<void>
+  keys(batch: KeyRecord[]): Promise<void>
+}
+
+export interface BulkPlan {
+  organisations: number
+  keysPerOrganisation: number
+  /** How many keys get a real token (spread evenly over all of them). */
+  samples: number
+}
+
+export interface BulkData {
+  organisations: string[]
+  /** Tokens of the sampled keys. */
+  tokens: string[]
+  /**
+   * A key of the first organisation 99 % of the way down its list (newest first), with at
+   * least 200 older keys: `startingAfter` it is a full page, and a store that reads ahead in
+   * batches reads as much there as on the first page.
+   */
+  deepCursor: string
+}
+
+const BATCH = 10_000
+const TRIAL_MS = 14 * 86_400_000
+const digest = createDigester(undefined, platformHashes())
+
+/** Builds `plan` and feeds it to `sink`; resolves once every record is in. */
+export async function loadBulk(sink: BulkSink, plan: BulkPlan): Promise<BulkData> {
+  const total = plan.organisations * plan.keysPerOrganisation
+  const stride = Math.max(1, Math.floor(total / plan.samples))
+  const start = Date.now() - total - plan.organisations - 60_000
+  const data: BulkData = { organisations: [], tokens: [], deepCursor: '' }
+  let index = 0
+  const deep = Math.min(
+    Math.max(200, Math.floor(plan.keysPerOrganisation / 100)),
+    plan.keysPerOrganisation - 11,
+  )
+  if (deep < 11) throw new Error('bulk: an organisation needs at least 22 keys')
+  for (let o = 0; o < plan.organisations; o++) {
+    const t0 = start + o * (plan.keysPerOrganisation + 1)
+    const orgId = newId('org', t0, randomBytes(16))
+    const actor: Actor = { kind: 'organisation', id: orgId }
+    data.organisations.push(orgId)
+    const build = (id: string, at: number): KeyRecord => {
+      let minted = { digest: createHash('sha256').update(id).digest('hex'), hint: '*****0000' }
+      if (index++ % stride === 0 && data.tokens.length < plan.samples) {
+        const { token, secret } = mintToken('kc', id, randomBytes(SECRET_BYTES))
+        data.tokens.push(token)
+        minted = { digest: digest(id, secret), hint: tokenHint(token) }
+      }
+      return newKeyRecord({ organisation: orgId }, id, minted, actor, at, TRIAL_MS)
+    }
+    await sink.organisation(
+      newOrganisation({}, orgId, actor, t0),
+      build(newId('key', t0, randomBytes(16)), t0),
+    )
+    for (let from = 1; from < plan.keysPerOrganisation; from += BATCH) {
+      const pool = randomBytes(16 * BATCH)
+      const batch: KeyRecord[] = []
+      const to = Math.min(plan.keysPerOrganisation, from + BATCH)
+      for (let i = from; i < to; i++) {
+        const id = newId('key', t0 + i, pool.subarray((i % BATCH) * 16, (i % BATCH) * 16 + 16))
+        if (o === 0 && i === deep) data.deepCursor = id
+        batch.push(build(id, t0 + i))
+      }
+      await sink.keys(batch)
+    }
+  }
+  return data
+}
+
+/** Runs `work` over `items`, `concurrency` at a time. */
+export async function inParallel<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker))
+}

@@ -1,0 +1,112 @@
+// Figure 4: keycycle against the peer it is most often compared with, better-auth's API-key
+// plugin, on one SQLite file (each library on its own connection, WAL, synchronous=NORMAL).
+// better-auth runs with its defaults except per-key rate limiting, which is switched off: left
+// on, its default of 10 requests a day refuses every verification after the tenth. It still
+// writes the key row on each verification (lastRequest, updatedAt), as it does by default.
+import { Kysely, SqliteDialect } from 'kysely'
+import { kyselyStore, migrateKeycycle } from '../../adapters/kysely'
+import { createKeycycle } from '../../src/service/keycycle'
+import { sqliteFile, tablePrefix } from '../backends'
+import { loadDependency } from '../deps'
+import { type Case, compare, cycle, ratio, throughput } from '../harness'
+import { ops } from '../report'
+import { checkTokens, makeTokens, verifyOk } from '../tokens'
+import type { Context } from './context'
+import { CACHE } from './verify'
+
+// The parts of better-auth the bench calls, typed here so the type check needs no install.
+interface BetterAuth {
+  options: unknown
+  api: {
+    signUpEmail(input: {
+      body: { email: string; password: string; name: string }
+    }): Promise<{ user: { id: string } }>
+    createApiKey(input: { body: { userId: string } }): Promise<{ key: string }>
+    verifyApiKey(input: { body: { key: string } }): Promise<{ valid: boolean }>
+  }
+}
+type BetterAuthModule = { betterAuth(options: Record<string, unknown>): BetterAuth }
+type MigrationModule = {
+  getMigrations(options: unknown): Promise<{ runMigrations(): Promise<void> }>
+}
+type ApiKeyModule = { apiKey(options: Record<string, unknown>): unknown }
+
+const KEYS = 16
+
+export async function peerFigures({ report, timing }: Context): Promise<void> {
+  const { betterAuth } = await loadDependency<BetterAuthModule>('better-auth')
+  const { getMigrations } = await loadDependency<MigrationModule>('better-auth/db/migration')
+  const { apiKey } = await loadDependency<ApiKeyModule>('@better-auth/api-key')
+
+  const file = sqliteFile()
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: file.open() }) })
+  const prefix = tablePrefix()
+  const kc = createKeycycle({ store: kyselyStore(db, { tablePrefix: prefix }) })
+  const cached = createKeycycle({ store: kyselyStore(db, { tablePrefix: prefix }), cache: CACHE })
+  try {
+    await migrateKeycycle(db, { tablePrefix: prefix })
+    const tokens = await makeTokens(kc, KEYS)
+    await checkTokens(kc, tokens)
+    await checkTokens(cached, tokens)
+
+    const auth = betterAuth({
+      database: file.open(),
+      secret: 'keycycle-bench-secret-of-at-least-32-characters',
+      baseURL: 'http://localhost:3000',
+      emailAndPassword: { enabled: true },
+      plugins: [apiKey({ rateLimit: { enabled: false } })],
+      logger: { disabled: true },
+      telemetry: { enabled: false },
+    })
+    await (await getMigrations(auth.options)).runMigrations()
+    const { user } = await auth.api.signUpEmail({
+      body: { email: 'bench@example.com', password: 'a long enough password', name: 'bench' },
+    })
+    const peerKeys: string[] = []
+    for (let i = 0; i < KEYS; i++) {
+      peerKeys.push((await auth.api.createApiKey({ body: { userId: user.id } })).key)
+    }
+    const nextPeerKey = cycle(peerKeys)
+    const peer: Case = {
+      name: 'better-auth verifyApiKey',
+      run: async () => {
+        const result = await auth.api.verifyApiKey({ body: { key: nextPeerKey() } })
+        if (!result.valid) throw new Error('better-auth refused one of its own keys')
+      },
+    }
+    const uncachedCase: Case = { name: 'keycycle verify', run: verifyOk(kc, cycle(tokens.valid)) }
+    const cachedCase: Case = {
+      name: 'keycycle cached verify',
+      run: verifyOk(cached, cycle(tokens.valid)),
+    }
+
+    for (const inflight of [1, 64]) {
+      const label = inflight === 1 ? 'sequential' : `${inflight} in flight`
+      console.log(`\n[better-auth] keycycle vs verifyApiKey on one SQLite file, ${label}`)
+      const cases = [peer, uncachedCase, cachedCase].map((c) => ({ ...c, inflight }))
+      const g = await compare(cases, timing)
+      const vs = (a: string) => `${ops(throughput(g, a))}/s vs ${ops(throughput(g, peer.name))}/s`
+      report.add(
+        4,
+        `sqlite: verify ÷ better-auth, ${label}`,
+        ratio(g, uncachedCase.name, peer.name),
+        '×',
+        { atLeast: 30 },
+        vs(uncachedCase.name),
+      )
+      report.add(
+        4,
+        `sqlite: cached verify ÷ better-auth, ${label}`,
+        ratio(g, cachedCase.name, peer.name),
+        '×',
+        { atLeast: 100 },
+        vs(cachedCase.name),
+      )
+    }
+  } finally {
+    await kc.close()
+    await cached.close()
+    await db.destroy()
+    file.remove()
+  }
+}
