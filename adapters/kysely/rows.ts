@@ -9,7 +9,13 @@ import type {
 } from '../../src/core/types'
 import type { KeyRow, OrganisationRow } from './schema'
 
-type Selected<T> = { [K in keyof T]: T[K] extends { __select__: infer S } ? S : T[K] }
+/** A row as the driver returns it: each column of `T` as selected. */
+export type Selected<T> = { [K in keyof T]: T[K] extends { __select__: infer S } ? S : T[K] }
+
+/** The verification read's row: the key's columns, then its organisation's as `o_<column>`. */
+export type KeyWithOrganisationRow = Selected<KeyRow> & {
+  [C in Exclude<keyof OrganisationRow, 'id'> as `o_${C}`]: Selected<OrganisationRow>[C]
+}
 
 const int = (value: number | string | bigint) => Number(value)
 const intOrNull = (value: number | string | bigint | null) =>
@@ -97,6 +103,24 @@ export function keyFromRow(row: Selected<KeyRow>): KeyRecord {
     secondary: slotFromRow(row as unknown as Record<string, Column>, 'secondary'),
     version: int(row.version),
   }
+}
+
+/** Reads the verification read's row: the key, and its organisation from the `o_*` columns. */
+export function keyWithOrganisationFromRow(row: KeyWithOrganisationRow): {
+  key: KeyRecord
+  organisation: Organisation
+} {
+  const organisation = organisationFromRow({
+    id: row.organisation,
+    storage_config: row.o_storage_config,
+    webhook_config: row.o_webhook_config,
+    config: row.o_config,
+    created_at: row.o_created_at,
+    modified_at: row.o_modified_at,
+    modified_by: row.o_modified_by,
+    version: row.o_version,
+  })
+  return { key: keyFromRow(row), organisation }
 }
 
 export function keyToRow(key: KeyRecord): KeyRowValues {

@@ -56,6 +56,61 @@ export interface KeyRow {
   version: IntColumn
 }
 
+/**
+ * Checks at compile time that `list` names every column of `T` (and only those): a column added
+ * to the row type and forgotten here is a type error, not a field silently never read.
+ */
+const everyColumn =
+  <T>() =>
+  <const C extends readonly (keyof T)[]>(
+    list: C & ([Exclude<keyof T, C[number]>] extends [never] ? unknown : 'lists every column'),
+  ): C =>
+    list
+
+/** Every key column, in table order: statements name them rather than `*`, so a later column
+ * never changes the shape of a prepared statement's result. */
+export const KEY_COLUMNS = everyColumn<KeyRow>()([
+  'id',
+  'organisation',
+  'type',
+  'state',
+  'name',
+  'description',
+  'config',
+  'storage_config',
+  'webhook_config',
+  'permissions',
+  'created_at',
+  'modified_at',
+  'modified_by',
+  'expires_at',
+  'primary_digest',
+  'primary_hint',
+  'primary_rotated_at',
+  'primary_retiring_digest',
+  'primary_retiring_hint',
+  'primary_retiring_until',
+  'secondary_digest',
+  'secondary_hint',
+  'secondary_rotated_at',
+  'secondary_retiring_digest',
+  'secondary_retiring_hint',
+  'secondary_retiring_until',
+  'version',
+])
+
+/** Every organisation column, in table order. */
+export const ORGANISATION_COLUMNS = everyColumn<OrganisationRow>()([
+  'id',
+  'storage_config',
+  'webhook_config',
+  'config',
+  'created_at',
+  'modified_at',
+  'modified_by',
+  'version',
+])
+
 /** The tables as the adapter's queries name them; real names carry the configured prefix. */
 export interface KeycycleTables {
   keys: KeyRow

@@ -1,10 +1,21 @@
 import type { ExpressionBuilder, Kysely } from 'kysely'
 import type { StateClause } from '../../src/core/filters'
 import type { DueKeysQuery, KeyListQuery, KeyStore } from '../../src/store'
+import type { Statement } from './compiled'
 import { type KyselyStoreOptions, readKyselyArguments } from './options'
-import { keyFromRow, keyToRow, organisationFromRow, organisationToRow } from './rows'
-import type { KeycycleTables } from './schema'
+import {
+  type KeyWithOrganisationRow,
+  keyFromRow,
+  keyToRow,
+  keyWithOrganisationFromRow,
+  organisationFromRow,
+  organisationToRow,
+  type Selected,
+} from './rows'
+import { bind, kyselyRunner } from './runners'
+import type { KeycycleTables, OrganisationRow } from './schema'
 import { isDuplicateKey, retryTransient } from './sql-errors'
+import { buildStatements } from './statements'
 
 type Builder = ExpressionBuilder<{ k: KeycycleTables['keys'] }, 'k'>
 
@@ -28,11 +39,13 @@ function clauseFilter(eb: Builder, clause: StateClause) {
  * A {@link KeyStore} over the host's own Kysely instance: SQLite, PostgreSQL or MySQL/MariaDB
  * (kysely 0.27–0.29). Run {@link migrateKeycycle} first, with the same `tablePrefix`.
  *
- * Every key or organisation write is one `UPDATE … WHERE id = ? AND version = ?`, which every
- * dialect executes atomically under row locks; creating an organisation with its first key is
- * one transaction, retried on serialization failures, deadlocks and SQLITE_BUSY. Verification
- * reads a key and its organisation with one JOIN. Timestamps are BIGINT epoch ms compared as
- * numbers, so the database's time zone never matters.
+ * Its fixed statements (the verification read, inserts, compare-and-set updates) are built and
+ * compiled once per store and run with new parameters. Every key or organisation write is one
+ * `UPDATE … WHERE id = ? AND version = ?`, which every dialect executes atomically under row
+ * locks. Creating an organisation with its first key is one transaction, retried on
+ * serialization failures, deadlocks and SQLITE_BUSY.
+ * Verification reads a key and its organisation with one JOIN. Timestamps are BIGINT epoch ms
+ * compared as numbers, so the database's time zone never matters.
  *
  * Throws `KeycycleError('validation')` at once, naming the argument, when `db` is not a Kysely
  * instance (or is a transaction) or an option is unknown or malformed (`tablePrefix` must match
@@ -47,11 +60,16 @@ function clauseFilter(eb: Builder, clause: StateClause) {
  */
 export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}): KeyStore {
   const names = readKyselyArguments(db, options)
+  const host = db as unknown as Kysely<unknown>
+  const statements = buildStatements(host, names)
+  const run = kyselyRunner(host)
   const q = db as unknown as Kysely<KeycycleTables>
   const K = `${names.keys} as k` as 'keys as k'
-  const O = `${names.organisations} as o` as 'organisations as o'
-  const keysTable = names.keys as 'keys'
-  const organisationsTable = names.organisations as 'organisations'
+
+  // The rows of a fixed read, whose columns the statement names.
+  async function rows<R>(statement: Statement<'id'>, values: { id: string }) {
+    return (await run.rows(statement, values)) as R[]
+  }
 
   async function insertOrFalse(work: () => Promise<unknown>): Promise<boolean> {
     try {
@@ -65,60 +83,27 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
 
   // The one write every update is: atomic under each dialect's row lock, and since `version`
   // always changes, MySQL's "rows affected" counts the matched row.
-  async function compareAndSet(
-    table: 'keys' | 'organisations',
-    row: { id: string; version: number },
-    expectedVersion: number,
-  ) {
-    const { id, ...columns } = row
-    const writable = q as unknown as Kysely<Record<string, { id: string; version: number }>>
-    const result = await retryTransient(() =>
-      writable
-        .updateTable(table)
-        .set(columns)
-        .where('id', '=', id)
-        .where('version', '=', expectedVersion)
-        .executeTakeFirst(),
-    )
-    return result.numUpdatedRows === 1n
+  async function compareAndSet<P extends string>(
+    statement: Statement<P | 'expected'>,
+    row: Record<P, unknown>,
+    expected: number,
+  ): Promise<boolean> {
+    const values = { ...row, expected } as Record<P | 'expected', unknown>
+    return (await retryTransient(() => run.write(statement, values))) === 1
   }
 
   return {
     async getKeyWithOrganisation(id) {
-      const row = await q
-        .selectFrom(K)
-        .innerJoin(O, 'o.id', 'k.organisation')
-        .selectAll('k')
-        .select([
-          'o.storage_config as o_storage_config',
-          'o.webhook_config as o_webhook_config',
-          'o.config as o_config',
-          'o.created_at as o_created_at',
-          'o.modified_at as o_modified_at',
-          'o.modified_by as o_modified_by',
-          'o.version as o_version',
-        ])
-        .where('k.id', '=', id)
-        .executeTakeFirst()
-      if (row === undefined) return null
-      const organisation = organisationFromRow({
-        id: row.organisation,
-        storage_config: row.o_storage_config,
-        webhook_config: row.o_webhook_config,
-        config: row.o_config,
-        created_at: row.o_created_at,
-        modified_at: row.o_modified_at,
-        modified_by: row.o_modified_by,
-        version: row.o_version,
-      })
-      return { key: keyFromRow(row), organisation }
+      const [row] = await rows<KeyWithOrganisationRow>(statements.keyWithOrganisation, { id })
+      return row === undefined ? null : keyWithOrganisationFromRow(row)
     },
 
     insertKey(record) {
-      return insertOrFalse(() => q.insertInto(keysTable).values(keyToRow(record)).execute())
+      return insertOrFalse(() => run.write(statements.insertKey, keyToRow(record)))
     },
 
-    updateKey: (next, expectedVersion) => compareAndSet(keysTable, keyToRow(next), expectedVersion),
+    updateKey: (next, expectedVersion) =>
+      compareAndSet(statements.updateKey, keyToRow(next), expectedVersion),
 
     async listKeys(query: KeyListQuery) {
       let select = q.selectFrom(K).selectAll('k').where('k.organisation', '=', query.organisation)
@@ -145,25 +130,25 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     },
 
     async getOrganisation(id) {
-      const row = await q
-        .selectFrom(organisationsTable)
-        .selectAll()
-        .where('id', '=', id)
-        .executeTakeFirst()
+      const [row] = await rows<Selected<OrganisationRow>>(statements.organisation, { id })
       return row === undefined ? null : organisationFromRow(row)
     },
 
     insertOrganisation(organisation, firstKey) {
+      const values = { ...keyToRow(firstKey) } as Record<string, unknown>
+      for (const [column, value] of Object.entries(organisationToRow(organisation))) {
+        values[`organisation.${column}`] = value
+      }
       return insertOrFalse(() =>
-        q.transaction().execute(async (trx) => {
+        host.transaction().execute(async (trx) => {
           // The organisation row comes first (the key references it); both commit together.
-          await trx.insertInto(organisationsTable).values(organisationToRow(organisation)).execute()
-          await trx.insertInto(keysTable).values(keyToRow(firstKey)).execute()
+          await trx.executeQuery(bind(statements.insertOrganisation, values))
+          await trx.executeQuery(bind(statements.insertKey, values))
         }),
       )
     },
 
     updateOrganisation: (next, expectedVersion) =>
-      compareAndSet(organisationsTable, organisationToRow(next), expectedVersion),
+      compareAndSet(statements.updateOrganisation, organisationToRow(next), expectedVersion),
   }
 }
