@@ -8,4 +8,8 @@ export type {
   NullableIntColumn,
   OrganisationRow,
 } from './schema'
+export {
+  type ReusePreparedStatementsOptions,
+  reusePreparedStatements,
+} from './sqlite-statements'
 export { kyselyStore } from './store'
