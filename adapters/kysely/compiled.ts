@@ -1,3 +1,5 @@
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import type { CompiledQuery } from 'kysely'
 
 // A parameter's placeholder while a statement is built: a string no caller's value can be,
@@ -10,6 +12,8 @@ const MARK = '\u0000keycycle:'
  */
 export interface Statement<P extends string> {
   readonly compiled: CompiledQuery
+  /** A name unique to the SQL text, for drivers that prepare statements by name (pg). */
+  readonly name: string
   /** The compiled parameters, in order, with `values` in place of the named ones. */
   parameters(values: Readonly<Record<P, unknown>>): unknown[]
 }
@@ -29,6 +33,7 @@ export function compileOnce<P extends string>(
   )
   return {
     compiled,
+    name: `keycycle_${bytesToHex(sha256(utf8ToBytes(compiled.sql))).slice(0, 24)}`,
     parameters: (values) =>
       slots.map((slot) => ('name' in slot ? values[slot.name] : slot.constant)),
   }

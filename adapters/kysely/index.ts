@@ -1,5 +1,6 @@
+export type { PgNotification, PgPool, PgPoolClient } from './drivers'
 export { migrateKeycycle } from './migrate'
-export type { KyselyStoreOptions } from './options'
+export type { KyselyMigrateOptions, KyselyStoreOptions } from './options'
 export { TABLE_PREFIX } from './options'
 export type {
   IntColumn,

@@ -1,7 +1,7 @@
 import { type Kysely, type MigrationResult, Migrator, sql } from 'kysely'
 import { KeycycleError } from '../../src/core/errors'
 import { migrations } from './migrations'
-import { type KyselyStoreOptions, readKyselyArguments } from './options'
+import { type KyselyMigrateOptions, readKyselyArguments } from './options'
 
 /**
  * Creates or upgrades keycycle's tables with Kysely's `Migrator`, using migrations shipped in
@@ -28,9 +28,9 @@ import { type KyselyStoreOptions, readKyselyArguments } from './options'
  */
 export async function migrateKeycycle<DB>(
   db: Kysely<DB>,
-  options: KyselyStoreOptions = {},
+  options: KyselyMigrateOptions = {},
 ): Promise<MigrationResult[]> {
-  const names = readKyselyArguments(db, options)
+  const { names } = readKyselyArguments(db, options, 'migrate')
   try {
     await sql`select 1`.execute(db)
   } catch (error) {

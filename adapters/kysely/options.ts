@@ -1,9 +1,10 @@
 import { invalidInput } from '../../src/core/errors'
 import { readObject } from '../../src/core/validate'
+import { isPgPool, type PgPool } from './drivers'
 import { type TableNames, tableNames } from './schema'
 
-/** Options shared by {@link migrateKeycycle} and {@link kyselyStore}. */
-export interface KyselyStoreOptions {
+/** Options of {@link migrateKeycycle}; {@link kyselyStore} takes these and more. */
+export interface KyselyMigrateOptions {
   /**
    * Prefix of every table and index keycycle creates. Default `keycycle_`. Must match
    * {@link TABLE_PREFIX}: lower case, so the names are the same on every dialect and file
@@ -11,6 +12,20 @@ export interface KyselyStoreOptions {
    * longest derived name fits PostgreSQL's 63-byte identifiers.
    */
   tablePrefix?: string
+}
+
+/** Options of {@link kyselyStore}. */
+export interface KyselyStoreOptions extends KyselyMigrateOptions {
+  /**
+   * PostgreSQL only: a pg `Pool` over the same database (the one your `PostgresDialect` was given
+   * will do). With it the store runs its hot statements as named prepared statements on that
+   * pool, planned once per connection instead of on every call, and offers the change channel
+   * (`watch`, `LISTEN`/`NOTIFY`) that holds each other instance's verification cache to its
+   * revocation bound in milliseconds; a subscription holds one of the pool's connections while
+   * it lasts. End keycycle (`kc.close()`) before the pool. Without it every write still
+   * announces itself, for the stores that listen.
+   */
+  pg?: PgPool
 }
 
 /**
@@ -28,11 +43,23 @@ interface KyselyLike {
   isTransaction?: unknown
 }
 
+/** The arguments of {@link kyselyStore} or {@link migrateKeycycle}, checked. */
+export interface KyselyArguments {
+  names: TableNames
+  prefix: string
+  pg: PgPool | undefined
+}
+
 /**
- * Checks the arguments of {@link kyselyStore} and {@link migrateKeycycle} before any I/O and
- * returns the table names. Throws `KeycycleError('validation')` naming the argument at fault.
+ * Checks the arguments of {@link kyselyStore} and {@link migrateKeycycle} before any I/O.
+ * Throws `KeycycleError('validation')` naming the argument at fault. `store` admits the
+ * store's own options (`pg`).
  */
-export function readKyselyArguments(db: unknown, options: unknown): TableNames {
+export function readKyselyArguments(
+  db: unknown,
+  options: unknown,
+  use: 'store' | 'migrate',
+): KyselyArguments {
   const candidate = db as KyselyLike | null
   if (
     typeof candidate !== 'object' ||
@@ -47,12 +74,16 @@ export function readKyselyArguments(db: unknown, options: unknown): TableNames {
   if (candidate.isTransaction === true) {
     throw invalidInput('db', 'must be a Kysely instance, not a transaction')
   }
-  const { tablePrefix = 'keycycle_' } = readObject(options ?? {}, 'options', ['tablePrefix'])
+  const allowed = use === 'store' ? ['tablePrefix', 'pg'] : ['tablePrefix']
+  const { tablePrefix = 'keycycle_', pg } = readObject(options ?? {}, 'options', allowed)
   if (typeof tablePrefix !== 'string' || !TABLE_PREFIX.test(tablePrefix)) {
     throw invalidInput(
       'tablePrefix',
       'must be a lower-case letter or _, then up to 30 lower-case letters, digits or _',
     )
   }
-  return tableNames(tablePrefix)
+  if (pg !== undefined && !isPgPool(pg)) {
+    throw invalidInput('pg', 'must be a pg Pool (with query and connect)')
+  }
+  return { names: tableNames(tablePrefix), prefix: tablePrefix, pg }
 }

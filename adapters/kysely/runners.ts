@@ -1,5 +1,6 @@
 import type { CompiledQuery, Kysely, QueryResult } from 'kysely'
 import type { Statement } from './compiled'
+import type { PgPool } from './drivers'
 
 /** How a store runs its compiled statements. */
 export interface Runner {
@@ -17,13 +18,33 @@ export function bind<P extends string>(
   return { ...statement.compiled, parameters: statement.parameters(values) }
 }
 
-// Drivers report the rows an INSERT or UPDATE affected.
-const written = (result: QueryResult<unknown>) => Number(result.numAffectedRows ?? 0)
+// A PostgreSQL write announces itself with `SELECT pg_notify(…) FROM <write>`, one row per row
+// written; the other dialects report the rows an INSERT or UPDATE affected.
+const written = (result: QueryResult<unknown>) =>
+  result.numAffectedRows === undefined ? result.rows.length : Number(result.numAffectedRows)
 
 /** Runs through the host's Kysely: its driver, its pool or lock, its plugins. */
 export function kyselyRunner(db: Kysely<unknown>): Runner {
   return {
     rows: async (statement, values) => (await db.executeQuery(bind(statement, values))).rows,
     write: async (statement, values) => written(await db.executeQuery(bind(statement, values))),
+  }
+}
+
+/**
+ * Runs as named prepared statements on a pg pool: each connection parses and plans a statement
+ * once, on its first use, instead of on every call. Only PostgreSQL statements come here, whose
+ * writes return one row per row written.
+ */
+export function pgPoolRunner(pool: PgPool): Runner {
+  const execute = <P extends string>(statement: Statement<P>, values: Record<P, unknown>) =>
+    pool.query({
+      name: statement.name,
+      text: statement.compiled.sql,
+      values: statement.parameters(values),
+    })
+  return {
+    rows: async (statement, values) => (await execute(statement, values)).rows,
+    write: async (statement, values) => (await execute(statement, values)).rows.length,
   }
 }

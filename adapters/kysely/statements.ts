@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import { type Kysely, type RawBuilder, sql, type UpdateQueryBuilder } from 'kysely'
 import { compileOnce, type Statement } from './compiled'
 import { KEY_COLUMNS, type KeycycleTables, ORGANISATION_COLUMNS, type TableNames } from './schema'
 
@@ -16,19 +16,59 @@ export interface Statements {
   /** Compare-and-set: writes every column where `id` and `version = expected` match. */
   updateKey: Statement<KeyColumn | 'expected'>
   updateOrganisation: Statement<OrganisationColumn | 'expected'>
-  /** The organisation's insert, which the store runs in one transaction with `insertKey`. */
-  insertOrganisation: Statement<OrganisationParam>
+  /**
+   * The organisation with its first key: on PostgreSQL one statement (both inserts and their
+   * announcements, atomic without a transaction); elsewhere the organisation's insert alone,
+   * which the store runs in one transaction with `insertKey`.
+   */
+  insertOrganisation:
+    | { together: true; statement: Statement<OrganisationParam | KeyColumn> }
+    | { together: false; statement: Statement<OrganisationParam> }
 }
 
-/** Builds every fixed statement for these tables. */
-export function buildStatements(db: Kysely<unknown>, names: TableNames): Statements {
+/** True when the host's Kysely writes PostgreSQL (`$1` placeholders); no I/O. */
+export function writesPostgres(db: Kysely<unknown>): boolean {
+  const probe = db as unknown as Kysely<{ t: { c: number } }>
+  return probe.selectFrom('t').select('c').where('c', '=', 0).compile().sql.includes('$1')
+}
+
+/** The `LISTEN`/`NOTIFY` channel of a table prefix. */
+export const channelName = (prefix: string) => `${prefix}changes`
+
+/** A `NOTIFY` payload: what changed, as `key:<id>` or `organisation:<id>`. */
+export function parseChange(payload: string): { kind: 'key' | 'organisation'; id: string } | null {
+  const colon = payload.indexOf(':')
+  const kind = payload.slice(0, colon)
+  if (kind !== 'key' && kind !== 'organisation') return null
+  return { kind, id: payload.slice(colon + 1) }
+}
+
+/**
+ * Builds every fixed statement for these tables. On PostgreSQL each write announces itself in
+ * the same statement (`WITH w AS (<write> RETURNING id) SELECT pg_notify(…) FROM w`), so the
+ * notification is sent exactly when, and only if, the write commits; a lost compare-and-set
+ * matches no row and announces nothing.
+ */
+export function buildStatements(
+  db: Kysely<unknown>,
+  names: TableNames,
+  prefix: string,
+  postgres: boolean,
+): Statements {
   const q = db as unknown as Kysely<KeycycleTables>
   const keys = names.keys as 'keys'
   const organisations = names.organisations as 'organisations'
+  const channel = channelName(prefix)
   type Row = Record<string, never>
   const row = <C extends string>(columns: readonly C[], param: (name: C) => never): Row =>
     Object.fromEntries(columns.map((column) => [column, param(column)]))
   const withoutId = <C extends string>(columns: readonly C[]) => columns.filter((c) => c !== 'id')
+
+  // `WITH w AS (<write> RETURNING id) SELECT pg_notify(…) FROM w`: one row per committed write.
+  const announced = (kind: 'key' | 'organisation', write: { returning(c: 'id'): unknown }) =>
+    sql`with w as (${write.returning('id') as RawBuilder<unknown>}) select pg_notify(${channel}, ${`${kind}:`} || w.id) as n from w`.compile(
+      db,
+    )
 
   const keyWithOrganisation = compileOnce<'id'>((param) =>
     q
@@ -52,16 +92,27 @@ export function buildStatements(db: Kysely<unknown>, names: TableNames): Stateme
 
   const keyInsert = (param: (name: KeyColumn) => never) =>
     q.insertInto(keys).values(row(KEY_COLUMNS, param) as never)
-  const insertKey = compileOnce<KeyColumn>((param) => keyInsert(param).compile())
+  const insertKey = compileOnce<KeyColumn>((param) =>
+    postgres ? announced('key', keyInsert(param)) : keyInsert(param).compile(),
+  )
 
-  function compareAndSet<C extends string>(table: 'keys' | 'organisations', columns: readonly C[]) {
+  function compareAndSet<C extends string>(
+    table: 'keys' | 'organisations',
+    kind: 'key' | 'organisation',
+    columns: readonly C[],
+  ) {
     return compileOnce<C | 'expected'>((param) => {
-      return (q as unknown as Kysely<Record<string, Row>>)
+      const update = (q as unknown as Kysely<Record<string, Row>>)
         .updateTable(table)
         .set(row(withoutId(columns), param))
         .where('id', '=', param('id' as C))
-        .where('version', '=', param('expected'))
-        .compile()
+        .where('version', '=', param('expected')) as UpdateQueryBuilder<
+        Record<string, Row>,
+        string,
+        string,
+        unknown
+      >
+      return postgres ? announced(kind, update) : update.compile()
     })
   }
 
@@ -78,10 +129,21 @@ export function buildStatements(db: Kysely<unknown>, names: TableNames): Stateme
     keyWithOrganisation,
     organisation,
     insertKey,
-    updateKey: compareAndSet(keys, KEY_COLUMNS),
-    updateOrganisation: compareAndSet(organisations, ORGANISATION_COLUMNS),
-    insertOrganisation: compileOnce<OrganisationParam>((param) =>
-      organisationInsert(param).compile(),
-    ),
+    updateKey: compareAndSet(keys, 'key', KEY_COLUMNS),
+    updateOrganisation: compareAndSet(organisations, 'organisation', ORGANISATION_COLUMNS),
+    insertOrganisation: postgres
+      ? {
+          together: true,
+          // The key's foreign key is checked at the end of the statement, after both inserts.
+          statement: compileOnce<OrganisationParam | KeyColumn>((param) =>
+            sql`with o as (${organisationInsert(param).returning('id')}), k as (${keyInsert(param).returning('id')}) select pg_notify(${channel}, ${'organisation:'} || o.id) as o, pg_notify(${channel}, ${'key:'} || k.id) as k from o, k`.compile(
+              db,
+            ),
+          ),
+        }
+      : {
+          together: false,
+          statement: compileOnce<OrganisationParam>((param) => organisationInsert(param).compile()),
+        },
   }
 }

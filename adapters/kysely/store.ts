@@ -1,8 +1,10 @@
 import type { ExpressionBuilder, Kysely } from 'kysely'
+import { invalidInput } from '../../src/core/errors'
 import type { StateClause } from '../../src/core/filters'
 import type { DueKeysQuery, KeyListQuery, KeyStore } from '../../src/store'
 import type { Statement } from './compiled'
 import { type KyselyStoreOptions, readKyselyArguments } from './options'
+import { listen } from './pg-channel'
 import {
   type KeyWithOrganisationRow,
   keyFromRow,
@@ -12,10 +14,10 @@ import {
   organisationToRow,
   type Selected,
 } from './rows'
-import { bind, kyselyRunner } from './runners'
+import { bind, kyselyRunner, pgPoolRunner } from './runners'
 import type { KeycycleTables, OrganisationRow } from './schema'
 import { isDuplicateKey, retryTransient } from './sql-errors'
-import { buildStatements } from './statements'
+import { buildStatements, channelName, writesPostgres } from './statements'
 
 type Builder = ExpressionBuilder<{ k: KeycycleTables['keys'] }, 'k'>
 
@@ -42,27 +44,44 @@ function clauseFilter(eb: Builder, clause: StateClause) {
  * Its fixed statements (the verification read, inserts, compare-and-set updates) are built and
  * compiled once per store and run with new parameters. Every key or organisation write is one
  * `UPDATE … WHERE id = ? AND version = ?`, which every dialect executes atomically under row
- * locks. Creating an organisation with its first key is one transaction, retried on
- * serialization failures, deadlocks and SQLITE_BUSY.
+ * locks. Creating an organisation with its first key is one statement on PostgreSQL and one
+ * transaction elsewhere, retried on serialization failures, deadlocks and SQLITE_BUSY.
  * Verification reads a key and its organisation with one JOIN. Timestamps are BIGINT epoch ms
  * compared as numbers, so the database's time zone never matters.
  *
+ * On PostgreSQL every write announces itself with `pg_notify` in the same statement, on the
+ * channel `<tablePrefix>changes`; given a pg `Pool` (`pg`), the store listens there (`watch`) and
+ * runs its fixed statements as named prepared statements on that pool. SQLite is fastest with
+ * the database wrapped by {@link reusePreparedStatements}.
+ *
  * Throws `KeycycleError('validation')` at once, naming the argument, when `db` is not a Kysely
  * instance (or is a transaction) or an option is unknown or malformed (`tablePrefix` must match
- * {@link TABLE_PREFIX}).
+ * {@link TABLE_PREFIX}; `pg` must be a pg `Pool`, on a PostgreSQL `db`).
  *
  * @example
  * ```ts
- * const db = new Kysely({ dialect: new SqliteDialect({ database: new Database('keycycle.db') }) })
+ * const database = reusePreparedStatements(new Database('keycycle.db'))
+ * const db = new Kysely({ dialect: new SqliteDialect({ database }) })
  * await migrateKeycycle(db)
  * const kc = createKeycycle({ store: kyselyStore(db) })
+ *
+ * const pool = new pg.Pool({ connectionString })
+ * const pgDb = new Kysely({ dialect: new PostgresDialect({ pool }) })
+ * const cached = createKeycycle({
+ *   store: kyselyStore(pgDb, { pg: pool }),
+ *   cache: { maxStalenessMs: 5000, maxEntries: 10_000 },
+ * })
  * ```
  */
 export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}): KeyStore {
-  const names = readKyselyArguments(db, options)
+  const { names, prefix, pg } = readKyselyArguments(db, options, 'store')
   const host = db as unknown as Kysely<unknown>
-  const statements = buildStatements(host, names)
-  const run = kyselyRunner(host)
+  const postgres = writesPostgres(host)
+  if (pg !== undefined && !postgres) {
+    throw invalidInput('pg', 'is for a PostgreSQL Kysely instance only')
+  }
+  const statements = buildStatements(host, names, prefix, postgres)
+  const run = pg === undefined ? kyselyRunner(host) : pgPoolRunner(pg)
   const q = db as unknown as Kysely<KeycycleTables>
   const K = `${names.keys} as k` as 'keys as k'
 
@@ -92,7 +111,7 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     return (await retryTransient(() => run.write(statement, values))) === 1
   }
 
-  return {
+  const store: KeyStore = {
     async getKeyWithOrganisation(id) {
       const [row] = await rows<KeyWithOrganisationRow>(statements.keyWithOrganisation, { id })
       return row === undefined ? null : keyWithOrganisationFromRow(row)
@@ -139,10 +158,12 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
       for (const [column, value] of Object.entries(organisationToRow(organisation))) {
         values[`organisation.${column}`] = value
       }
+      const { together, statement } = statements.insertOrganisation
+      if (together) return insertOrFalse(() => run.write(statement, values))
       return insertOrFalse(() =>
         host.transaction().execute(async (trx) => {
           // The organisation row comes first (the key references it); both commit together.
-          await trx.executeQuery(bind(statements.insertOrganisation, values))
+          await trx.executeQuery(bind(statement, values))
           await trx.executeQuery(bind(statements.insertKey, values))
         }),
       )
@@ -151,4 +172,9 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     updateOrganisation: (next, expectedVersion) =>
       compareAndSet(statements.updateOrganisation, organisationToRow(next), expectedVersion),
   }
+  if (pg !== undefined) {
+    const channel = channelName(prefix)
+    store.watch = (feed, watchOptions) => listen(pg, channel, feed, watchOptions)
+  }
+  return store
 }

@@ -1,13 +1,46 @@
-import { sql } from 'kysely'
+import { type KyselyPlugin, sql } from 'kysely'
+import pg from 'pg'
 import { describe, expect } from 'vitest'
-import { migrateKeycycle } from '../../adapters/kysely'
-import { KeycycleError } from '../../src'
+import { kyselyStore, migrateKeycycle, type PgPool } from '../../adapters/kysely'
+import { createKeycycle, KeycycleError } from '../../src'
 import { ADMIN, keyRecord, randomBytes, type StoreSuiteContext, T0 } from '../../src/conformance'
 import { newId } from '../../src/core/ids'
 import { newOrganisation } from '../../src/core/organisations'
-import { SESSION_TIME_ZONE, type SqlOpenStore, unreachableDb } from './sql-harness'
+import { mintToken } from '../../src/core/token'
+import type { ChangeFeed, StoreChange } from '../../src/store'
+import { PG_URL, SESSION_TIME_ZONE, type SqlOpenStore, unreachableDb } from './sql-harness'
 
 const organisation = () => newOrganisation({}, newId('org', T0, randomBytes(16)), ADMIN, T0)
+
+/** Waits until `done()` holds, polling every 5 ms, for at most `ms`. */
+async function until(done: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms
+  while (!done() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 5))
+  return done()
+}
+
+function recordingFeed() {
+  const events: string[] = []
+  const changes: StoreChange[] = []
+  const feed: ChangeFeed = {
+    changed: (change) => changes.push(change),
+    gap: () => events.push('gap'),
+    live: () => events.push('live'),
+  }
+  return { feed, events, changes }
+}
+
+/** Counts the statements a Kysely instance runs (a plugin sees every result). */
+function countingPlugin(): KyselyPlugin & { count: number } {
+  return {
+    count: 0,
+    transformQuery: (args) => args.node,
+    async transformResult(args) {
+      this.count++
+      return args.result
+    },
+  }
+}
 
 /**
  * What only a SQL store has to show, run through `describeStore`'s `extras` hook on the suite's
@@ -100,6 +133,129 @@ export function sqlExtras({ test }: StoreSuiteContext<SqlOpenStore>): void {
         expect(stats.waiting).toBe(0)
         expect(stats.idle).toBe(stats.total)
         expect(stats.total).toBeLessThanOrEqual(10)
+      }
+    })
+
+    test('reads once per verification, an unknown key as a wrong secret: one statement each', async ({
+      backend,
+    }) => {
+      const plugin = countingPlugin()
+      let pooled = 0
+      const pool = backend.storeOptions?.[0]?.pg
+      const counting: PgPool | undefined = pool && {
+        query: (config) => {
+          pooled++
+          return pool.query(config)
+        },
+        connect: () => pool.connect(),
+      }
+      const store = kyselyStore(backend.dbs[0]!.withPlugin(plugin), {
+        tablePrefix: backend.prefix,
+        ...(counting && { pg: counting }),
+      })
+      const kc = createKeycycle({ store })
+      const { key, token } = await kc.createOrganisation()
+      const secret = () => globalThis.crypto.getRandomValues(new Uint8Array(32))
+      const unknown = mintToken('kc', newId('key', T0, randomBytes(16)), secret()).token
+      const wrong = mintToken('kc', key.id, secret()).token
+      for (const [candidate, ok] of [
+        [token, true],
+        [unknown, false],
+        [wrong, false],
+      ] as const) {
+        const before = plugin.count + pooled
+        expect(await kc.verify(candidate)).toMatchObject({ ok })
+        expect(plugin.count + pooled - before).toBe(1)
+      }
+    })
+  })
+
+  describe('PostgreSQL change channel and prepared statements', () => {
+    test('announces writes made without the pg option (through Kysely alone) too', async ({
+      dialect,
+      clients,
+    }) => {
+      if (dialect !== 'postgres') return
+      const [listening, , plain] = clients
+      expect(plain!.watch).toBeUndefined()
+      const { feed, changes } = recordingFeed()
+      const subscription = await listening!.watch!(feed, { heartbeatMs: 50 })
+      try {
+        const created = organisation()
+        const first = keyRecord({ organisation: created.id })
+        const second = keyRecord({ organisation: created.id })
+        expect(await plain!.insertOrganisation(created, first)).toBe(true)
+        expect(await plain!.insertKey(second)).toBe(true)
+        expect(await plain!.updateKey({ ...second, version: 2, name: 'x' }, 1)).toBe(true)
+        expect(await plain!.updateOrganisation({ ...created, version: 2 }, 1)).toBe(true)
+        // One notification per committed write: the two rows of the first call, then three.
+        expect(await until(() => changes.length >= 5, 1000)).toBe(true)
+        expect(new Set(changes.map((c) => `${c.kind}:${c.id}`))).toEqual(
+          new Set([`organisation:${created.id}`, `key:${first.id}`, `key:${second.id}`]),
+        )
+        // Nothing announced for a compare-and-set that lost.
+        const seen = changes.length
+        expect(await plain!.updateKey({ ...second, version: 2, name: 'y' }, 1)).toBe(false)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        expect(changes.length).toBe(seen)
+      } finally {
+        await subscription.close()
+      }
+    })
+
+    test('reports a gap when the listening connection is killed, then listens again', async ({
+      dialect,
+      backend,
+      store,
+    }) => {
+      if (dialect !== 'postgres') return
+      const application_name = `kc_listen_${backend.prefix}`
+      const pool = new pg.Pool({ connectionString: PG_URL, max: 2, application_name })
+      pool.on('error', () => {}) // the killed connection, if idle in the pool
+      const listener = kyselyStore(backend.dbs[0]!, { tablePrefix: backend.prefix, pg: pool })
+      const { feed, events, changes } = recordingFeed()
+      const subscription = await listener.watch!(feed, { heartbeatMs: 50 })
+      try {
+        await pool.query({
+          text: `select pg_terminate_backend(pid) from pg_stat_activity
+                 where application_name = $1 and pid <> pg_backend_pid()`,
+          values: [application_name],
+        })
+        expect(await until(() => events.includes('gap'), 2000)).toBe(true)
+        const gapAt = events.indexOf('gap')
+        expect(await until(() => events.lastIndexOf('live') > gapAt, 2000)).toBe(true)
+        const created = organisation()
+        expect(
+          await store.insertOrganisation(created, keyRecord({ organisation: created.id })),
+        ).toBe(true)
+        expect(await until(() => changes.some((c) => c.id === created.id), 1000)).toBe(true)
+      } finally {
+        await subscription.close()
+        await pool.end()
+      }
+    })
+
+    test('runs the verification read as a named statement, prepared once per connection', async ({
+      dialect,
+      backend,
+    }) => {
+      if (dialect !== 'postgres') return
+      const pool = new pg.Pool({ connectionString: PG_URL, max: 1 })
+      try {
+        const store = kyselyStore(backend.dbs[0]!, { tablePrefix: backend.prefix, pg: pool })
+        const created = organisation()
+        const first = keyRecord({ organisation: created.id })
+        expect(await store.insertOrganisation(created, first)).toBe(true)
+        for (let i = 0; i < 3; i++) {
+          expect(await store.getKeyWithOrganisation(first.id)).toMatchObject({ key: first })
+        }
+        const { rows } = await pool.query(
+          "select statement from pg_prepared_statements where name like 'keycycle_%'",
+        )
+        const statements = rows.map((row: { statement: string }) => row.statement)
+        expect(statements.filter((s) => s.includes('inner join'))).toHaveLength(1)
+      } finally {
+        await pool.end()
       }
     })
   })

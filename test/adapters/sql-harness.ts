@@ -6,7 +6,12 @@ import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely'
 import { createPool as createMysqlPool } from 'mysql2'
 import { createPool as createMysqlPromisePool } from 'mysql2/promise'
 import pg from 'pg'
-import { kyselyStore, migrateKeycycle, reusePreparedStatements } from '../../adapters/kysely'
+import {
+  type KyselyStoreOptions,
+  kyselyStore,
+  migrateKeycycle,
+  reusePreparedStatements,
+} from '../../adapters/kysely'
 import type { OpenStore, StoreHarness } from '../../src/conformance'
 import type { KeyStore } from '../../src/store'
 import { freePort } from '../helpers/ports'
@@ -24,8 +29,10 @@ export type Dialect = 'sqlite' | 'postgres' | 'mysql'
 /** A database opened for one suite run: Kysely instances, raw access, and its table prefix. */
 export interface SqlBackend {
   prefix: string
-  /** Kysely instances over the same data; the first is the store's. */
+  /** Kysely instances over the same data, each with its own connections; the first is the store's. */
   dbs: Kysely<unknown>[]
+  /** The store options of each of `dbs` besides the prefix (default: none). */
+  storeOptions?: Omit<KyselyStoreOptions, 'tablePrefix'>[]
   /** Rows of a table, read with the raw driver, bypassing Kysely and the adapter. */
   rawRows(table: string): Promise<unknown[]>
   /** The session's time zone as the server reports it. */
@@ -77,20 +84,29 @@ async function openSqlite(): Promise<SqlBackend> {
 }
 
 async function openPostgres(): Promise<SqlBackend> {
-  const pool = new pg.Pool({
-    connectionString: PG_URL,
-    max: 10,
-    options: `-c TimeZone=${SESSION_TIME_ZONE}`,
-  })
+  // Three pools, as three processes would have: a change made through one must reach the others
+  // over LISTEN/NOTIFY. Two are given to their stores (prepared statements and `watch`); the
+  // third runs everything through Kysely, and its writes must be announced all the same.
+  const pools = [0, 1, 2].map(
+    () =>
+      new pg.Pool({
+        connectionString: PG_URL,
+        max: 10,
+        options: `-c TimeZone=${SESSION_TIME_ZONE}`,
+      }),
+  )
+  const pool = pools[0]!
   const raw = new pg.Client({ connectionString: PG_URL })
   await raw.connect()
   const prefix = randomPrefix()
   const dropTables = async (prefix: string) => {
     for (const t of TABLES) await raw.query(`DROP TABLE IF EXISTS "${prefix}${t}" CASCADE`)
   }
+  const dbs = pools.map((pool) => new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }))
   return {
     prefix,
-    dbs: [new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })],
+    dbs,
+    storeOptions: [{ pg: pools[0]! }, { pg: pools[1]! }, {}],
     rawRows: async (table) => (await raw.query(`SELECT * FROM "${table}"`)).rows,
     sessionTimeZone: async () => (await pool.query('SHOW TIME ZONE')).rows[0].TimeZone,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
@@ -98,7 +114,7 @@ async function openPostgres(): Promise<SqlBackend> {
     async close() {
       await dropTables(prefix)
       await raw.end()
-      await pool.end().catch(() => {})
+      await Promise.all(dbs.map((db) => db.destroy().catch(() => {})))
     },
   }
 }
@@ -199,8 +215,8 @@ export function sqlHarness(dialect: Dialect, rotations: number): StoreHarness<Sq
     async open() {
       const backend = await OPENERS[dialect]()
       await migrateKeycycle(backend.dbs[0]!, { tablePrefix: backend.prefix })
-      const clients: KeyStore[] = backend.dbs.map((db) =>
-        kyselyStore(db, { tablePrefix: backend.prefix }),
+      const clients: KeyStore[] = backend.dbs.map((db, i) =>
+        kyselyStore(db, { ...backend.storeOptions?.[i], tablePrefix: backend.prefix }),
       )
       return {
         dialect,

@@ -1,0 +1,39 @@
+// The parts of the drivers the adapter calls directly, described structurally as Kysely's own
+// dialects describe them, so `keycycle/kysely` imports none of pg or better-sqlite3.
+
+/** A `NOTIFY` as pg delivers it. */
+export interface PgNotification {
+  channel: string
+  payload?: string | undefined
+}
+
+/** The subset of a pg `PoolClient` the change channel uses: one connection, held for LISTEN. */
+export interface PgPoolClient {
+  query(text: string): Promise<unknown>
+  on(event: 'notification', listener: (message: PgNotification) => void): unknown
+  on(event: 'error', listener: (error: Error) => void): unknown
+  on(event: 'end', listener: () => void): unknown
+  /** Given `true` or an error, pg destroys the connection instead of returning it to the pool. */
+  release(destroy?: boolean | Error): void
+}
+
+/** The subset of pg's `Pool` the adapter uses (pg 8): named statements, and one client to listen. */
+export interface PgPool {
+  query(config: {
+    name: string
+    text: string
+    values: unknown[]
+  }): Promise<{ rows: unknown[]; rowCount?: number | null }>
+  connect(): Promise<PgPoolClient>
+}
+
+/** True for something shaped like a pg `Pool`. */
+export function isPgPool(value: unknown): value is PgPool {
+  const pool = value as Partial<Record<keyof PgPool, unknown>> | null
+  return (
+    typeof pool === 'object' &&
+    pool !== null &&
+    typeof pool.query === 'function' &&
+    typeof pool.connect === 'function'
+  )
+}
