@@ -120,27 +120,39 @@ async function openPostgres(): Promise<SqlBackend> {
 }
 
 async function openMysql(): Promise<SqlBackend> {
-  const pool = createMysqlPool({ uri: MYSQL_URL, connectionLimit: 10, timezone: SESSION_TIME_ZONE })
-  pool.on('connection', (connection) => connection.query(`SET time_zone = '${SESSION_TIME_ZONE}'`))
+  // Two pools, as two processes would have.
+  const pools = [0, 1].map(() => {
+    const pool = createMysqlPool({
+      uri: MYSQL_URL,
+      connectionLimit: 10,
+      timezone: SESSION_TIME_ZONE,
+    })
+    pool.on('connection', (connection) =>
+      connection.query(`SET time_zone = '${SESSION_TIME_ZONE}'`),
+    )
+    return pool
+  })
   const raw = createMysqlPromisePool({ uri: MYSQL_URL, connectionLimit: 1 })
   const prefix = randomPrefix()
-  const db = new Kysely<unknown>({ dialect: new MysqlDialect({ pool: async () => pool }) })
+  const dbs = pools.map(
+    (pool) => new Kysely<unknown>({ dialect: new MysqlDialect({ pool: async () => pool }) }),
+  )
   const dropTables = async (prefix: string) => {
     for (const t of TABLES) await raw.query(`DROP TABLE IF EXISTS \`${prefix}${t}\``)
   }
   return {
     prefix,
-    dbs: [db],
+    dbs,
     rawRows: async (table) => (await raw.query(`SELECT * FROM \`${table}\``))[0] as unknown[],
     sessionTimeZone: async () => {
-      const [rows] = await pool.promise().query('SELECT @@session.time_zone AS tz')
+      const [rows] = await pools[0]!.promise().query('SELECT @@session.time_zone AS tz')
       return (rows as { tz: string }[])[0]!.tz
     },
     dropTables,
     async close() {
       await dropTables(prefix)
       await raw.end()
-      await db.destroy()
+      await Promise.all(dbs.map((db) => db.destroy()))
     },
   }
 }
