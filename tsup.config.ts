@@ -1,4 +1,7 @@
+import { writeFileSync } from 'node:fs'
 import { defineConfig } from 'tsup'
+import { routeTable } from './src/http/routes'
+import { openApiDocument } from './src/openapi'
 
 /** Public entry points: `keycycle` and `keycycle/<name>`. */
 export const entries = {
@@ -21,4 +24,12 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   treeshake: true,
+  // `keycycle/openapi.json`: the management API's document, generated from the route table and
+  // the field schema at every build.
+  onSuccess: async () => {
+    writeFileSync(
+      'dist/openapi.json',
+      `${JSON.stringify(openApiDocument(routeTable()), null, 2)}\n`,
+    )
+  },
 })

@@ -1,6 +1,7 @@
 import { invalidInput, KeycycleError } from '../core/errors'
 import type { Actor } from '../core/types'
 import { readEnum, readObject } from '../core/validate'
+import { OPENAPI_PATH, servedDocument } from '../openapi'
 import type { ActorHandle } from '../service/handle'
 import type { Keycycle } from '../service/keycycle'
 import { authenticate } from './authenticate'
@@ -144,6 +145,11 @@ const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
   },
 ]
 
+/** The route table as path patterns and methods, for the OpenAPI document. */
+export function routeTable(): { pattern: RegExp; methods: string[] }[] {
+  return ROUTES.map((route) => ({ pattern: route.pattern, methods: Object.keys(route.methods) }))
+}
+
 // The paths the router owns (SPEC §6): a request to any of them, with any method, is
 // authenticated before anything else is looked at, whether or not a route matches it.
 const SERVED = /^\/(?:keys(?:\/.*)?|key|organisation|api-keys(?:\/.*)?)$/
@@ -214,6 +220,10 @@ export async function handleManagement(
   options: RouterOptions = {},
 ): Promise<HttpResponse | null> {
   const path = request.path.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1')
+  // The document describes the API and holds no data: served without a credential, when asked.
+  if (options.openapi && path === OPENAPI_PATH && request.method.toUpperCase() === 'GET') {
+    return ok(servedDocument(routeTable(), options))
+  }
   if (!SERVED.test(path)) return null
   let identified: Identified
   try {

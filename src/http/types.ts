@@ -73,6 +73,12 @@ export interface RouterOptions extends CredentialOptions {
   bodyLimit?: number
   /** NCP `domainCode` in regenerate responses. Default `PUB`. */
   domainCode?: string
+  /**
+   * Answer `GET /openapi.json` (where the router is mounted) with the OpenAPI 3.1 document of
+   * this router, without authentication: it describes the API and holds no data. Default false:
+   * the path goes on to the host like any other.
+   */
+  openapi?: boolean
 }
 
 /** Who is calling, once authenticated, and on behalf of which organisation. */

@@ -10,8 +10,9 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>
   peerDependencies: Record<string, string>
 }
+// Data files (package.json, openapi.json) are not modules: test/openapi loads openapi.json.
 const subpaths = Object.keys(pkg.exports)
-  .filter((p) => p !== './package.json')
+  .filter((p) => !p.endsWith('.json'))
   .map((p) => (p === '.' ? 'keycycle' : `keycycle/${p.slice(2)}`))
 
 // What each script prints: every entry's export names, then a real round trip and the
