@@ -1,5 +1,5 @@
 // The parts of the drivers the adapter calls directly, described structurally as Kysely's own
-// dialects describe them, so `keycycle/kysely` imports none of pg or better-sqlite3.
+// dialects describe them, so `keycycle/kysely` imports none of pg, mysql2 or better-sqlite3.
 
 /** A `NOTIFY` as pg delivers it. */
 export interface PgNotification {
@@ -35,5 +35,28 @@ export function isPgPool(value: unknown): value is PgPool {
     pool !== null &&
     typeof pool.query === 'function' &&
     typeof pool.connect === 'function'
+  )
+}
+
+/** A parameter as keycycle's statements bind it. */
+export type SqlValue = string | number | null
+
+/** The subset of mysql2's (callback) `Pool` the adapter uses: `execute`, a prepared statement. */
+export interface MysqlPool {
+  execute(
+    sql: string,
+    values: SqlValue[],
+    callback: (error: Error | null, result: unknown) => unknown,
+  ): unknown
+}
+
+/** True for something shaped like a mysql2 `Pool` (the callback one, as `MysqlDialect` takes). */
+export function isMysqlPool(value: unknown): value is MysqlPool {
+  const pool = value as Partial<Record<'execute' | 'getConnection', unknown>> | null
+  return (
+    typeof pool === 'object' &&
+    pool !== null &&
+    typeof pool.execute === 'function' &&
+    typeof pool.getConnection === 'function'
   )
 }

@@ -1,6 +1,6 @@
 import { invalidInput } from '../../src/core/errors'
 import { readObject } from '../../src/core/validate'
-import { isPgPool, type PgPool } from './drivers'
+import { isMysqlPool, isPgPool, type MysqlPool, type PgPool } from './drivers'
 import { type TableNames, tableNames } from './schema'
 
 /** Options of {@link migrateKeycycle}; {@link kyselyStore} takes these and more. */
@@ -26,6 +26,13 @@ export interface KyselyStoreOptions extends KyselyMigrateOptions {
    * announces itself, for the stores that listen.
    */
   pg?: PgPool
+  /**
+   * MySQL/MariaDB only: a mysql2 `Pool` over the same database (the one your `MysqlDialect` was
+   * given will do). With it the store runs its fixed statements with `execute`, as server-side
+   * prepared statements that mysql2 keeps per connection, instead of Kysely's `query`, which
+   * sends every call as new SQL text to be parsed.
+   */
+  mysql?: MysqlPool
 }
 
 /**
@@ -48,12 +55,13 @@ export interface KyselyArguments {
   names: TableNames
   prefix: string
   pg: PgPool | undefined
+  mysql: MysqlPool | undefined
 }
 
 /**
  * Checks the arguments of {@link kyselyStore} and {@link migrateKeycycle} before any I/O.
  * Throws `KeycycleError('validation')` naming the argument at fault. `store` admits the
- * store's own options (`pg`).
+ * store's own options (`pg`, `mysql`).
  */
 export function readKyselyArguments(
   db: unknown,
@@ -74,8 +82,8 @@ export function readKyselyArguments(
   if (candidate.isTransaction === true) {
     throw invalidInput('db', 'must be a Kysely instance, not a transaction')
   }
-  const allowed = use === 'store' ? ['tablePrefix', 'pg'] : ['tablePrefix']
-  const { tablePrefix = 'keycycle_', pg } = readObject(options ?? {}, 'options', allowed)
+  const allowed = use === 'store' ? ['tablePrefix', 'pg', 'mysql'] : ['tablePrefix']
+  const { tablePrefix = 'keycycle_', pg, mysql } = readObject(options ?? {}, 'options', allowed)
   if (typeof tablePrefix !== 'string' || !TABLE_PREFIX.test(tablePrefix)) {
     throw invalidInput(
       'tablePrefix',
@@ -85,5 +93,8 @@ export function readKyselyArguments(
   if (pg !== undefined && !isPgPool(pg)) {
     throw invalidInput('pg', 'must be a pg Pool (with query and connect)')
   }
-  return { names: tableNames(tablePrefix), prefix: tablePrefix, pg }
+  if (mysql !== undefined && !isMysqlPool(mysql)) {
+    throw invalidInput('mysql', 'must be a mysql2 Pool (with execute and getConnection)')
+  }
+  return { names: tableNames(tablePrefix), prefix: tablePrefix, pg, mysql }
 }

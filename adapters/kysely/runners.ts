@@ -1,6 +1,6 @@
 import type { CompiledQuery, Kysely, QueryResult } from 'kysely'
 import type { Statement } from './compiled'
-import type { PgPool } from './drivers'
+import type { MysqlPool, PgPool, SqlValue } from './drivers'
 
 /** How a store runs its compiled statements. */
 export interface Runner {
@@ -46,5 +46,25 @@ export function pgPoolRunner(pool: PgPool): Runner {
   return {
     rows: async (statement, values) => (await execute(statement, values)).rows,
     write: async (statement, values) => (await execute(statement, values)).rows.length,
+  }
+}
+
+/**
+ * Runs with mysql2's `execute`: each connection prepares a statement once, on its first use,
+ * and sends only the parameters after that.
+ */
+export function mysqlPoolRunner(pool: MysqlPool): Runner {
+  const execute = <P extends string>(statement: Statement<P>, values: Record<P, unknown>) =>
+    new Promise<unknown>((resolve, reject) =>
+      pool.execute(
+        statement.compiled.sql,
+        statement.parameters(values) as SqlValue[],
+        (error, result) => (error ? reject(error) : resolve(result)),
+      ),
+    )
+  return {
+    rows: async (statement, values) => (await execute(statement, values)) as unknown[],
+    write: async (statement, values) =>
+      Number(((await execute(statement, values)) as { affectedRows: number }).affectedRows),
   }
 }

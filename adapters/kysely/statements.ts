@@ -26,10 +26,15 @@ export interface Statements {
     | { together: false; statement: Statement<OrganisationParam> }
 }
 
-/** True when the host's Kysely writes PostgreSQL (`$1` placeholders); no I/O. */
-export function writesPostgres(db: Kysely<unknown>): boolean {
+/**
+ * Which SQL the host's Kysely writes, told from a compiled probe (no I/O): `$1` placeholders
+ * are PostgreSQL's, backquoted names MySQL's; anything else (SQLite) needs nothing special.
+ */
+export function sqlFlavour(db: Kysely<unknown>): 'postgres' | 'mysql' | 'other' {
   const probe = db as unknown as Kysely<{ t: { c: number } }>
-  return probe.selectFrom('t').select('c').where('c', '=', 0).compile().sql.includes('$1')
+  const { sql } = probe.selectFrom('t').select('c').where('c', '=', 0).compile()
+  if (sql.includes('$1')) return 'postgres'
+  return sql.includes('`') ? 'mysql' : 'other'
 }
 
 /** The `LISTEN`/`NOTIFY` channel of a table prefix. */

@@ -14,10 +14,10 @@ import {
   organisationToRow,
   type Selected,
 } from './rows'
-import { bind, kyselyRunner, pgPoolRunner } from './runners'
+import { bind, kyselyRunner, mysqlPoolRunner, pgPoolRunner } from './runners'
 import type { KeycycleTables, OrganisationRow } from './schema'
 import { isDuplicateKey, retryTransient } from './sql-errors'
-import { buildStatements, channelName, writesPostgres } from './statements'
+import { buildStatements, channelName, sqlFlavour } from './statements'
 
 type Builder = ExpressionBuilder<{ k: KeycycleTables['keys'] }, 'k'>
 
@@ -51,12 +51,14 @@ function clauseFilter(eb: Builder, clause: StateClause) {
  *
  * On PostgreSQL every write announces itself with `pg_notify` in the same statement, on the
  * channel `<tablePrefix>changes`; given a pg `Pool` (`pg`), the store listens there (`watch`) and
- * runs its fixed statements as named prepared statements on that pool. SQLite is fastest with
+ * runs its fixed statements as named prepared statements on that pool. Given a mysql2 `Pool`
+ * (`mysql`), it runs them with `execute`, prepared once per connection. SQLite is fastest with
  * the database wrapped by {@link reusePreparedStatements}.
  *
  * Throws `KeycycleError('validation')` at once, naming the argument, when `db` is not a Kysely
  * instance (or is a transaction) or an option is unknown or malformed (`tablePrefix` must match
- * {@link TABLE_PREFIX}; `pg` must be a pg `Pool`, on a PostgreSQL `db`).
+ * {@link TABLE_PREFIX}; `pg` must be a pg `Pool` on a PostgreSQL `db`, `mysql` a mysql2 `Pool`
+ * on a MySQL one).
  *
  * @example
  * ```ts
@@ -74,14 +76,17 @@ function clauseFilter(eb: Builder, clause: StateClause) {
  * ```
  */
 export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}): KeyStore {
-  const { names, prefix, pg } = readKyselyArguments(db, options, 'store')
+  const { names, prefix, pg, mysql } = readKyselyArguments(db, options, 'store')
   const host = db as unknown as Kysely<unknown>
-  const postgres = writesPostgres(host)
-  if (pg !== undefined && !postgres) {
+  const flavour = sqlFlavour(host)
+  if (pg !== undefined && flavour !== 'postgres') {
     throw invalidInput('pg', 'is for a PostgreSQL Kysely instance only')
   }
-  const statements = buildStatements(host, names, prefix, postgres)
-  const run = pg === undefined ? kyselyRunner(host) : pgPoolRunner(pg)
+  if (mysql !== undefined && flavour !== 'mysql') {
+    throw invalidInput('mysql', 'is for a MySQL/MariaDB Kysely instance only')
+  }
+  const statements = buildStatements(host, names, prefix, flavour === 'postgres')
+  const run = pg ? pgPoolRunner(pg) : mysql ? mysqlPoolRunner(mysql) : kyselyRunner(host)
   const q = db as unknown as Kysely<KeycycleTables>
   const K = `${names.keys} as k` as 'keys as k'
 

@@ -2,8 +2,7 @@
 // failing, connections dropping, pools refusing) runs on fake timers, with no server. The suite
 // over a real server is the conformance watch suite (kysely-postgres.test.ts) and sql-extras.
 import { EventEmitter } from 'node:events'
-import Database from 'better-sqlite3'
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, PostgresDialect } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { kyselyStore, type PgPool, type PgPoolClient } from '../../adapters/kysely'
 import type { ChangeFeed, StoreChange } from '../../src/store'
@@ -231,30 +230,5 @@ describe('PostgreSQL change channel (LISTEN/NOTIFY)', () => {
     expect(scripted.clients).toHaveLength(1)
     expect(scripted.last().released).toHaveLength(1)
     expect(events).toEqual([])
-  })
-})
-
-describe('kyselyStore pg option', () => {
-  it('gives a PostgreSQL store a change channel only with a pool', () => {
-    const { pool } = scriptedPool()
-    expect(kyselyStore(postgres(pool), { pg: pool }).watch).toBeTypeOf('function')
-    expect(kyselyStore(postgres(pool)).watch).toBeUndefined()
-  })
-
-  it('refuses a pg option that is not a pool, or on another dialect', async () => {
-    const { pool } = scriptedPool()
-    const sqlite = new Kysely<unknown>({
-      dialect: new SqliteDialect({ database: new Database(':memory:') }),
-    })
-    for (const [db, pg] of [
-      [postgres(pool), { query: () => {} }],
-      [postgres(pool), 'postgres://localhost/test'],
-      [sqlite, pool],
-    ] as const) {
-      expect(() => kyselyStore(db, { pg: pg as never })).toThrow(
-        expect.objectContaining({ code: 'validation', details: { field: 'pg' } }),
-      )
-    }
-    await sqlite.destroy()
   })
 })

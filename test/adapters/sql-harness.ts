@@ -143,6 +143,8 @@ async function openMysql(): Promise<SqlBackend> {
   return {
     prefix,
     dbs,
+    // The first store runs its statements with mysql2's execute; the second through Kysely.
+    storeOptions: [{ mysql: pools[0]! }, {}],
     rawRows: async (table) => (await raw.query(`SELECT * FROM \`${table}\``))[0] as unknown[],
     sessionTimeZone: async () => {
       const [rows] = await pools[0]!.promise().query('SELECT @@session.time_zone AS tz')
