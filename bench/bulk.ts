@@ -1,11 +1,12 @@
 // Large data sets for the scale figures, built by the core (newOrganisation, newKeyRecord) and
-// handed to a sink in batches. Most keys get a digest of nothing in particular; an evenly spread
-// sample gets real tokens, which the figures verify in turn, so a figure never rests on one hot
-// record. IDs are ULIDs one millisecond apart in the past, each organisation's first key the
-// oldest of its keys, so every index sees keys arrive in ID order, as real traffic does.
-import { createHash, randomBytes } from 'node:crypto'
+// handed to a sink in batches. Most keys get a random digest; an evenly spread sample gets real
+// tokens, which the figures verify in turn, so a figure never rests on one hot record. IDs are
+// ULIDs one millisecond apart in the past, each organisation's first key the oldest of its
+// keys, so every index sees keys arrive in ID order, as real traffic does. IDs are encoded here
+// rather than by the ulid package: at a million keys per store its cost was most of the load.
+import { randomBytes } from 'node:crypto'
 import { createDigester } from '../src/core/digest'
-import { newId } from '../src/core/ids'
+import { isKeyId } from '../src/core/ids'
 import { newKeyRecord } from '../src/core/keys'
 import { newOrganisation } from '../src/core/organisations'
 import { mintToken, SECRET_BYTES, tokenHint } from '../src/core/token'
@@ -38,8 +39,20 @@ export interface BulkData {
 }
 
 const BATCH = 10_000
+/** Sampled tokens per data set. */
+export const SAMPLES = 1_000
 const TRIAL_MS = 14 * 86_400_000
 const digest = createDigester(undefined, platformHashes())
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+
+/** `<kind>_` + a ULID for `time` (epoch ms) whose random part is 16 bytes of `random` at `at`. */
+function ulidId(kind: 'key' | 'org', time: number, random: Buffer, at: number): string {
+  let head = ''
+  for (let i = 0, t = time; i < 10; i++, t = Math.floor(t / 32)) head = CROCKFORD[t % 32]! + head
+  let tail = ''
+  for (let i = 0; i < 16; i++) tail += CROCKFORD[random[at + i]! & 31]!
+  return `${kind}_${head}${tail}`
+}
 
 /** Builds `plan` and feeds it to `sink`; resolves once every record is in. */
 export async function loadBulk(sink: BulkSink, plan: BulkPlan): Promise<BulkData> {
@@ -55,30 +68,32 @@ export async function loadBulk(sink: BulkSink, plan: BulkPlan): Promise<BulkData
   if (deep < 11) throw new Error('bulk: an organisation needs at least 22 keys')
   for (let o = 0; o < plan.organisations; o++) {
     const t0 = start + o * (plan.keysPerOrganisation + 1)
-    const orgId = newId('org', t0, randomBytes(16))
+    const orgId = ulidId('org', t0, randomBytes(16), 0)
     const actor: Actor = { kind: 'organisation', id: orgId }
     data.organisations.push(orgId)
-    const build = (id: string, at: number): KeyRecord => {
-      let minted = { digest: createHash('sha256').update(id).digest('hex'), hint: '*****0000' }
+    // `random` holds 48 bytes per key from `at`: 16 for the ID, 32 for a digest of nothing.
+    const build = (id: string, time: number, random: Buffer, at: number): KeyRecord => {
+      let minted = { digest: random.toString('hex', at + 16, at + 48), hint: '*****0000' }
       if (index++ % stride === 0 && data.tokens.length < plan.samples) {
         const { token, secret } = mintToken('kc', id, randomBytes(SECRET_BYTES))
         data.tokens.push(token)
         minted = { digest: digest(id, secret), hint: tokenHint(token) }
       }
-      return newKeyRecord({ organisation: orgId }, id, minted, actor, at, TRIAL_MS)
+      return newKeyRecord({ organisation: orgId }, id, minted, actor, time, TRIAL_MS)
     }
-    await sink.organisation(
-      newOrganisation({}, orgId, actor, t0),
-      build(newId('key', t0, randomBytes(16)), t0),
-    )
+    const first = randomBytes(48)
+    const firstId = ulidId('key', t0, first, 0)
+    if (!isKeyId(firstId)) throw new Error(`bulk: ${firstId} is not a key ID`)
+    await sink.organisation(newOrganisation({}, orgId, actor, t0), build(firstId, t0, first, 0))
     for (let from = 1; from < plan.keysPerOrganisation; from += BATCH) {
-      const pool = randomBytes(16 * BATCH)
-      const batch: KeyRecord[] = []
       const to = Math.min(plan.keysPerOrganisation, from + BATCH)
+      const random = randomBytes(48 * (to - from))
+      const batch: KeyRecord[] = []
       for (let i = from; i < to; i++) {
-        const id = newId('key', t0 + i, pool.subarray((i % BATCH) * 16, (i % BATCH) * 16 + 16))
+        const at = 48 * (i - from)
+        const id = ulidId('key', t0 + i, random, at)
         if (o === 0 && i === deep) data.deepCursor = id
-        batch.push(build(id, t0 + i))
+        batch.push(build(id, t0 + i, random, at))
       }
       await sink.keys(batch)
     }

@@ -1,6 +1,7 @@
 // Where the bench lives. `npm run bench` runs an esbuild bundle of it (see start.mjs), which
 // defines KEYCYCLE_BENCH_DIR; the sources also run as they are under tsx
 // (`node --import tsx bench/run.ts`), a few percent slower.
+import { type ChildProcess, fork } from 'node:child_process'
 import { dirname, join } from 'node:path'
 
 declare const KEYCYCLE_BENCH_DIR: string | undefined
@@ -12,7 +13,17 @@ export const BENCH_DIR = BUNDLED ? (KEYCYCLE_BENCH_DIR as string) : import.meta.
 /** The repository root. */
 export const ROOT_DIR = dirname(BENCH_DIR)
 
-/** How to start the HTTP figure's server process: its script and Node's flags. */
-export const HTTP_SERVER = BUNDLED
-  ? { script: join(import.meta.dirname, 'http-server.mjs'), execArgv: [] as string[] }
-  : { script: join(BENCH_DIR, 'http-server.ts'), execArgv: ['--import', 'tsx'] }
+/**
+ * Forks one of the bench's own programs (`http-server`, `redis-loader`): the bundled one beside
+ * this bundle, or the TypeScript source under tsx. Its stdout and stderr are the bench's.
+ */
+export function forkProgram(name: 'http-server' | 'redis-loader', args: string[]): ChildProcess {
+  const [script, execArgv] = BUNDLED
+    ? [join(import.meta.dirname, `${name}.mjs`), []]
+    : [join(BENCH_DIR, `${name}.ts`), ['--import', 'tsx']]
+  return fork(script, args, {
+    execArgv,
+    cwd: ROOT_DIR,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+}

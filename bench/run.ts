@@ -9,13 +9,13 @@
 // figures, the machine and the date go to bench/results/latest.json (or --out).
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { STORES, type StoreName } from './backends'
+import { STORES } from './backends'
 import { BENCH_DIR } from './paths'
 import { describeMachine, Report } from './report'
 import { type Context, reason } from './sections/context'
 import { httpFigures } from './sections/http'
 import { peerFigures } from './sections/peer'
-import { scaleFigures } from './sections/scale'
+import { SCALE_STORES, scaleFigures } from './sections/scale'
 import { verifyFigures } from './sections/verify'
 
 const SECTIONS = ['verify', 'peer', 'http', 'scale'] as const
@@ -92,22 +92,25 @@ console.log(
 )
 
 // A unit that fails (a store mid-change, a server gone) is reported and the run goes on.
-async function unit(section: string, subject: string, work: () => Promise<void>): Promise<void> {
-  if (!selected(section, subject)) return
+async function unit(label: string, work: () => Promise<void>): Promise<void> {
   try {
     await work()
   } catch (error) {
-    ctx.report.skip(`${section} ${subject}`, `FAILED: ${reason(error)}`)
+    ctx.report.skip(label, `FAILED: ${reason(error)}`)
     if (process.env.BENCH_DEBUG) console.error(error)
   }
 }
 
-for (const store of STORES) await unit('verify', store, () => verifyFigures(store, ctx))
-await unit('peer', 'better-auth', () => peerFigures(ctx))
-for (const framework of ['express', 'koa'] as const)
-  await unit('http', framework, () => httpFigures(framework, ctx))
-for (const store of ['memory', 'sqlite', 'redis'] as const satisfies readonly StoreName[])
-  await unit('scale', store, () => scaleFigures(store, largeKeys, ctx))
+for (const store of STORES) {
+  if (selected('verify', store)) await unit(`verify ${store}`, () => verifyFigures(store, ctx))
+}
+if (selected('peer', 'better-auth')) await unit('peer better-auth', () => peerFigures(ctx))
+for (const framework of ['express', 'koa'] as const) {
+  if (selected('http', framework))
+    await unit(`http ${framework}`, () => httpFigures(framework, ctx))
+}
+const scaled = SCALE_STORES.filter((store) => selected('scale', store))
+if (scaled.length > 0) await unit('scale', () => scaleFigures(scaled, largeKeys, ctx))
 
 console.log(`\n${'='.repeat(100)}\nkeycycle bench, ${ctx.report.started.toISOString()}`)
 console.log(ctx.report.table())

@@ -11,7 +11,7 @@ const bench = resolve(fileURLToPath(new URL('.', import.meta.url)))
 const output = new URL('../node_modules/.cache/keycycle-bench/', import.meta.url)
 const outdir = fileURLToPath(output)
 await build({
-  entryPoints: [resolve(bench, 'run.ts'), resolve(bench, 'http-server.ts')],
+  entryPoints: ['run.ts', 'http-server.ts', 'redis-loader.ts'].map((file) => resolve(bench, file)),
   outdir,
   outExtension: { '.js': '.mjs' },
   bundle: true,

@@ -3,11 +3,11 @@
 // guarded one taking turns, both sent the same Authorization header. The server's CPU time per
 // request, with and without the middleware, less one verification timed in the same process,
 // is what the middleware adds; the throughput ratio is the overhead a host sees.
-import { type ChildProcess, fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import { loadDependency } from '../deps'
 import { spread } from '../harness'
 import type { ChildMessage, ParentMessage } from '../http-server'
-import { HTTP_SERVER, ROOT_DIR } from '../paths'
+import { forkProgram } from '../paths'
 import { ops } from '../report'
 import type { Context } from './context'
 
@@ -43,11 +43,7 @@ function ask<T extends ChildMessage['type']>(
 
 export async function httpFigures(framework: 'express' | 'koa', ctx: Context): Promise<void> {
   const { default: autocannon } = await loadDependency<{ default: Autocannon }>('autocannon')
-  const child = fork(HTTP_SERVER.script, [framework], {
-    execArgv: HTTP_SERVER.execArgv,
-    cwd: ROOT_DIR,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
+  const child = forkProgram('http-server', [framework])
   try {
     const { port, token } = await ask(child, null, 'ready')
     // One load run: requests per second, and the server's CPU µs per request.
