@@ -15,7 +15,8 @@ export const entries = {
 }
 
 export default defineConfig({
-  entry: entries,
+  // The `keycycle` binary (package.json `bin`) is built beside the entries, not one of them.
+  entry: { ...entries, cli: 'src/cli/main.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   // Shared chunks for both formats, so every subpath uses the same KeycycleError class.

@@ -1,0 +1,124 @@
+import type { Readable, Writable } from 'node:stream'
+import type { Command } from 'commander'
+import type { ActorHandle } from '../service/handle'
+import { createKeycycle, type Keycycle } from '../service/keycycle'
+import { ERROR_EXIT, EXIT } from './exit-codes'
+import type { Flag } from './flags'
+import { note, type Output } from './output'
+import { type OpenedStore, openStore } from './store'
+
+/** What the CLI reads and writes; the process's own in the binary. */
+export interface CliIo {
+  stdout: Writable & { isTTY?: boolean }
+  stderr: Writable
+  stdin: Readable
+  env: Record<string, string | undefined>
+}
+
+/** One run of the CLI: its I/O, its output settings, and what a failure is reported against. */
+export interface Context {
+  io: CliIo
+  out: Output
+  /** The flags of the command running, so an error can name the flag rather than the field. */
+  flags: Flag[]
+  /** The exit status of a command that completed with a refusal (e.g. `verify`). */
+  exit: number
+}
+
+/** The command line is wrong in a way the parser cannot see. */
+export class UsageError extends Error {}
+
+/** This version of the library cannot do what the command asks. */
+export class UnsupportedError extends Error {}
+
+/** The options every command takes, before or after its name. */
+export interface Globals {
+  store?: string
+  prefix?: string
+  admin: string
+  org?: string
+  json?: boolean
+  showToken?: boolean
+  tokenPrefix?: string
+}
+
+/** The global options as `command` sees them; also settles the output settings. */
+export function globals(command: Command, context: Context): Globals {
+  const options = command.optsWithGlobals<Globals>()
+  context.out.json = options.json === true
+  context.out.showToken = options.showToken === true || context.io.stdout.isTTY === true
+  return options
+}
+
+/** Opens the store the global options name, runs `work`, and closes it whatever happens. */
+export async function withStore<T>(
+  options: Globals,
+  work: (opened: OpenedStore) => Promise<T>,
+): Promise<T> {
+  if (options.store === undefined || options.store === '') {
+    throw new UsageError('no store: pass --store <url> or set KEYCYCLE_STORE')
+  }
+  const opened = await openStore(options.store, options.prefix)
+  try {
+    return await work(opened)
+  } finally {
+    await opened.close()
+  }
+}
+
+/** {@link withStore} with the service over it, configured from the options and environment. */
+export async function withKeycycle<T>(
+  options: Globals,
+  context: Context,
+  work: (kc: Keycycle) => Promise<T>,
+): Promise<T> {
+  return withStore(options, async ({ store }) => {
+    const pepper = context.io.env.KEYCYCLE_PEPPER
+    const kc = createKeycycle({
+      store,
+      ...(options.tokenPrefix === undefined ? {} : { tokenPrefix: options.tokenPrefix }),
+      ...(pepper === undefined || pepper === '' ? {} : { pepper }),
+    })
+    try {
+      return await work(kc)
+    } finally {
+      await kc.close()
+    }
+  })
+}
+
+/** The handle of the actor the options name: `--org <id>`, else `--admin <id>` (default `cli`). */
+export function handleFor(kc: Keycycle, options: Globals): ActorHandle {
+  return options.org === undefined ? kc.asAdmin(options.admin) : kc.asOrganisation(options.org)
+}
+
+/**
+ * The token to print, or undefined when it may not be shown (stdout is not a terminal and no
+ * `--show-token`); then says on stderr how to get one.
+ */
+export function shownToken(context: Context, token: string, keyId: string, slot = 'primary') {
+  if (context.out.showToken) return token
+  note(
+    context.out,
+    `the token was not printed: stdout is not a terminal. Pass --show-token to print tokens; to mint a new one now (the current ${slot} token stops working at once): keycycle key regenerate ${keyId} --slot ${slot} --show-token`,
+  )
+  return undefined
+}
+
+/** After a token is printed to a person: it is never shown again. */
+export function tokenWarning(context: Context): void {
+  if (!context.out.json) note(context.out, 'store the token now: it is never shown again')
+}
+
+/** The exit-status table, for `--help`. */
+export function helpFooter(): string {
+  const rows = [
+    [EXIT.ok, 'ok'],
+    [EXIT.internal, 'unexpected failure'],
+    [EXIT.usage, 'usage: bad command line, store URL or missing store'],
+    [EXIT.unsupported, 'not supported by this version of keycycle'],
+    [EXIT.missingDriver, "the store's driver package is not installed"],
+    ...Object.entries(ERROR_EXIT).map(([code, status]) => [status, code]),
+  ]
+  return `\nExit status:\n${rows.map(([status, what]) => `  ${String(status).padStart(2)}  ${what}`).join('\n')}\n`
+}

@@ -1,0 +1,137 @@
+import type { KeyStore } from '../store'
+
+/** A store the CLI opened from a URL, with what it takes to migrate and close it. */
+export interface OpenedStore {
+  store: KeyStore
+  /** `sqlite`, `postgres`, `mysql` or `redis`. */
+  kind: StoreKind
+  /** Creates or upgrades the tables; the names of the migrations applied (none for Redis). */
+  migrate(): Promise<string[]>
+  close(): Promise<void>
+}
+
+export type StoreKind = 'sqlite' | 'postgres' | 'mysql' | 'redis'
+
+/** The store URL is unusable, or its driver is missing. */
+export class StoreUrlError extends Error {
+  constructor(
+    message: string,
+    readonly missingDriver = false,
+  ) {
+    super(message)
+    this.name = 'StoreUrlError'
+  }
+}
+
+/** The kind of store a URL names, and what its driver is given. */
+export function parseStoreUrl(url: string): { kind: StoreKind; target: string } {
+  const scheme = /^([a-z+]+):/.exec(url)?.[1]
+  switch (scheme) {
+    case 'sqlite': {
+      // sqlite:<file>, sqlite:///abs/file and sqlite://rel/file all name a file.
+      const file = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)|^\/\//, '')
+      if (file === '') throw new StoreUrlError('sqlite: needs a file, e.g. sqlite:./keycycle.db')
+      return { kind: 'sqlite', target: file }
+    }
+    case 'postgres':
+    case 'postgresql':
+      return { kind: 'postgres', target: url }
+    case 'mysql':
+    case 'mariadb':
+      return { kind: 'mysql', target: url.replace(/^mariadb:/, 'mysql:') }
+    case 'redis':
+    case 'rediss':
+      return { kind: 'redis', target: url }
+  }
+  throw new StoreUrlError(
+    `unknown store URL ${JSON.stringify(url.replace(/\/\/[^@/]*@/, '//…@'))}: use sqlite:<file>, postgres://…, mysql://… or redis://…`,
+  )
+}
+
+const DRIVERS: Record<StoreKind, string[]> = {
+  sqlite: ['kysely', 'better-sqlite3'],
+  postgres: ['kysely', 'pg'],
+  mysql: ['kysely', 'mysql2'],
+  redis: ['ioredis'],
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
+}
+
+/**
+ * Imports a driver, or throws a {@link StoreUrlError} naming the packages the store needs. The
+ * drivers are optional peer dependencies: only the one a URL names is ever loaded.
+ */
+async function load<T>(kind: StoreKind, importer: () => Promise<T>): Promise<T> {
+  try {
+    return await importer()
+  } catch (error) {
+    if (!isMissing(error)) throw error
+    const packages = DRIVERS[kind].join(' ')
+    throw new StoreUrlError(
+      `a ${kind} store needs the packages ${packages}, which are not installed: npm install ${packages}`,
+      true,
+    )
+  }
+}
+
+// Drivers are CommonJS; their exports arrive as the default export, or as named ones.
+const interop = <T>(module: T | { default: T }): T =>
+  (module as { default?: T }).default ?? (module as T)
+
+/**
+ * Opens the store a URL names (`sqlite:<file>`, `postgres://…`, `mysql://…`, `redis://…`),
+ * loading only that store's driver. `prefix` is the table prefix (SQL) or key prefix (Redis);
+ * the adapters' defaults when undefined.
+ */
+export async function openStore(url: string, prefix?: string): Promise<OpenedStore> {
+  const { kind, target } = parseStoreUrl(url)
+  if (kind === 'redis') {
+    const { Redis } = await load(kind, () => import('ioredis'))
+    const { redisStore } = await import('../../adapters/redis')
+    const client = new Redis(target, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+      retryStrategy: (attempt) => (attempt > 2 ? null : 100),
+    })
+    await client.connect().catch(() => {
+      // Commands then fail within the store's deadline as `unavailable`.
+    })
+    return {
+      kind,
+      store: redisStore(client, prefix === undefined ? {} : { prefix }),
+      migrate: async () => [],
+      close: async () => {
+        client.disconnect()
+      },
+    }
+  }
+  const kysely = await load(kind, () => import('kysely'))
+  const adapter = await load(kind, () => import('../../adapters/kysely'))
+  let dialect: import('kysely').Dialect
+  if (kind === 'sqlite') {
+    const Database = interop(await load(kind, () => import('better-sqlite3')))
+    dialect = new kysely.SqliteDialect({ database: new Database(target, { timeout: 5000 }) })
+  } else if (kind === 'postgres') {
+    const pg = interop(await load(kind, () => import('pg')))
+    dialect = new kysely.PostgresDialect({
+      pool: new pg.Pool({ connectionString: target, max: 2, connectionTimeoutMillis: 5000 }),
+    })
+  } else {
+    const mysql = interop(await load(kind, () => import('mysql2')))
+    dialect = new kysely.MysqlDialect({
+      pool: mysql.createPool({ uri: target, connectionLimit: 2 }),
+    })
+  }
+  const db = new kysely.Kysely<unknown>({ dialect })
+  const options = prefix === undefined ? {} : { tablePrefix: prefix }
+  return {
+    kind,
+    store: adapter.kyselyStore(db, options),
+    migrate: async () =>
+      (await adapter.migrateKeycycle(db, options)).map((r) => `${r.migrationName} ${r.status}`),
+    close: () => db.destroy(),
+  }
+}
