@@ -21,7 +21,10 @@ export interface RedisStoreOptions {
    * An integer from 1 to 2 147 483 647. Default 60 000.
    */
   markerTtlMs?: number
-  /** Index entries read per round trip by lists and the expiry sweep, 1–10 000. Default 100. */
+  /**
+   * Most index entries read per round trip by the expiry sweep, and by a list whose filters
+   * reject records (a list first reads as many as its page needs). 1–10 000. Default 100.
+   */
   batchSize?: number
 }
 

@@ -7,8 +7,11 @@ import type { Layout } from './layout'
 type ReadKey = (id: string) => Promise<KeyRecord | null>
 
 /**
- * Walks an organisation's lex-sorted index from the cursor in `query.order`, reading records in
- * batches and keeping those the records themselves say match: the index only proposes IDs.
+ * Walks an organisation's lex-sorted index from the cursor in `query.order`, keeping the records
+ * that the records themselves say match: the index only proposes IDs. Each round trip reads a
+ * page of IDs, then their records (pipelined). The first page is as large as the request; a
+ * further one is read only while filters rejected records, sized by how many the page still
+ * needs over the share that matched so far, at most `max(batch, needed)`.
  */
 export async function listKeys(
   commands: Commands,
@@ -21,8 +24,11 @@ export async function listKeys(
   const out: KeyRecord[] = []
   let above = query.idAbove
   let below = query.idBelow
-  const size = Math.max(query.limit, batch)
+  let seen = 0
   while (out.length < query.limit) {
+    const needed = query.limit - out.length
+    const estimate = Math.ceil((needed * Math.max(seen, 1)) / Math.max(out.length, 1))
+    const size = Math.min(Math.max(needed, estimate), Math.max(batch, needed))
     const min = above === undefined ? '-' : `(${above}`
     const max = below === undefined ? '+' : `(${below}`
     const ids =
@@ -30,6 +36,7 @@ export async function listKeys(
         ? await commands.zrangebylex(index, min, max, 'LIMIT', 0, size)
         : await commands.zrevrangebylex(index, max, min, 'LIMIT', 0, size)
     const records = await Promise.all(ids.map(readKey))
+    seen += ids.length
     for (const record of records) {
       if (
         record === null ||

@@ -21,6 +21,7 @@ import {
   removeAll,
   type Topology,
 } from './redis-harness'
+import { roundTripExtras } from './redis-round-trips'
 
 /**
  * Through `describeStore`'s `extras` hook: what only the Redis store has to show. The index
@@ -28,7 +29,8 @@ import {
  * their own to cut or kill, and run on standalone only.
  */
 export function redisExtras(topology: Topology) {
-  return ({ test }: StoreSuiteContext<RedisOpenStore>): void => {
+  return (context: StoreSuiteContext<RedisOpenStore>): void => {
+    const { test } = context
     describe('indexes are hints, records the authority', () => {
       test('ignores index entries that point at missing or foreign keys', async ({
         store,
@@ -71,6 +73,7 @@ export function redisExtras(topology: Topology) {
         }
       })
     })
+    roundTripExtras(topology)(context)
     if (topology === 'standalone') describeFaults()
   }
 }

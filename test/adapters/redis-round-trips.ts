@@ -1,0 +1,79 @@
+import { describe, expect } from 'vitest'
+import { redisStore } from '../../adapters/redis'
+import { ADMIN, keyRecord, randomBytes, type StoreSuiteContext, T0 } from '../../src/conformance'
+import { newId } from '../../src/core/ids'
+import { newOrganisation } from '../../src/core/organisations'
+import type { KeyRecord } from '../../src/core/types'
+import { type Client, connect, type RedisOpenStore, type Topology } from './redis-harness'
+
+const COMMANDS = new Set(['hget', 'hmget', 'evalsha', 'eval', 'zrangebylex', 'zrevrangebylex'])
+
+/** A client that logs the commands the store sends through it, by name. */
+function counting(client: Client) {
+  const sent: string[] = []
+  const proxy = new Proxy(client, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target)
+      if (typeof value !== 'function') return value
+      if (typeof property === 'string' && COMMANDS.has(property)) {
+        return (...args: unknown[]) => {
+          sent.push(property)
+          return value.apply(target, args)
+        }
+      }
+      return value.bind(target)
+    },
+  })
+  return { client: proxy, sent, reset: () => sent.splice(0) }
+}
+
+const newOrg = (id = newId('org', T0, randomBytes(16))) => newOrganisation({}, id, ADMIN, T0)
+
+/** Through `redisExtras`: what each store call costs in commands, on both topologies. */
+export function roundTripExtras(topology: Topology) {
+  return ({ test }: StoreSuiteContext<RedisOpenStore>): void => {
+    describe('round trips', () => {
+      test('reads as many records as a page needs, and more only while filters reject', async ({
+        prefix,
+      }) => {
+        const { client, sent, reset } = counting(connect(topology))
+        try {
+          const store = redisStore(client, { prefix })
+          const organisation = newOrg()
+          const records: KeyRecord[] = Array.from({ length: 40 }, () =>
+            keyRecord({ organisation: organisation.id }),
+          ).sort((x, y) => (x.id < y.id ? -1 : 1))
+          // The 20 newest are trials, so a list of standard keys first meets 20 rejects.
+          const keys = records.map((r, i) => (i >= 20 ? { ...r, type: 'trial' as const } : r))
+          expect(await store.insertOrganisation(organisation, keys[0]!)).toBe(true)
+          for (const key of keys.slice(1)) expect(await store.insertKey(key)).toBe(true)
+          const ids = (page: KeyRecord[]) => page.map((k) => k.id)
+          const newest = [...keys].reverse()
+
+          reset()
+          const page = await store.listKeys({
+            organisation: organisation.id,
+            order: 'desc',
+            limit: 11,
+          })
+          expect(ids(page)).toEqual(ids(newest.slice(0, 11)))
+          expect(sent.filter((c) => c === 'hget')).toHaveLength(11)
+          expect(sent.filter((c) => c === 'zrevrangebylex')).toHaveLength(1)
+
+          reset()
+          const standard = await store.listKeys({
+            organisation: organisation.id,
+            type: 'standard',
+            order: 'desc',
+            limit: 11,
+          })
+          expect(ids(standard)).toEqual(ids(newest.slice(20, 31)))
+          expect(sent.filter((c) => c === 'zrevrangebylex').length).toBeLessThanOrEqual(2)
+          expect(sent.filter((c) => c === 'hget').length).toBeLessThanOrEqual(40)
+        } finally {
+          client.disconnect()
+        }
+      })
+    })
+  }
+}
