@@ -1,0 +1,276 @@
+import { spawn } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { memoryStore } from '../../adapters/memory'
+import { createKeycycle, TOKEN_PATTERN } from '../../src'
+import { ERROR_EXIT, EXIT } from '../../src/cli/exit-codes'
+import { componentProblems } from '../openapi/validate'
+import { CLI, type CliResult, keycycle } from './harness'
+import { sqliteStore } from './stores'
+
+// Everything about the binary that does not depend on the store, on SQLite. The lifecycle over
+// every store is in the per-store files.
+
+const ROOT = join(import.meta.dirname, '../..')
+const store = sqliteStore()
+const env = { KEYCYCLE_STORE: store.url }
+const cli = (...args: string[]) => keycycle(args, { env })
+
+function status(result: CliResult, expected: number) {
+  expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(expected)
+  return result
+}
+
+let org = ''
+let keyId = ''
+
+beforeAll(async () => {
+  status(await cli('migrate'), 0)
+  const created = status(await cli('org', 'create', '--json', '--show-token'), 0).json
+  org = created.organisation.id
+  keyId = created.key.id
+})
+afterAll(() => store.cleanup())
+
+describe('the keycycle binary', () => {
+  it('prints help with the exit statuses, and its version', async () => {
+    const help = status(await cli('--help'), 0)
+    for (const command of ['migrate', 'org', 'key', 'sweep', 'verify']) {
+      expect(help.stdout).toContain(command)
+    }
+    for (const [code, exit] of Object.entries(ERROR_EXIT)) {
+      expect(help.stdout).toMatch(new RegExp(`^ +${exit} +${code}$`, 'm'))
+    }
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+    expect(status(await cli('--version'), 0).stdout.trim()).toBe(pkg.version)
+    const keyHelp = status(await cli('key', 'create', '--help'), 0).stdout
+    expect(keyHelp).toMatch(/--expires, --expires-at <when>/)
+    expect(keyHelp).toMatch(/--type <standard\|trial>\s+Trial keys .* Admin only\./)
+  })
+
+  it('exits 2 for usage errors, before touching the store', async () => {
+    status(await cli('frobnicate'), EXIT.usage)
+    status(await cli('key', 'get'), EXIT.usage)
+    status(await cli('key', 'create', '--expires', 'soonish'), EXIT.usage)
+    status(await cli('key', 'rotate', keyId, '--slot', 'tertiary'), EXIT.usage)
+    status(await cli('key', 'update', keyId, '--publish-source-files', 'maybe'), EXIT.usage)
+    status(await cli('--admin', 'a', '--org', org, 'key', 'list'), EXIT.usage)
+    const noStore = status(await keycycle(['key', 'list', '--json']), EXIT.usage)
+    expect(noStore.error).toMatchObject({
+      error: 'usage',
+      message: expect.stringMatching(/--store/),
+    })
+    const badUrl = status(await cli('--store', 'ftp://x', 'migrate'), EXIT.usage)
+    expect(badUrl.stderr).toMatch(/sqlite:<file>, postgres:\/\/…, mysql:\/\/… or redis:\/\//)
+  })
+
+  it('exits with the status of the error code, and --json reports the error body naming the flag', async () => {
+    const past = status(
+      await cli(
+        'key',
+        'create',
+        '--organisation',
+        org,
+        '--expires',
+        '2020-01-01T00:00:00Z',
+        '--json',
+      ),
+      ERROR_EXIT.validation,
+    )
+    expect(past.stdout).toBe('')
+    expect(past.error).toEqual({
+      error: 'validation',
+      message: '--expires-at: must be in the future',
+      params: { field: '--expires-at' },
+    })
+    const missing = status(await cli('key', 'create', '--json'), ERROR_EXIT.validation)
+    expect(missing.error.params).toEqual({ field: '--organisation' })
+    status(await cli('key', 'get', 'key_nope'), ERROR_EXIT.not_found)
+    const lockout = status(await cli('--org', org, 'key', 'deactivate', keyId), ERROR_EXIT.lockout)
+    expect(lockout.stderr).toMatch(/pass --allow-lockout/)
+    status(await cli('--org', org, 'key', 'block', keyId), ERROR_EXIT.forbidden)
+    const verify = status(await cli('verify', 'kc_nope', '--json'), ERROR_EXIT.unauthorized)
+    expect(verify.json).toMatchObject({ ok: false, code: 'malformed' })
+  })
+
+  it('prints a minted token only with --show-token when stdout is not a terminal, and says how to get one', async () => {
+    const created = status(await cli('key', 'create', '--organisation', org, '--json'), 0)
+    expect(created.json).not.toHaveProperty('token')
+    expect(componentProblems('Key', created.json)).toEqual([])
+    expect(created.stderr).toContain('--show-token')
+    expect(created.stderr).toContain(
+      `keycycle key regenerate ${created.json.id} --slot primary --show-token`,
+    )
+    const org2 = status(await cli('org', 'create', '--json'), 0)
+    expect(org2.json.key).not.toHaveProperty('token')
+    expect(org2.stdout).not.toMatch(TOKEN_PATTERN)
+    const table = status(await cli('key', 'rotate', created.json.id), 0)
+    expect(table.stdout).not.toMatch(TOKEN_PATTERN)
+    const shown = status(await cli('key', 'rotate', created.json.id, '--force', '--show-token'), 0)
+    expect(shown.stdout).toMatch(new RegExp(`^token +${TOKEN_PATTERN.source}$`, 'm'))
+    expect(shown.stderr).toContain('never shown again')
+  })
+
+  it('runs every key command, with values typed from the field schema', async () => {
+    const { json: key } = status(
+      await cli(
+        'key',
+        'create',
+        '--organisation',
+        org,
+        '--name',
+        'ci',
+        '--storage-config',
+        '2',
+        '--json',
+      ),
+      0,
+    )
+    expect(key).toMatchObject({ name: 'ci', storage_config: 2 })
+    const id = key.id as string
+    const updated = status(
+      await cli(
+        'key',
+        'update',
+        id,
+        '--storage-config',
+        'null',
+        '--webhook-config',
+        'eu-1',
+        '--publish-source-files',
+        '--json',
+      ),
+      0,
+    ).json
+    expect(updated).toMatchObject({
+      storage_config: null,
+      webhook_config: 'eu-1',
+      config: { publish_source_files: true },
+    })
+    status(await cli('key', 'update', id), EXIT.usage)
+    const regenerated = status(
+      await cli('key', 'regenerate', id, '--slot', 'secondary', '--json', '--show-token'),
+      0,
+    ).json
+    expect(regenerated.secondary).not.toBeNull()
+    expect(regenerated.token).toMatch(TOKEN_PATTERN)
+    expect(status(await cli('key', 'block', id, '--json'), 0).json.state).toBe('blocked')
+    expect(status(await cli('key', 'unblock', id, '--json'), 0).json.state).toBe('active')
+    expect(status(await cli('key', 'deactivate', id, '--json'), 0).json.state).toBe('deactivated')
+    expect(status(await cli('--org', org, 'key', 'activate', id, '--json'), 0).json.state).toBe(
+      'active',
+    )
+    const own = status(await cli('--org', org, 'org', 'get', '--json'), 0).json
+    expect(componentProblems('Organisation', own)).toEqual([])
+    const listed = status(await cli('--org', org, 'key', 'list', '--limit', '2'), 0)
+    expect(listed.stdout.split('\n')[0]).toMatch(/^id +type +state +name +date_created/)
+    expect(listed.stderr).toMatch(/more keys follow: add --starting-after key_/)
+    const shown = status(await cli('key', 'get', id), 0).stdout
+    expect(shown).toMatch(new RegExp(`^id +${id}$`, 'm'))
+    expect(shown).toMatch(/^config\.publish_source_files +true$/m)
+  })
+
+  it('key delete calls the service’s deleteKey, or says this version has none', async () => {
+    const { json: key } = status(await cli('key', 'create', '--organisation', org, '--json'), 0)
+    const handle = createKeycycle({ store: memoryStore() }).asAdmin('probe')
+    const result = await cli('key', 'delete', key.id, '--json')
+    if (typeof (handle as { deleteKey?: unknown }).deleteKey === 'function') {
+      expect(status(result, 0).json).toEqual({ id: key.id, deleted: true })
+      status(await cli('key', 'get', key.id), ERROR_EXIT.not_found)
+    } else {
+      status(result, EXIT.unsupported)
+      expect(result.error).toMatchObject({ error: 'unsupported' })
+      expect(result.error.message).toMatch(/not supported by this version/)
+    }
+  })
+
+  it('sweep --every sweeps on a schedule until SIGINT, then exits 0', async () => {
+    const child = spawn(process.execPath, [CLI, 'sweep', '--every', '200ms', '--json'], {
+      env: { ...process.env, ...env },
+    })
+    let stdout = ''
+    const lines = new Promise<void>((resolve) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk
+        if (stdout.split('\n').length > 2) resolve()
+      })
+    })
+    await lines
+    child.kill('SIGINT')
+    const code = await new Promise((resolve) => child.on('close', resolve))
+    expect(code).toBe(0)
+    const passes = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    expect(passes.length).toBeGreaterThanOrEqual(2)
+    expect(passes[0]).toEqual({ expired: 0, at: expect.any(String) })
+  })
+})
+
+describe('the README', () => {
+  it('states the exit statuses as the binary has them', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    const table = /<!-- exit-codes:start -->([\s\S]*?)<!-- exit-codes:end -->/.exec(readme)?.[1]
+    const rows = [...(table ?? '').matchAll(/^\| (\d+) \| (.+) \|$/gm)].map(([, status, what]) => [
+      Number(status),
+      what!,
+    ])
+    const expected = [
+      ...Object.values(EXIT).map((status) => [status, expect.any(String)]),
+      ...Object.entries(ERROR_EXIT).map(([code, status]) => [
+        status,
+        expect.stringMatching(new RegExp(`^\`${code}\``)),
+      ]),
+    ]
+    expect(rows).toEqual(expected)
+  })
+})
+
+describe('drivers are optional peers', () => {
+  let dir = ''
+  let bin = ''
+
+  beforeAll(() => {
+    // The package as installed without any driver: dist/, package.json, and only the runtime
+    // dependencies beside it.
+    dir = mkdtempSync(join(tmpdir(), 'keycycle-nodrivers-'))
+    const pkg = join(dir, 'node_modules', 'keycycle')
+    mkdirSync(pkg, { recursive: true })
+    cpSync(join(ROOT, 'dist'), join(pkg, 'dist'), { recursive: true })
+    cpSync(join(ROOT, 'package.json'), join(pkg, 'package.json'))
+    const { dependencies } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
+    for (const name of Object.keys(dependencies)) {
+      mkdirSync(join(dir, 'node_modules', name, '..'), { recursive: true })
+      symlinkSync(join(ROOT, 'node_modules', name), join(dir, 'node_modules', name))
+    }
+    bin = join(pkg, 'dist', 'cli.js')
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  const run = (store: string) =>
+    new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [bin, '--store', store, 'migrate'], { cwd: dir })
+      let stderr = ''
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk
+      })
+      child.on('close', (status) => resolve({ status, stderr }))
+    })
+
+  it('starts without them, and names the packages a store URL needs', async () => {
+    const cases: [string, RegExp][] = [
+      ['sqlite:x.db', /npm install kysely better-sqlite3/],
+      ['postgres://127.0.0.1/x', /npm install kysely pg/],
+      ['mysql://127.0.0.1/x', /npm install kysely mysql2/],
+      ['redis://127.0.0.1:1', /npm install ioredis/],
+    ]
+    for (const [url, message] of cases) {
+      const result = await run(url)
+      expect(result.status, result.stderr).toBe(EXIT.missingDriver)
+      expect(result.stderr).toMatch(message)
+    }
+  })
+})

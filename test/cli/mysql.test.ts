@@ -1,0 +1,4 @@
+import { describeLifecycle } from './lifecycle'
+import { mysqlStore } from './stores'
+
+describeLifecycle(mysqlStore())

@@ -1,0 +1,4 @@
+import { describeLifecycle } from './lifecycle'
+import { postgresStore } from './stores'
+
+describeLifecycle(postgresStore())

@@ -1,0 +1,4 @@
+import { describeLifecycle } from './lifecycle'
+import { redisStore } from './stores'
+
+describeLifecycle(redisStore())

@@ -1,0 +1,4 @@
+import { describeLifecycle } from './lifecycle'
+import { sqliteStore } from './stores'
+
+describeLifecycle(sqliteStore())
