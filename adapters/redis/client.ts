@@ -52,10 +52,13 @@ export function redisCall<T>(
   timeoutMs: number,
   work: () => Promise<T>,
 ): Promise<T> {
-  if (commands.status === 'end') {
-    return Promise.reject(
-      new KeycycleError('unavailable', `redis: ${method}: the client connection has ended`),
-    )
-  }
-  return withDeadline(`redis: ${method}`, timeoutMs, work)
+  return endedClient(commands, method) ?? withDeadline(`redis: ${method}`, timeoutMs, work)
+}
+
+/** A rejection with `unavailable` if the client has ended (the host quit it), else null. */
+export function endedClient(commands: Commands, method: string): Promise<never> | null {
+  if (commands.status !== 'end') return null
+  return Promise.reject(
+    new KeycycleError('unavailable', `redis: ${method}: the client connection has ended`),
+  )
 }

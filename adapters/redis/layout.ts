@@ -14,6 +14,8 @@ export interface Layout {
   organisationKeys(organisation: string): string
   /** Sorted set of `<key id>:<version>` scored by `expiresAt`: the expiry sweep's hint. */
   due: string
+  /** Pub/sub channel announcing each committed record write as `key:<id>` or `organisation:<id>`. */
+  changes: string
 }
 
 export function layout(prefix: string): Layout {
@@ -23,5 +25,6 @@ export function layout(prefix: string): Layout {
     marker: (id, requestId) => `${prefix}{${id}}:req:${requestId}`,
     organisationKeys: (organisation) => `${prefix}{${organisation}}:keys`,
     due: `${prefix}{due}:expiry`,
+    changes: `${prefix}changes`,
   }
 }

@@ -53,7 +53,8 @@ export function readRedisArguments(client: unknown, options: unknown): RedisSett
     typeof commands.status !== 'string' ||
     typeof commands.hget !== 'function' ||
     typeof commands.evalsha !== 'function' ||
-    typeof commands.zadd !== 'function'
+    typeof commands.zadd !== 'function' ||
+    typeof (commands as { duplicate?: unknown }).duplicate !== 'function'
   ) {
     throw invalidInput('client', 'must be an ioredis Redis or Cluster')
   }

@@ -2,16 +2,29 @@ import { sha1 } from '@noble/hashes/legacy.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import type { Commands } from './client'
 
+/** A Lua script, sent by SHA. */
+interface Script {
+  source: string
+  sha: string
+}
+
+const script = (source: string): Script => ({
+  source,
+  sha: bytesToHex(sha1(utf8ToBytes(source))),
+})
+
 /**
- * Compare-and-set of one record hash, applied at most once per request ID.
+ * Compare-and-set of one record hash, applied at most once per request ID, announcing what it
+ * wrote on the change channel in the same script (so a committed write is never unannounced).
  * KEYS[1] the record hash, KEYS[2] the request marker (same hash slot).
  * ARGV[1] the expected version ('' = the record must not exist), ARGV[2] the new version,
- * ARGV[3] the record JSON, ARGV[4] the marker's lifetime in ms.
+ * ARGV[3] the record JSON, ARGV[4] the marker's lifetime in ms, ARGV[5] the change channel,
+ * ARGV[6] the announcement.
  * Returns 1 if written, 0 if not. A marker left by an earlier send of the same request (ioredis
  * resends unanswered commands after a reconnect) returns that send's answer instead, so a
  * write that committed is never reported as lost, and never applied twice.
  */
-const COMPARE_AND_SET = `
+const COMPARE_AND_SET = script(`
 local done = redis.call('GET', KEYS[2])
 if done then return tonumber(done) end
 local current = redis.call('HGET', KEYS[1], 'version')
@@ -21,35 +34,70 @@ if ARGV[1] == '' then
 elseif current == ARGV[1] then
   ok = 1
 end
-if ok == 1 then redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3]) end
+if ok == 1 then
+  redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3])
+  redis.call('PUBLISH', ARGV[5], ARGV[6])
+end
 redis.call('SET', KEYS[2], ok, 'PX', ARGV[4])
 return ok
-`
+`)
 
-const SHA = bytesToHex(sha1(utf8ToBytes(COMPARE_AND_SET)))
+/** Deletes KEYS[1] and announces ARGV[2] on channel ARGV[1]. Returns how many keys went. */
+const REMOVE = script(`
+local n = redis.call('DEL', KEYS[1])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return n
+`)
 
 /**
- * Runs {@link COMPARE_AND_SET} by SHA, falling back to sending the source when the server does
- * not know it (after `SCRIPT FLUSH`, a restart or a failover), which also caches it again.
+ * Runs `s` by SHA, falling back to sending the source when the server does not know it (after
+ * `SCRIPT FLUSH`, a restart or a failover), which also caches it again.
  */
+async function evaluate(
+  commands: Commands,
+  s: Script,
+  keys: string[],
+  args: (string | number)[],
+): Promise<unknown> {
+  try {
+    return await commands.evalsha(s.sha, keys.length, ...keys, ...args)
+  } catch (error) {
+    if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error
+    return await commands.eval(s.source, keys.length, ...keys, ...args)
+  }
+}
+
+/** Where a write is announced: the channel, and the message (`key:<id>`, `organisation:<id>`). */
+export interface Announcement {
+  channel: string
+  message: string
+}
+
+/** Runs {@link COMPARE_AND_SET}: true if `next` was written (and announced). */
 export async function compareAndSet(
   commands: Commands,
   keys: [record: string, marker: string],
   expectedVersion: number | null,
   next: { version: number; json: string },
   markerTtlMs: number,
+  announce: Announcement,
 ): Promise<boolean> {
-  const args = [
-    ...keys,
+  const reply = await evaluate(commands, COMPARE_AND_SET, keys, [
     expectedVersion === null ? '' : String(expectedVersion),
     String(next.version),
     next.json,
     markerTtlMs,
-  ]
-  try {
-    return (await commands.evalsha(SHA, 2, ...args)) === 1
-  } catch (error) {
-    if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error
-    return (await commands.eval(COMPARE_AND_SET, 2, ...args)) === 1
-  }
+    announce.channel,
+    announce.message,
+  ])
+  return reply === 1
+}
+
+/** Runs {@link REMOVE}: deletes one record hash and announces it. */
+export async function remove(
+  commands: Commands,
+  hash: string,
+  announce: Announcement,
+): Promise<void> {
+  await evaluate(commands, REMOVE, [hash], [announce.channel, announce.message])
 }

@@ -14,6 +14,7 @@ import {
 } from '../../src/conformance'
 import { newId } from '../../src/core/ids'
 import { freePort } from '../helpers/ports'
+import { channelExtras } from './redis-channel'
 import {
   REDIS_URL,
   type RedisOpenStore,
@@ -21,6 +22,7 @@ import {
   removeAll,
   type Topology,
 } from './redis-harness'
+import { revocationExtras } from './redis-revocation'
 import { roundTripExtras } from './redis-round-trips'
 
 /**
@@ -74,6 +76,8 @@ export function redisExtras(topology: Topology) {
       })
     })
     roundTripExtras(topology)(context)
+    channelExtras(topology)(context)
+    revocationExtras(topology)(context)
     if (topology === 'standalone') describeFaults()
   }
 }
