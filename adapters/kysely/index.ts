@@ -1,4 +1,4 @@
-export type { MysqlPool, PgNotification, PgPool, PgPoolClient } from './drivers'
+export type { MysqlPool, PgNotification, PgPool, PgPoolClient, SqlValue } from './drivers'
 export { migrateKeycycle } from './migrate'
 export type { KyselyMigrateOptions, KyselyStoreOptions } from './options'
 export { TABLE_PREFIX } from './options'
