@@ -4,10 +4,12 @@
  * script, on a standalone server or a Cluster alike.
  */
 export interface Layout {
-  /** Hash of a key: `version` and `record` (JSON). */
+  /** Hash of a key: `version`, `record` (JSON) and `organisation` (the owner's ID). */
   key(id: string): string
   /** Hash of an organisation: `version` and `record`. */
   organisation(id: string): string
+  /** What surrounds an ID in {@link organisation}'s name, for scripts that build it. */
+  organisationAround: readonly [before: string, after: string]
   /** Request marker of a write to the key or organisation `id`. */
   marker(id: string, requestId: string): string
   /** Sorted set of an organisation's key IDs, all at score 0, read by lex range. */
@@ -19,9 +21,11 @@ export interface Layout {
 }
 
 export function layout(prefix: string): Layout {
+  const organisationAround = [`${prefix}{`, '}:org'] as const
   return {
     key: (id) => `${prefix}{${id}}:key`,
-    organisation: (id) => `${prefix}{${id}}:org`,
+    organisation: (id) => `${organisationAround[0]}${id}${organisationAround[1]}`,
+    organisationAround,
     marker: (id, requestId) => `${prefix}{${id}}:req:${requestId}`,
     organisationKeys: (organisation) => `${prefix}{${organisation}}:keys`,
     due: `${prefix}{due}:expiry`,

@@ -19,7 +19,7 @@ const script = (source: string): Script => ({
  * KEYS[1] the record hash, KEYS[2] the request marker (same hash slot).
  * ARGV[1] the expected version ('' = the record must not exist), ARGV[2] the new version,
  * ARGV[3] the record JSON, ARGV[4] the marker's lifetime in ms, ARGV[5] the change channel,
- * ARGV[6] the announcement.
+ * ARGV[6] the announcement, ARGV[7] the owning organisation of a key ('' for an organisation).
  * Returns 1 if written, 0 if not. A marker left by an earlier send of the same request (ioredis
  * resends unanswered commands after a reconnect) returns that send's answer instead, so a
  * write that committed is never reported as lost, and never applied twice.
@@ -35,7 +35,11 @@ elseif current == ARGV[1] then
   ok = 1
 end
 if ok == 1 then
-  redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3])
+  if ARGV[7] == '' then
+    redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3])
+  else
+    redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3], 'organisation', ARGV[7])
+  end
   redis.call('PUBLISH', ARGV[5], ARGV[6])
 end
 redis.call('SET', KEYS[2], ok, 'PX', ARGV[4])
@@ -47,6 +51,23 @@ const REMOVE = script(`
 local n = redis.call('DEL', KEYS[1])
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 return n
+`)
+
+/**
+ * A key's record with its organisation's, in one round trip: standalone Redis only, because the
+ * organisation's hash is named from the key's hash (it cannot be declared in KEYS, and on a
+ * Cluster it lives in another slot). KEYS[1] the key hash; ARGV[1] and ARGV[2] what surrounds
+ * an organisation ID in its hash's name. Returns [key JSON or nil, organisation JSON or nil].
+ * An unknown key still reads an organisation hash (one that cannot exist: no ID is empty), so
+ * it costs the server the same work as a known one. Keys written before the `organisation`
+ * field existed name their owner inside the record.
+ */
+const READ_KEY_WITH_ORGANISATION = script(`
+local key = redis.call('HMGET', KEYS[1], 'record', 'organisation')
+local owner = key[2]
+if key[1] and not owner then owner = cjson.decode(key[1]).organisation end
+local organisation = redis.call('HGET', ARGV[1] .. (owner or '') .. ARGV[2], 'record')
+return { key[1], organisation }
 `)
 
 /**
@@ -78,7 +99,7 @@ export async function compareAndSet(
   commands: Commands,
   keys: [record: string, marker: string],
   expectedVersion: number | null,
-  next: { version: number; json: string },
+  next: { version: number; json: string; owner: string },
   markerTtlMs: number,
   announce: Announcement,
 ): Promise<boolean> {
@@ -89,6 +110,7 @@ export async function compareAndSet(
     markerTtlMs,
     announce.channel,
     announce.message,
+    next.owner,
   ])
   return reply === 1
 }
@@ -100,4 +122,20 @@ export async function remove(
   announce: Announcement,
 ): Promise<void> {
   await evaluate(commands, REMOVE, [hash], [announce.channel, announce.message])
+}
+
+/** Runs {@link READ_KEY_WITH_ORGANISATION}: the two records' JSON, each null when missing. */
+export async function readKeyWithOrganisation(
+  commands: Commands,
+  keyHash: string,
+  organisationAround: readonly [before: string, after: string],
+): Promise<[key: string | null, organisation: string | null]> {
+  const reply = await evaluate(
+    commands,
+    READ_KEY_WITH_ORGANISATION,
+    [keyHash],
+    [...organisationAround],
+  )
+  const [key = null, organisation = null] = reply as (string | null)[]
+  return [key, organisation]
 }

@@ -5,7 +5,7 @@ import { type Commands, endedClient, type RedisClient, redisCall } from './clien
 import { layout } from './layout'
 import { type RedisStoreOptions, readRedisArguments } from './options'
 import { listDueKeys, listKeys } from './queries'
-import { compareAndSet, remove } from './scripts'
+import { compareAndSet, readKeyWithOrganisation, remove } from './scripts'
 
 /**
  * A {@link KeyStore} over the host's ioredis client, standalone or Cluster.
@@ -15,8 +15,9 @@ import { compareAndSet, remove } from './scripts'
  * the change channel by the same script. Eventually consistent: the organisation index (for
  * lists) and the due index (for the expiry sweep) live in other slots and are written before
  * the record, so they may hold extra or stale entries but never miss a committed key; every
- * answer is checked against the records, which are the authority. Verification takes two reads
- * (key, then its organisation).
+ * answer is checked against the records, which are the authority. Verification is one round
+ * trip on a standalone server (one read-only script) and two on a Cluster (key, then its
+ * organisation, which lives in another slot); an unknown key ID costs the same.
  *
  * `watch` subscribes to the change channel on a connection of its own (a duplicate of the
  * client, or of one Cluster master's connection), checked by PING every `heartbeatMs / 2`.
@@ -35,10 +36,17 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
   const at = layout(prefix)
   const run = <T>(method: string, work: () => Promise<T>) =>
     redisCall(commands, method, timeoutMs, work)
-  const read = async <T>(hash: string): Promise<T | null> => {
-    const json = await commands.hget(hash, 'record')
-    return json === null ? null : (JSON.parse(json) as T)
-  }
+  // ioredis adds its own `keyPrefix` to declared keys only; a name built inside a script needs it.
+  const keyPrefix = client.isCluster ? '' : (client.options?.keyPrefix ?? '')
+  const organisationAround = [
+    keyPrefix + at.organisationAround[0],
+    at.organisationAround[1],
+  ] as const
+
+  const parse = <T>(json: string | null): T | null =>
+    json === null ? null : (JSON.parse(json) as T)
+  const read = async <T>(hash: string): Promise<T | null> =>
+    parse<T>(await commands.hget(hash, 'record'))
   const readKey = (id: string) => read<KeyRecord>(at.key(id))
   const announce = (change: StoreChange) => ({
     channel: at.changes,
@@ -56,7 +64,11 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         at.marker(next.id, globalThis.crypto.randomUUID()),
       ],
       expected,
-      { version: next.version, json: JSON.stringify(next) },
+      {
+        version: next.version,
+        json: JSON.stringify(next),
+        owner: kind === 'key' ? (next as KeyRecord).organisation : '',
+      },
       markerTtlMs,
       announce({ kind, id: next.id }),
     )
@@ -71,11 +83,28 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
     await indexDue(record)
   }
 
+  // One script on a standalone server. A Cluster keeps the organisation in another slot: two
+  // reads, and for an unknown key a second read of a hash that cannot exist (named after the key,
+  // so such reads spread over the nodes as keys do), so it costs the same.
+  const keyWithOrganisation = client.isCluster
+    ? async (id: string) => {
+        const key = await readKey(id)
+        const organisation = await read<Organisation>(at.organisation(key?.organisation ?? id))
+        return [key, organisation] as const
+      }
+    : async (id: string) => {
+        const [key, organisation] = await readKeyWithOrganisation(
+          commands,
+          at.key(id),
+          organisationAround,
+        )
+        return [parse<KeyRecord>(key), parse<Organisation>(organisation)] as const
+      }
+
   return {
     getKeyWithOrganisation: (id) =>
       run('getKeyWithOrganisation', async () => {
-        const key = await readKey(id)
-        const organisation = key && (await read<Organisation>(at.organisation(key.organisation)))
+        const [key, organisation] = await keyWithOrganisation(id)
         return key && organisation ? { key, organisation } : null
       }),
 

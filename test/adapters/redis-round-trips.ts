@@ -1,10 +1,20 @@
+import { Cluster, Redis } from 'ioredis'
 import { describe, expect } from 'vitest'
 import { redisStore } from '../../adapters/redis'
 import { ADMIN, keyRecord, randomBytes, type StoreSuiteContext, T0 } from '../../src/conformance'
 import { newId } from '../../src/core/ids'
 import { newOrganisation } from '../../src/core/organisations'
 import type { KeyRecord } from '../../src/core/types'
-import { type Client, connect, type RedisOpenStore, type Topology } from './redis-harness'
+import {
+  CLUSTER_NODES,
+  type Client,
+  connect,
+  REDIS_URL,
+  type RedisOpenStore,
+  randomPrefix,
+  removeAll,
+  type Topology,
+} from './redis-harness'
 
 const COMMANDS = new Set(['hget', 'hmget', 'evalsha', 'eval', 'zrangebylex', 'zrevrangebylex'])
 
@@ -33,6 +43,28 @@ const newOrg = (id = newId('org', T0, randomBytes(16))) => newOrganisation({}, i
 export function roundTripExtras(topology: Topology) {
   return ({ test }: StoreSuiteContext<RedisOpenStore>): void => {
     describe('round trips', () => {
+      test(`verifies in ${topology === 'standalone' ? 'one round trip' : 'two round trips'}, an unknown key ID the same`, async ({
+        prefix,
+      }) => {
+        const { client, reset } = counting(connect(topology))
+        try {
+          const store = redisStore(client, { prefix })
+          const organisation = newOrg()
+          const key = keyRecord({ organisation: organisation.id })
+          expect(await store.insertOrganisation(organisation, key)).toBe(true)
+          await store.getKeyWithOrganisation(key.id) // loads the script, if any
+          reset()
+          expect(await store.getKeyWithOrganisation(key.id)).toEqual({ key, organisation })
+          const known = reset()
+          expect(await store.getKeyWithOrganisation(keyRecord().id)).toBeNull()
+          const unknown = reset()
+          expect(known).toEqual(topology === 'standalone' ? ['evalsha'] : ['hget', 'hget'])
+          expect(unknown).toEqual(known)
+        } finally {
+          client.disconnect()
+        }
+      })
+
       test('reads as many records as a page needs, and more only while filters reject', async ({
         prefix,
       }) => {
@@ -73,6 +105,37 @@ export function roundTripExtras(topology: Topology) {
         } finally {
           client.disconnect()
         }
+      })
+
+      test('finds the organisation under the client’s own keyPrefix', async ({ raw }) => {
+        const keyPrefix = randomPrefix()
+        const client =
+          topology === 'standalone'
+            ? new Redis(REDIS_URL, { keyPrefix })
+            : new Cluster(CLUSTER_NODES, { keyPrefix })
+        try {
+          const store = redisStore(client, { prefix: 'kc:' })
+          const organisation = newOrg()
+          const key = keyRecord({ organisation: organisation.id })
+          expect(await store.insertOrganisation(organisation, key)).toBe(true)
+          expect(await store.getKeyWithOrganisation(key.id)).toEqual({ key, organisation })
+        } finally {
+          client.disconnect()
+          await removeAll(raw, keyPrefix)
+        }
+      })
+
+      test('verifies a key whose hash does not name its organisation (written before it did)', async ({
+        store,
+        raw,
+        prefix,
+      }) => {
+        const organisation = newOrg()
+        const key = keyRecord({ organisation: organisation.id })
+        expect(await store.insertOrganisation(organisation, key)).toBe(true)
+        expect(await raw.hget(`${prefix}{${key.id}}:key`, 'organisation')).toBe(organisation.id)
+        await raw.hdel(`${prefix}{${key.id}}:key`, 'organisation')
+        expect(await store.getKeyWithOrganisation(key.id)).toEqual({ key, organisation })
       })
     })
   }
