@@ -1,3 +1,4 @@
+import { withDeadline } from '../../src/service/deadline'
 import type { ChangeFeed, Subscription, WatchOptions } from '../../src/store'
 import type { PgNotification, PgPool, PgPoolClient } from './drivers'
 import { parseChange } from './statements'
@@ -75,9 +76,12 @@ export async function listen(
   async function beat() {
     const beating = client
     if (beating === null) return
-    const outcome = await answersWithin(beating.query('SELECT 1'), heartbeatMs)
+    try {
+      await withDeadline('postgres: watch heartbeat', heartbeatMs, () => beating.query('SELECT 1'))
+    } catch (error) {
+      return lost(beating, error)
+    }
     if (client !== beating) return
-    if (outcome !== true) return lost(beating, outcome)
     feed.live()
     later(beat, beatEveryMs)
   }
@@ -91,25 +95,5 @@ export async function listen(
       client = null
       held?.release(true)
     },
-  }
-}
-
-/** True once `work` settles within `ms`; else its error, or an error saying it is late. */
-async function answersWithin(work: Promise<unknown>, ms: number): Promise<true | unknown> {
-  let late: ReturnType<typeof setTimeout> | undefined
-  const deadline = new Promise<Error>((resolve) => {
-    late = setTimeout(() => resolve(new Error(`heartbeat unanswered within ${ms} ms`)), ms)
-    ;(late as { unref?: () => void }).unref?.()
-  })
-  try {
-    return await Promise.race([
-      work.then(
-        () => true as const,
-        (error: unknown) => error ?? new Error('heartbeat failed'),
-      ),
-      deadline,
-    ])
-  } finally {
-    clearTimeout(late)
   }
 }
