@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events'
 import { Kysely, PostgresDialect } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { kyselyStore, type PgPool, type PgPoolClient } from '../../adapters/kysely'
-import type { ChangeFeed, StoreChange } from '../../src/store'
+import { recordingFeed } from './sql-extras'
 
 class ScriptedClient extends EventEmitter {
   queries: string[] = []
@@ -69,18 +69,6 @@ function scriptedPool() {
       return open
     },
   }
-}
-
-function recordingFeed() {
-  const events: string[] = []
-  const changes: StoreChange[] = []
-  const feed: ChangeFeed = {
-    changed: (change) => changes.push(change),
-    gap: () => events.push('gap'),
-    live: () => events.push('live'),
-  }
-  const count = (event: string) => events.filter((e) => e === event).length
-  return { feed, events, changes, count }
 }
 
 const HEARTBEAT = 40

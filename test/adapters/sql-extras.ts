@@ -19,15 +19,17 @@ async function until(done: () => boolean, ms: number): Promise<boolean> {
   return done()
 }
 
-function recordingFeed() {
-  const events: string[] = []
+/** A change feed that records what it is told: changes, and `gap`/`live` calls in order. */
+export function recordingFeed() {
+  const events: ('gap' | 'live')[] = []
   const changes: StoreChange[] = []
   const feed: ChangeFeed = {
     changed: (change) => changes.push(change),
     gap: () => events.push('gap'),
     live: () => events.push('live'),
   }
-  return { feed, events, changes }
+  const count = (event: 'gap' | 'live') => events.filter((e) => e === event).length
+  return { feed, events, changes, count }
 }
 
 /** Counts the statements a Kysely instance runs (a plugin sees every result). */
