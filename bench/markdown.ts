@@ -1,0 +1,50 @@
+// Prints a bench results file as the Markdown table the README's "Performance" section shows:
+//
+//   node --import tsx bench/markdown.ts [bench/results/latest.json]
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { BENCH_DIR } from './paths'
+import { FIGURE_TITLES, type Figure, format, type Target, type Unit } from './report'
+
+interface Results {
+  date: string
+  seconds: number
+  loadAtStart: number
+  machine: { cpu: string; cores: number; node: string; load: number; commit: string }
+  options: { rounds: number; caseMs: number; largeKeys: number }
+  figures: Figure[]
+  skipped: { what: string; why: string }[]
+}
+
+function target(t: Target, unit: Unit): string {
+  if ('none' in t) return '—'
+  if ('atLeast' in t) return `≥ ${format(t.atLeast, unit)}`
+  if ('atMost' in t) return `≤ ${format(t.atMost, unit)}`
+  return `${format(t.between[0], unit)} – ${format(t.between[1], unit)}`
+}
+
+const path = process.argv[2] ?? join(BENCH_DIR, 'results', 'latest.json')
+const results: Results = JSON.parse(readFileSync(path, 'utf8'))
+const { machine, options } = results
+const out = [
+  `Run of ${results.date.slice(0, 16).replace('T', ' ')} UTC (${results.seconds} s), ${machine.cpu}, ` +
+    `${machine.cores} cores, Node ${machine.node}, commit ${machine.commit}; load average ` +
+    `${results.loadAtStart} at the start, ${machine.load} at the end; ${options.rounds} rounds ` +
+    `of ${options.caseMs} ms per case.`,
+  '',
+  '| figure | median | min – max | target | | the two sides |',
+  '|---|---|---|---|---|---|',
+]
+for (const [number, heading] of Object.entries(FIGURE_TITLES)) {
+  const rows = results.figures.filter((f) => f.figure === Number(number))
+  if (rows.length === 0) continue
+  out.push(`| **${number}. ${heading}** | | | | | |`)
+  for (const f of rows) {
+    const spread = f.min === f.max ? '' : `${format(f.min, f.unit)} – ${format(f.max, f.unit)}`
+    const verdict = f.verdict === 'INFO' ? '' : f.verdict
+    const cells = [f.title, format(f.median, f.unit), spread, target(f.target, f.unit), verdict]
+    out.push(`| ${[...cells, f.note ?? ''].map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`)
+  }
+}
+for (const s of results.skipped) out.push('', `Skipped: ${s.what} (${s.why}).`)
+console.log(out.join('\n'))
