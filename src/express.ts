@@ -1,5 +1,5 @@
 import type { VerifySuccess } from './core/verify'
-import { authenticate } from './http/authenticate'
+import { authenticator } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
 import {
   credentialHeaders,
@@ -90,10 +90,11 @@ function answer(
  * ```
  */
 export function apiKeyAuth(kc: Keycycle, options: ExpressAuthOptions = {}): ExpressMiddleware {
+  const authenticate = authenticator(kc, options)
   return async (req, res, next) => {
-    const outcome = await authenticate(kc, credentialHeaders(req), options)
+    const outcome = await authenticate(credentialHeaders(req))
     if (!outcome.ok) return answer(req, res, next, outcome.response, options)
-    for (const [name, value] of Object.entries(outcome.headers)) res.setHeader(name, value)
+    for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!)
     req.apiKey = outcome.result
     next()
   }

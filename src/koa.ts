@@ -1,5 +1,5 @@
 import type { VerifySuccess } from './core/verify'
-import { authenticate } from './http/authenticate'
+import { authenticator } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
 import { credentialHeaders, type NodeRequestLike, toHttpRequest } from './http/node-request'
 import { checkPermissionName, permissionRefusal, requireVerified } from './http/permissions'
@@ -73,10 +73,11 @@ function answer(ctx: KoaContextLike, response: HttpResponse, options: KoaErrorOp
  * ```
  */
 export function apiKeyAuth(kc: Keycycle, options: KoaAuthOptions = {}): KoaMiddleware {
+  const authenticate = authenticator(kc, options)
   return async (ctx, next) => {
-    const outcome = await authenticate(kc, credentialHeaders(ctx.req), options)
+    const outcome = await authenticate(credentialHeaders(ctx.req))
     if (!outcome.ok) return answer(ctx, outcome.response, options)
-    for (const [name, value] of Object.entries(outcome.headers)) ctx.set(name, value)
+    for (const name in outcome.headers) ctx.set(name, outcome.headers[name]!)
     ctx.state.apiKey = outcome.result
     await next()
   }

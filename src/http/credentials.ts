@@ -1,5 +1,5 @@
 import { MAX_TOKEN_LENGTH } from '../core/token'
-import type { CredentialOptions, Headers } from './types'
+import type { CredentialOptions, HeaderSource } from './types'
 
 /** What the headers carry: nothing, something unusable, or one token to verify. */
 export type Credential =
@@ -7,53 +7,73 @@ export type Credential =
   | { kind: 'malformed' }
   | { kind: 'token'; token: string }
 
+const MISSING: Credential = { kind: 'missing' }
+const MALFORMED: Credential = { kind: 'malformed' }
 const TOKEN_CHARS = /^[A-Za-z0-9_]+$/
 
-function single(value: string | string[] | undefined): string | null | undefined {
-  if (value === undefined) return undefined
-  // Repeated headers (an array, or joined with commas by a proxy) are ambiguous: refuse them.
-  if (Array.isArray(value)) {
+/** The `Authorization` schemes accepted when `schemes` is not given. */
+export const DEFAULT_SCHEMES: readonly string[] = ['Token', 'Bearer']
+
+/** The API-key headers read when `apiKeyHeaders` is not given. */
+export const DEFAULT_API_KEY_HEADERS: readonly string[] = ['x-api-key', 'x-ncp-apigw-api-key']
+
+function lookup(
+  headers: HeaderSource,
+  name: string,
+): string | readonly string[] | null | undefined {
+  return typeof headers === 'function' ? headers(name) : headers[name]
+}
+
+// The one value of a header; null when it was sent more than once. Repeated headers (an array,
+// or joined with commas by a proxy or by Fetch's `Headers`) are ambiguous: refuse them.
+function single(value: string | readonly string[] | null | undefined): string | null | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'string') {
     if (value.length === 0) return undefined
     return value.length === 1 ? single(value[0]) : null
   }
   return value.includes(',') ? null : value
 }
 
-function checkToken(value: string): Credential {
-  if (value.length > MAX_TOKEN_LENGTH || !TOKEN_CHARS.test(value)) return { kind: 'malformed' }
-  return { kind: 'token', token: value }
-}
-
-/** The API-key headers read when `apiKeyHeaders` is not given. */
-export const DEFAULT_API_KEY_HEADERS: readonly string[] = ['x-api-key', 'x-ncp-apigw-api-key']
+/** A reader of the one credential a request carries; see {@link credentialReader}. */
+export type CredentialReader = (headers: HeaderSource) => Credential
 
 /**
- * Extracts the one token from `Authorization: Token|Bearer <t>` or an API-key header, deciding
- * everything from the headers alone (no store call). Exactly one credential is usable: a
- * repeated header, comma-joined values, `Authorization` together with an API-key header (even
- * carrying the same token), two API-key headers, stray whitespace, unknown schemes and
- * oversize values are all `malformed`.
+ * Prepares a reader that extracts the one token from `Authorization: Token|Bearer <t>` or an
+ * API-key header, deciding everything from the headers alone (no store call). Exactly one
+ * credential is usable: a repeated header, comma-joined values, `Authorization` together with
+ * an API-key header (even carrying the same token), two API-key headers, stray whitespace,
+ * unknown schemes and oversize values are all `malformed`. The options are read once, here.
  */
-export function readCredential(headers: Headers, options: CredentialOptions = {}): Credential {
-  const schemes = (options.schemes ?? ['Token', 'Bearer']).map((s) => s.toLowerCase())
-  const apiKeyHeaders = (options.apiKeyHeaders ?? DEFAULT_API_KEY_HEADERS).map((h) =>
-    h.toLowerCase(),
-  )
-  const found: string[] = []
+export function credentialReader(options: CredentialOptions = {}): CredentialReader {
+  const schemes = new Set((options.schemes ?? DEFAULT_SCHEMES).map((s) => s.toLowerCase()))
+  const apiKeyHeaders = [
+    ...new Set((options.apiKeyHeaders ?? DEFAULT_API_KEY_HEADERS).map((h) => h.toLowerCase())),
+  ]
+  return (headers) => {
+    let found: string | undefined
+    const authorization = single(lookup(headers, 'authorization'))
+    if (authorization === null) return MALFORMED
+    if (authorization !== undefined) {
+      // `<scheme> <token>`, one space: a second space or a tab fails the token check below.
+      const space = authorization.indexOf(' ')
+      if (space <= 0 || !schemes.has(authorization.slice(0, space).toLowerCase())) return MALFORMED
+      found = authorization.slice(space + 1)
+    }
+    for (const name of apiKeyHeaders) {
+      const value = single(lookup(headers, name))
+      if (value === null) return MALFORMED
+      if (value === undefined) continue
+      if (found !== undefined) return MALFORMED
+      found = value
+    }
+    if (found === undefined) return MISSING
+    if (found.length > MAX_TOKEN_LENGTH || !TOKEN_CHARS.test(found)) return MALFORMED
+    return { kind: 'token', token: found }
+  }
+}
 
-  const authorization = single(headers.authorization)
-  if (authorization === null) return { kind: 'malformed' }
-  if (authorization !== undefined) {
-    const match = /^([A-Za-z]+) ([^ ]+)$/.exec(authorization)
-    if (!match || !schemes.includes(match[1]!.toLowerCase())) return { kind: 'malformed' }
-    found.push(match[2]!)
-  }
-  for (const name of new Set(apiKeyHeaders)) {
-    const value = single(headers[name])
-    if (value === null) return { kind: 'malformed' }
-    if (value !== undefined) found.push(value)
-  }
-  if (found.length === 0) return { kind: 'missing' }
-  if (found.length > 1) return { kind: 'malformed' }
-  return checkToken(found[0]!)
+/** Reads the one credential of a request with `credentialReader(options)`; prefer the reader. */
+export function readCredential(headers: HeaderSource, options: CredentialOptions = {}): Credential {
+  return credentialReader(options)(headers)
 }

@@ -6,6 +6,16 @@ import type { Actor } from '../core/types'
  */
 export type Headers = Record<string, string | string[] | undefined>
 
+/**
+ * Every value a header was sent with, by lower-case name: undefined or null when it was not
+ * sent. A string joining repeated values with commas (as Fetch's `Headers.get` returns them)
+ * counts as repeated.
+ */
+export type HeaderLookup = (name: string) => string | readonly string[] | null | undefined
+
+/** Where credentials are read from: a record of header values, or a lookup by name. */
+export type HeaderSource = Headers | HeaderLookup
+
 /** A request, as the framework files translate it. */
 export interface HttpRequest {
   method: string
@@ -13,7 +23,7 @@ export interface HttpRequest {
   path: string
   query: URLSearchParams
   /** Every value of every header, repeated ones included. */
-  headers: Headers
+  headers: HeaderSource
   /** Reads and parses the JSON body; called only by routes that take one. */
   body(): Promise<unknown>
   /** The host's own request object, passed to `isAdmin`. */

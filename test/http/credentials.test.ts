@@ -34,6 +34,12 @@ describe('reading credentials from headers', () => {
     ['a double space', { authorization: `Token  ${token}` }],
     ['an unknown scheme', { authorization: `Basic ${token}` }],
     ['no scheme', { authorization: token }],
+    ['a scheme alone', { authorization: 'Token ' }],
+    ['a leading space', { authorization: ` Token ${token}` }],
+    [
+      'an empty API-key header next to Authorization',
+      { authorization: `Token ${token}`, 'x-api-key': '' },
+    ],
     [
       'two different tokens',
       { authorization: `Token ${token}`, 'x-api-key': `${token.slice(0, -1)}b` },
@@ -42,6 +48,36 @@ describe('reading credentials from headers', () => {
     ['foreign characters', { 'x-api-key': `${token.slice(0, -1)}é` }],
   ])('is malformed for %s', (_name, headers) => {
     expect(readCredential(headers)).toEqual({ kind: 'malformed' })
+  })
+
+  it('reads a lookup by name as it reads a record, Fetch Headers included', () => {
+    const fetchHeaders = (init: [string, string][]) => {
+      const headers = new Headers(init)
+      return (name: string) => headers.get(name)
+    }
+    expect(readCredential(fetchHeaders([['Authorization', `Token ${token}`]]))).toEqual({
+      kind: 'token',
+      token,
+    })
+    expect(readCredential(fetchHeaders([]))).toEqual({ kind: 'missing' })
+    // Headers joins a repeated header's values with ", ": refused like two header lines.
+    const twice = fetchHeaders([
+      ['authorization', `Token ${token}`],
+      ['authorization', `Token ${token}`],
+    ])
+    expect(twice('authorization')).toBe(`Token ${token}, Token ${token}`)
+    expect(readCredential(twice)).toEqual({ kind: 'malformed' })
+    expect(
+      readCredential(
+        fetchHeaders([
+          ['x-api-key', token],
+          ['x-api-key', token],
+        ]),
+      ),
+    ).toEqual({ kind: 'malformed' })
+    expect(readCredential((name) => (name === 'x-api-key' ? [token, token] : null))).toEqual({
+      kind: 'malformed',
+    })
   })
 
   it('follows the configured schemes and header', () => {
