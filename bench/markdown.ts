@@ -11,7 +11,7 @@ interface Results {
   seconds: number
   loadAtStart: number
   machine: { cpu: string; cores: number; node: string; load: number; commit: string }
-  options: { rounds: number; caseMs: number; largeKeys: number }
+  options: { rounds: number; caseMs: number; slices: number; largeKeys: number }
   figures: Figure[]
   skipped: { what: string; why: string }[]
 }
@@ -30,7 +30,7 @@ const out = [
   `Run of ${results.date.slice(0, 16).replace('T', ' ')} UTC (${results.seconds} s), ${machine.cpu}, ` +
     `${machine.cores} cores, Node ${machine.node}, commit ${machine.commit}; load average ` +
     `${results.loadAtStart} at the start, ${machine.load} at the end; ${options.rounds} rounds ` +
-    `of ${options.caseMs} ms per case.`,
+    `of ${options.caseMs} ms per case, in ${options.slices} turns.`,
   '',
   '| figure | median | min – max | target | | the two sides |',
   '|---|---|---|---|---|---|',

@@ -38,6 +38,13 @@ export const FIGURE_TITLES: Record<number, string> = {
   7: 'Timing parity: unknown key ÷ wrong secret, end to end',
 }
 
+// The precision a figure is printed with; verdicts are judged on the printed value, so a figure
+// shown as 1.10 against "0.90 – 1.10" never reads SHORT.
+function printed(value: number, unit: Unit): number {
+  const digits = unit === 'B' ? 0 : unit === '×' && value < 20 ? 2 : 1
+  return Number(value.toFixed(digits))
+}
+
 function judge(value: number, target: Target): Figure['verdict'] {
   if ('none' in target) return 'INFO'
   if ('atLeast' in target) return value >= target.atLeast ? 'PASS' : 'SHORT'
@@ -115,7 +122,7 @@ export class Report {
       min: value.min,
       max: value.max,
       target,
-      verdict: judge(value.median, target),
+      verdict: judge(printed(value.median, unit), target),
       ...(note === undefined ? {} : { note }),
     }
     this.figures.push(entry)

@@ -40,8 +40,8 @@ if (values.help) {
                   a unit runs when its section and its subject are selected (either list
                   empty selects all): --only memory,redis, --only scale, --only http,koa
   --quick         3 rounds of 100 ms, 20,000 keys for the scale figures
-  --rounds N      rounds per group (default 7)
-  --case-ms N     time per case per round in ms (default 250)
+  --rounds N      rounds per group (default 9)
+  --case-ms N     time per case per round in ms, in 8 turns (default 200)
   --keys N        keys in the large data set of the scale figures (default 1000000)
   --out PATH      where the JSON goes (default bench/results/latest.json)`)
   process.exit(0)
@@ -75,9 +75,9 @@ const quick = values.quick ?? false
 const ctx: Context = {
   report: new Report(),
   timing: {
-    rounds: integer(values.rounds, quick ? 3 : 7),
-    caseMs: integer(values['case-ms'], quick ? 100 : 250),
-    slices: quick ? 2 : 5,
+    rounds: integer(values.rounds, quick ? 3 : 9),
+    caseMs: integer(values['case-ms'], quick ? 100 : 200),
+    slices: quick ? 2 : 8,
   },
   quick,
 }
