@@ -10,7 +10,14 @@ interface Results {
   date: string
   seconds: number
   loadAtStart: number
-  machine: { cpu: string; cores: number; node: string; load: number; commit: string }
+  machine: {
+    cpu: string
+    cores: number
+    node: string
+    load: number
+    commit: string
+    uncommitted: string[]
+  }
   options: { rounds: number; caseMs: number; slices: number; largeKeys: number }
   figures: Figure[]
   skipped: { what: string; why: string }[]
@@ -26,11 +33,30 @@ function target(t: Target, unit: Unit): string {
 const path = process.argv[2] ?? join(BENCH_DIR, 'results', 'latest.json')
 const results: Results = JSON.parse(readFileSync(path, 'utf8'))
 const { machine, options } = results
+// Words wrapped at 100 columns, as the README is.
+function wrap(text: string): string {
+  const lines: string[] = []
+  let line = ''
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > 100) {
+      lines.push(line)
+      line = word
+    } else line = line === '' ? word : `${line} ${word}`
+  }
+  return [...lines, line].join('\n')
+}
+
+const changed = machine.uncommitted.length
 const out = [
-  `Run of ${results.date.slice(0, 16).replace('T', ' ')} UTC (${results.seconds} s), ${machine.cpu}, ` +
-    `${machine.cores} cores, Node ${machine.node}, commit ${machine.commit}; load average ` +
-    `${results.loadAtStart} at the start, ${machine.load} at the end; ${options.rounds} rounds ` +
-    `of ${options.caseMs} ms per case, in ${options.slices} turns.`,
+  wrap(
+    `Run of ${results.date.slice(0, 16).replace('T', ' ')} UTC (${results.seconds} s) on ${machine.cpu}, ` +
+      `${machine.cores} cores, Node ${machine.node}; commit ${machine.commit}` +
+      (changed > 0
+        ? ` with ${changed} files of src/ and adapters/ changed in the working tree`
+        : '') +
+      `; load average ${results.loadAtStart} at the start, ${machine.load} at the end; ` +
+      `${options.rounds} rounds of ${options.caseMs} ms per case, in ${options.slices} turns.`,
+  ),
   '',
   '| figure | median | min – max | target | | the two sides |',
   '|---|---|---|---|---|---|',
