@@ -101,15 +101,23 @@ export async function loadBulk(sink: BulkSink, plan: BulkPlan): Promise<BulkData
   return data
 }
 
-/** Runs `work` over `items`, `concurrency` at a time. */
+/** Runs `work` over `items`, `concurrency` at a time; after a failure, starts no more. */
 export async function inParallel<T>(
   items: readonly T[],
   concurrency: number,
   work: (item: T) => Promise<void>,
 ): Promise<void> {
   let next = 0
+  let failed = false
   const worker = async () => {
-    while (next < items.length) await work(items[next++]!)
+    while (next < items.length && !failed) {
+      try {
+        await work(items[next++]!)
+      } catch (error) {
+        failed = true
+        throw error
+      }
+    }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker))
 }
