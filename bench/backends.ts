@@ -88,12 +88,23 @@ async function openSqlite(): Promise<Backend> {
   }
 }
 
+// Runs `open`; if it fails, releases what was already opened before passing the failure on.
+async function orRelease<T>(open: () => Promise<T>, release: () => Promise<unknown>): Promise<T> {
+  try {
+    return await open()
+  } catch (error) {
+    await release().catch(() => {})
+    throw error
+  }
+}
+
 async function openPostgres(): Promise<Backend> {
   const options = { connectionString: PG_URL, max: 8, connectionTimeoutMillis: 3000 }
   const pool = new pg.Pool(options)
   const raw = new pg.Pool(options)
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })
-  try {
+  const release = () => Promise.all([db.destroy(), raw.end()])
+  return orRelease(async () => {
     const prefix = tablePrefix()
     await migrateKeycycle(db, { tablePrefix: prefix })
     const text = `select * from "${tableNames(prefix).keys}" where id = $1`
@@ -112,15 +123,10 @@ async function openPostgres(): Promise<Backend> {
           await raw.query(`drop table if exists "${row.name}" cascade`)
         for (const row of rows.filter((r) => r.name.startsWith(prefix) && r.kind === 'function'))
           await raw.query(`drop function if exists "${row.name}" cascade`)
-        await db.destroy()
-        await raw.end()
+        await release()
       },
-    }
-  } catch (error) {
-    await db.destroy().catch(() => {})
-    await raw.end().catch(() => {})
-    throw error
-  }
+    } satisfies Backend
+  }, release)
 }
 
 async function openMariadb(): Promise<Backend> {
@@ -128,7 +134,8 @@ async function openMariadb(): Promise<Backend> {
   const pool = createMysqlPool(options)
   const raw = createMysqlPromisePool(options)
   const db = new Kysely<unknown>({ dialect: new MysqlDialect({ pool: async () => pool }) })
-  try {
+  const release = () => Promise.all([db.destroy(), raw.end()])
+  return orRelease(async () => {
     const prefix = tablePrefix()
     await migrateKeycycle(db, { tablePrefix: prefix })
     const text = `select * from \`${tableNames(prefix).keys}\` where id = ?`
@@ -148,15 +155,10 @@ async function openMariadb(): Promise<Backend> {
         for (const name of mine) await connection.query(`drop table if exists \`${name}\``)
         await connection.query('set foreign_key_checks = 1')
         connection.release()
-        await db.destroy()
-        await raw.end()
+        await release()
       },
-    }
-  } catch (error) {
-    await db.destroy().catch(() => {})
-    await raw.end().catch(() => {})
-    throw error
-  }
+    } satisfies Backend
+  }, release)
 }
 
 /** A connected ioredis client; rejects (and gives up) when the server does not answer. */

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BENCH_DIR } from './paths'
-import { FIGURE_TITLES, type Figure, format, type Target, type Unit } from './report'
+import { FIGURE_TITLES, type Figure, format, formatTarget } from './report'
 
 interface Results {
   date: string
@@ -21,13 +21,6 @@ interface Results {
   options: { rounds: number; caseMs: number; slices: number; largeKeys: number }
   figures: Figure[]
   skipped: { what: string; why: string }[]
-}
-
-function target(t: Target, unit: Unit): string {
-  if ('none' in t) return '—'
-  if ('atLeast' in t) return `≥ ${format(t.atLeast, unit)}`
-  if ('atMost' in t) return `≤ ${format(t.atMost, unit)}`
-  return `${format(t.between[0], unit)} – ${format(t.between[1], unit)}`
 }
 
 const path = process.argv[2] ?? join(BENCH_DIR, 'results', 'latest.json')
@@ -68,7 +61,13 @@ for (const [number, heading] of Object.entries(FIGURE_TITLES)) {
   for (const f of rows) {
     const spread = f.min === f.max ? '' : `${format(f.min, f.unit)} – ${format(f.max, f.unit)}`
     const verdict = f.verdict === 'INFO' ? '' : f.verdict
-    const cells = [f.title, format(f.median, f.unit), spread, target(f.target, f.unit), verdict]
+    const cells = [
+      f.title,
+      format(f.median, f.unit),
+      spread,
+      formatTarget(f.target, f.unit),
+      verdict,
+    ]
     out.push(`| ${[...cells, f.note ?? ''].map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`)
   }
 }

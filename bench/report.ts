@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os'
 import { dirname } from 'node:path'
-import type { Spread } from './harness'
+import { type GroupResult, ratio, type Spread, throughput } from './harness'
 
 export type Target =
   | { atLeast: number }
@@ -59,7 +59,7 @@ export function format(value: number, unit: Unit): string {
   return `${value >= 20 ? value.toFixed(1) : value.toFixed(2)}×`
 }
 
-function formatTarget(target: Target, unit: Unit): string {
+export function formatTarget(target: Target, unit: Unit): string {
   if ('none' in target) return '—'
   if ('atLeast' in target) return `≥ ${format(target.atLeast, unit)}`
   if ('atMost' in target) return `≤ ${format(target.atMost, unit)}`
@@ -127,6 +127,12 @@ export class Report {
     }
     this.figures.push(entry)
     console.log(`  ${line(entry)}`)
+  }
+
+  /** Adds the ratio of case `a`'s throughput to case `b`'s in `group`, noting both rates. */
+  ratio(figure: number, title: string, group: GroupResult, a: string, b: string, target: Target) {
+    const note = `${ops(throughput(group, a))}/s vs ${ops(throughput(group, b))}/s`
+    this.add(figure, title, ratio(group, a, b), '×', target, note)
   }
 
   skip(what: string, why: string): void {

@@ -8,8 +8,7 @@ import { kyselyStore, migrateKeycycle } from '../../adapters/kysely'
 import { createKeycycle } from '../../src/service/keycycle'
 import { sqliteFile, tablePrefix } from '../backends'
 import { loadDependency } from '../deps'
-import { type Case, compare, cycle, ratio, throughput } from '../harness'
-import { ops } from '../report'
+import { type Case, compare, cycle } from '../harness'
 import { checkTokens, makeTokens, verifyOk } from '../tokens'
 import type { Context } from './context'
 import { CACHE } from './verify'
@@ -85,22 +84,16 @@ export async function peerFigures({ report, timing }: Context): Promise<void> {
       console.log(`\n[better-auth] keycycle vs verifyApiKey on one SQLite file, ${label}`)
       const cases = [peer, uncachedCase, cachedCase].map((c) => ({ ...c, inflight }))
       const g = await compare(cases, timing)
-      const vs = (a: string) => `${ops(throughput(g, a))}/s vs ${ops(throughput(g, peer.name))}/s`
-      report.add(
-        4,
-        `sqlite: verify ÷ better-auth, ${label}`,
-        ratio(g, uncachedCase.name, peer.name),
-        '×',
-        { atLeast: 30 },
-        vs(uncachedCase.name),
-      )
-      report.add(
+      report.ratio(4, `sqlite: verify ÷ better-auth, ${label}`, g, uncachedCase.name, peer.name, {
+        atLeast: 30,
+      })
+      report.ratio(
         4,
         `sqlite: cached verify ÷ better-auth, ${label}`,
-        ratio(g, cachedCase.name, peer.name),
-        '×',
+        g,
+        cachedCase.name,
+        peer.name,
         { atLeast: 100 },
-        vs(cachedCase.name),
       )
     }
   } finally {

@@ -17,10 +17,9 @@ import { createKeycycle } from '../../src/service/keycycle'
 import type { KeyStore } from '../../src/store'
 import { deleteRedisPrefix, redisClient, redisPrefix, sqliteFile, tablePrefix } from '../backends'
 import { type BulkData, type BulkSink, loadBulk, SAMPLES } from '../bulk'
-import { compare, cycle, ratio, spread, throughput } from '../harness'
+import { compare, cycle, spread } from '../harness'
 import { forkProgram } from '../paths'
 import type { LoaderMessage } from '../redis-loader'
-import { ops } from '../report'
 import { verifyOk } from '../tokens'
 import { type Context, reason } from './context'
 
@@ -229,13 +228,13 @@ async function measure(
     const largeCase = { name: 'large', run: verifyOk(largeKc, cycle(largeData.tokens)) }
     console.log(`\n[${name}] verify at ${count(keys)} keys vs at ${count(SMALL)}`)
     const g = await compare([smallCase, largeCase], timing)
-    report.add(
+    report.ratio(
       6,
       `${name}: verify at ${count(keys)} keys ÷ at ${count(SMALL)}`,
-      ratio(g, 'large', 'small'),
-      '×',
+      g,
+      'large',
+      'small',
       { atLeast: 0.9 },
-      `${ops(throughput(g, 'large'))}/s vs ${ops(throughput(g, 'small'))}/s`,
     )
 
     const listed = Math.floor(keys / largeData.organisations.length)
@@ -249,13 +248,13 @@ async function measure(
     const deep = { name: 'deep page', run: () => page(largeData.deepCursor) }
     console.log(`[${name}] listKeys: the first page vs one 99 % of the way down ${count(listed)}`)
     const l = await compare([first, deep], timing)
-    report.add(
+    report.ratio(
       6,
       `${name}: listKeys deep page ÷ first page at ${count(listed)}`,
-      ratio(l, 'deep page', 'first page'),
-      '×',
+      l,
+      'deep page',
+      'first page',
       { between: [0.67, 1.5] },
-      `${ops(throughput(l, 'deep page'))}/s vs ${ops(throughput(l, 'first page'))}/s`,
     )
   } finally {
     await smallKc.close()

@@ -4,8 +4,8 @@
 import { createKeycycle } from '../../src/service/keycycle'
 import { type Backend, openBackend, type StoreName } from '../backends'
 import { createFloor } from '../floor'
-import { type Case, compare, cycle, ratio, throughput } from '../harness'
-import { ops } from '../report'
+import { type Case, compare, cycle } from '../harness'
+import type { Target } from '../report'
 import { checkTokens, makeTokens, verifyOk, verifyRefused } from '../tokens'
 import { type Context, reason } from './context'
 
@@ -15,6 +15,8 @@ const FIXTURES = 16
 export const CACHE = { maxStalenessMs: 60_000, maxEntries: 10_000 }
 
 const RAW_TARGET = { redis: 0.8, sqlite: 0.7, postgres: 0.7, mariadb: 0.7 } as const
+/** Unknown key and wrong secret within ±10 % of each other. */
+const PARITY: Target = { between: [0.9, 1.1] }
 
 export async function verifyFigures(name: StoreName, ctx: Context): Promise<void> {
   let backend: Backend
@@ -58,77 +60,32 @@ async function measure(
     wrong: { name: 'wrong secret', run: verifyRefused(kc, cycle(tokens.wrongSecret)) },
     cached: { name: 'cached verify', run: verifyOk(cached, cycle(tokens.valid)) },
   } satisfies Record<string, Case>
-  const vs = (result: Parameters<typeof throughput>[0], a: string, b: string) =>
-    `${ops(throughput(result, a))}/s vs ${ops(throughput(result, b))}/s`
 
   if (backend.raw === null) {
     // The memory store does no I/O: everything is measured against the floor, in one group.
     console.log(`\n[${name}] verify, cached verify, refusals vs the floor`)
     const g = await compare(Object.values(cases), timing)
-    report.add(
-      1,
-      `${name}: verify ÷ floor`,
-      ratio(g, 'verify', 'floor'),
-      '×',
-      { atLeast: 0.6 },
-      vs(g, 'verify', 'floor'),
-    )
-    report.add(
-      2,
-      `${name}: cached verify ÷ floor`,
-      ratio(g, 'cached verify', 'floor'),
-      '×',
-      { atLeast: 0.5 },
-      vs(g, 'cached verify', 'floor'),
-    )
-    report.add(
-      7,
-      `${name}: unknown key ÷ wrong secret`,
-      ratio(g, 'unknown key', 'wrong secret'),
-      '×',
-      { between: [0.9, 1.1] },
-      vs(g, 'unknown key', 'wrong secret'),
-    )
+    report.ratio(1, `${name}: verify ÷ floor`, g, 'verify', 'floor', { atLeast: 0.6 })
+    report.ratio(2, `${name}: cached verify ÷ floor`, g, 'cached verify', 'floor', { atLeast: 0.5 })
+    report.ratio(7, `${name}: unknown key ÷ wrong secret`, g, 'unknown key', 'wrong secret', PARITY)
     return
   }
 
   console.log(`\n[${name}] cached verify vs the floor`)
   const g2 = await compare([cases.floor, cases.cached], timing)
-  report.add(
-    2,
-    `${name}: cached verify ÷ floor`,
-    ratio(g2, 'cached verify', 'floor'),
-    '×',
-    { atLeast: 0.5 },
-    vs(g2, 'cached verify', 'floor'),
-  )
+  report.ratio(2, `${name}: cached verify ÷ floor`, g2, 'cached verify', 'floor', { atLeast: 0.5 })
 
   const raw = backend.raw
-  const sample = await backend.store.getKeyWithOrganisation(`key_${tokens.valid[0]!.split('_')[1]}`)
-  await raw.prime?.(JSON.stringify(sample?.key))
   const keyIds = tokens.valid.map((t) => `key_${t.split('_')[1]}`)
+  await raw.prime?.(JSON.stringify((await backend.store.getKeyWithOrganisation(keyIds[0]!))?.key))
   const nextId = cycle(keyIds)
   const rawCase = { name: raw.label, run: () => raw.read(nextId()) }
   console.log(`\n[${name}] uncached verify and refusals vs ${raw.label}, 1 in flight`)
   const g3 = await compare([rawCase, cases.valid, cases.unknown, cases.wrong], timing)
   const target = { atLeast: RAW_TARGET[name as keyof typeof RAW_TARGET] }
   const inflight = name === 'redis' ? ', 1 in flight' : ''
-  report.add(
-    3,
-    `${name}: verify ÷ ${raw.label}${inflight}`,
-    ratio(g3, 'verify', raw.label),
-    '×',
-    target,
-    vs(g3, 'verify', raw.label),
-  )
-  report.add(
-    7,
-    `${name}: unknown key ÷ wrong secret`,
-    ratio(g3, 'unknown key', 'wrong secret'),
-    '×',
-    { between: [0.9, 1.1] },
-    vs(g3, 'unknown key', 'wrong secret'),
-  )
+  report.ratio(3, `${name}: verify ÷ ${raw.label}${inflight}`, g3, 'verify', raw.label, target)
+  report.ratio(7, `${name}: unknown key ÷ wrong secret`, g3, 'unknown key', 'wrong secret', PARITY)
 
   if (name === 'redis') {
     console.log(`\n[${name}] uncached verify vs ${raw.label}, 64 in flight`)
@@ -139,13 +96,13 @@ async function measure(
       ],
       timing,
     )
-    report.add(
+    report.ratio(
       3,
       `${name}: verify ÷ ${raw.label}, 64 in flight`,
-      ratio(g64, 'verify', raw.label),
-      '×',
+      g64,
+      'verify',
+      raw.label,
       target,
-      vs(g64, 'verify', raw.label),
     )
   }
 }
