@@ -10,7 +10,7 @@ import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely'
 import { createPool as createMysqlPool } from 'mysql2'
 import { createPool as createMysqlPromisePool } from 'mysql2/promise'
 import pg from 'pg'
-import { kyselyStore, migrateKeycycle } from '../adapters/kysely'
+import { kyselyStore, migrateKeycycle, reusePreparedStatements } from '../adapters/kysely'
 import { tableNames } from '../adapters/kysely/schema'
 import { memoryStore } from '../adapters/memory'
 import { redisStore } from '../adapters/redis'
@@ -73,7 +73,9 @@ function openMemory(): Backend {
 
 async function openSqlite(): Promise<Backend> {
   const file = sqliteFile()
-  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: file.open() }) })
+  // As the README advises: prepared statements kept (reusePreparedStatements).
+  const database = reusePreparedStatements(file.open())
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) })
   const prefix = tablePrefix()
   await migrateKeycycle(db, { tablePrefix: prefix })
   const select = file.open().prepare(`select * from "${tableNames(prefix).keys}" where id = ?`)
@@ -111,7 +113,8 @@ async function openPostgres(): Promise<Backend> {
     const name = `${prefix}pk`
     return {
       name: 'postgres',
-      store: kyselyStore(db, { tablePrefix: prefix }),
+      // With the pool: named prepared statements, and the change channel for the cache.
+      store: kyselyStore(db, { tablePrefix: prefix, pg: pool }),
       raw: { label: 'raw PK select', read: (id) => raw.query({ name, text, values: [id] }) },
       async close() {
         // Everything the adapter created under the prefix, tables and functions alike.
@@ -141,7 +144,8 @@ async function openMariadb(): Promise<Backend> {
     const text = `select * from \`${tableNames(prefix).keys}\` where id = ?`
     return {
       name: 'mariadb',
-      store: kyselyStore(db, { tablePrefix: prefix }),
+      // With the pool: mysql2's prepared `execute` for the fixed statements.
+      store: kyselyStore(db, { tablePrefix: prefix, mysql: pool }),
       raw: { label: 'raw PK select', read: (id) => raw.execute(text, [id]) },
       async close() {
         const [rows] = await raw.query(
