@@ -16,6 +16,12 @@ export interface KeyListQuery {
   limit: number
 }
 
+/** Options of `insertKey`. */
+export interface InsertKeyOptions {
+  /** Refuse (`limit`) when the organisation already holds this many keys. */
+  maxKeys?: number
+}
+
 /** A request for keys whose expiry is due but not yet persisted, oldest `expiresAt` first. */
 export interface DueKeysQuery {
   clause: StateClause & { expiresAtOrBefore: number }
@@ -44,11 +50,30 @@ export interface KeyStore {
    */
   getKeyWithOrganisation(id: string): Promise<{ key: KeyRecord; organisation: Organisation } | null>
 
-  /** Inserts a new key (version 1). Resolves `false`, writing nothing, if the ID is taken. */
-  insertKey(key: KeyRecord): Promise<boolean>
+  /**
+   * Inserts a key. Resolves `false`, writing nothing, if the ID is taken. With `maxKeys`, it
+   * rejects with `KeycycleError('limit')`, writing nothing, when the key's organisation already
+   * holds that many keys; of concurrent inserts racing for the last place exactly one wins.
+   */
+  insertKey(key: KeyRecord, options?: InsertKeyOptions): Promise<boolean>
 
   /** Compare-and-set: writes `next` if the stored version is `expectedVersion`. */
   updateKey(next: KeyRecord, expectedVersion: number): Promise<boolean>
+
+  /**
+   * Compare-and-set delete: removes the key, with every digest it holds, if the stored version
+   * is `expectedVersion`; `false` (nothing removed) otherwise or when it does not exist. A
+   * deleted key is gone from every read and list, and its ID is free again only in theory
+   * (IDs are never reused).
+   */
+  deleteKey(id: string, expectedVersion: number): Promise<boolean>
+
+  /**
+   * How many stored digests each pepper made, by pepper ID (`''` for none or the legacy
+   * single pepper; see `Digests.pepperOf`, which reads the `<id>$` prefix): current tokens, and
+   * retiring tokens whose `until` is after `now`. For `kc.pepperUsage()`; may scan every key.
+   */
+  countDigests(now: number): Promise<Record<string, number>>
 
   /**
    * Up to `limit` keys of one organisation matching `type` and `states`, strictly between

@@ -1,3 +1,4 @@
+import { KeycycleError } from '../../src/core/errors'
 import { matchesClause, matchesFilter } from '../../src/core/filters'
 import type { KeyRecord, Organisation } from '../../src/core/types'
 import type {
@@ -88,10 +89,41 @@ export function memoryStore(): MemoryStore {
       return key && organisation ? { key, organisation } : null
     },
 
-    async insertKey(record) {
+    async insertKey(record, options) {
       if (keys.has(record.id)) return false
+      const held = keysByOrganisation.get(record.organisation)?.length ?? 0
+      if (options?.maxKeys !== undefined && held >= options.maxKeys) {
+        throw new KeycycleError('limit', `the organisation holds ${held} keys, the most allowed`)
+      }
       put(record)
       return true
+    },
+
+    async deleteKey(id, expectedVersion) {
+      const record = keys.get(id)
+      if (record?.version !== expectedVersion) return false
+      keys.delete(id)
+      const ids = keysByOrganisation.get(record.organisation)!
+      ids.splice(after(ids, id) - 1, 1)
+      announce({ kind: 'key', id })
+      return true
+    },
+
+    async countDigests(now) {
+      const counts: Record<string, number> = {}
+      const count = (digest: string) => {
+        const cut = digest.indexOf('$')
+        const pepper = cut === -1 ? '' : digest.slice(0, cut)
+        counts[pepper] = (counts[pepper] ?? 0) + 1
+      }
+      for (const record of keys.values()) {
+        for (const slot of [record.primary, record.secondary]) {
+          if (slot === null) continue
+          count(slot.digest)
+          if (slot.retiring !== null && slot.retiring.until > now) count(slot.retiring.digest)
+        }
+      }
+      return counts
     },
 
     async updateKey(next, expectedVersion) {

@@ -55,13 +55,16 @@ export function portSuite({ test, runner: { expect } }: StoreSuiteContext): void
       webhookConfig: Number.MAX_SAFE_INTEGER,
       permissions: ['reports:read', 'exports/*'],
       expiresAt: 8_640_000_000_000_000,
+      metadata: { plan: 'pro', limits: { rps: 50 }, tags: ['a', 'ü'], on: true, none: null },
       secondary: {
         ...fakeDigest(),
         rotatedAt: T0 + 5,
-        retiring: { ...fakeDigest(), until: T0 + 99 },
+        lastUsedAt: T0 + 6,
+        retiring: { ...fakeDigest(), until: T0 + 99, lastUsedAt: T0 + 4 },
       },
     })
-    full.primary.retiring = { ...fakeDigest(), until: T0 + 7 }
+    full.primary.lastUsedAt = T0 + 8
+    full.primary.retiring = { ...fakeDigest(), until: T0 + 7, lastUsedAt: null }
     expect(await store.insertOrganisation(organisation, full)).toBe(true)
     expect(await store.getKeyWithOrganisation(full.id)).toEqual({ key: full, organisation })
     const bare = keyRecord({ organisation: organisation.id })
@@ -71,7 +74,7 @@ export function portSuite({ test, runner: { expect } }: StoreSuiteContext): void
     const raw = await dump()
     for (const value of [
       full.primary.digest,
-      full.primary.retiring.digest,
+      full.primary.retiring!.digest,
       full.secondary!.retiring!.digest,
       'eu-west-distinct',
       'reports:read',
@@ -104,7 +107,7 @@ export function portSuite({ test, runner: { expect } }: StoreSuiteContext): void
     expect(await store.updateKey(bumped(key, { name: 'stale' }), key.version + 1)).toBe(false)
     const next = bumped(key, {
       state: 'deactivated',
-      secondary: { ...fakeDigest(), rotatedAt: T0, retiring: null },
+      secondary: { ...fakeDigest(), rotatedAt: T0, lastUsedAt: null, retiring: null },
     })
     expect(await store.updateKey(next, key.version)).toBe(true)
     expect(await store.updateKey(bumped(key, { name: 'lost' }), key.version)).toBe(false)

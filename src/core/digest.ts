@@ -3,11 +3,8 @@ import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
 import { KeycycleError } from './errors'
 
-/** Hashes a token's secret for storage. Returns 64 lower-case hex characters. */
-export type Digester = (keyId: string, secret: string) => string
-
 /**
- * The hash primitives a digester needs, over UTF-8 text, each returning lower-case hex. Every
+ * The hash primitives digests need, over UTF-8 text, each returning lower-case hex. Every
  * implementation must give identical output; they differ only in speed and where they run.
  */
 export interface HashFunctions {
@@ -24,37 +21,123 @@ export const NOBLE_HASHES: HashFunctions = {
 /** Minimum pepper length in bytes: a shorter server secret adds little over plain SHA-256. */
 export const MIN_PEPPER_BYTES = 16
 
-/**
- * SHA-256, or HMAC-SHA-256 keyed with `pepper` when one is configured. The key ID is bound into
- * the input so a digest copied onto another key's record does not verify there. Changing the
- * pepper invalidates every stored digest. `hashes` picks the implementation (default: the
- * portable one); the digests are the same whichever runs.
- */
-export function createDigester(
-  pepper?: string | Uint8Array,
-  hashes: HashFunctions = NOBLE_HASHES,
-): Digester {
-  const message = (keyId: string, secret: string) => `keycycle:v1:${keyId}:${secret}`
-  if (pepper === undefined) return (keyId, secret) => hashes.sha256Hex(message(keyId, secret))
-  const key = typeof pepper === 'string' ? utf8ToBytes(pepper) : pepper
-  if (!(key instanceof Uint8Array) || key.length < MIN_PEPPER_BYTES) {
-    throw new KeycycleError('validation', `pepper: must be at least ${MIN_PEPPER_BYTES} bytes`, {
-      details: { field: 'pepper' },
-    })
-  }
-  return (keyId, secret) => hashes.hmacSha256Hex(key, message(keyId, secret))
+/** A server-side secret that keys the digests, with the ID digests record it by. */
+export interface Pepper {
+  /** 1–16 characters of `[a-z0-9_-]`; `''` only for the legacy single pepper (see below). */
+  id: string
+  secret: string | Uint8Array
 }
 
-/** A digest no secret produces in practice; unknown keys are compared against it. */
+/** The `pepper` option: one secret (shorthand), or a list whose first entry is current. */
+export type PepperOption = string | Uint8Array | readonly Pepper[]
+
+const PEPPER_ID = /^[a-z0-9_-]{1,16}$/
+
+/** A digest no secret produces in practice; unknown keys and empty slots compare against it. */
 export const DUMMY_DIGEST = '0'.repeat(64)
 
 /**
+ * Makes and checks stored digests. A digest is 64 hex characters of SHA-256, or of
+ * HMAC-SHA-256 under a pepper; a digest made under a pepper with an ID is stored as
+ * `<id>$<hex>`, so verification knows which pepper to use and old peppers can be retired.
+ * Unprefixed hex is a digest made with no pepper, or with the legacy single pepper (a plain
+ * string or bytes, or a list entry with ID `''`).
+ */
+export interface Digests {
+  /** The ID of the current pepper (`''` for none or the legacy one). */
+  readonly current: string
+  /** The digest of a new token's secret, under the current pepper. */
+  mint(keyId: string, secret: string): string
+  /**
+   * The digest of `secret` made the way `stored` was, to compare with it; null when `stored`
+   * names a pepper that is not configured (such a token can only be `invalid`).
+   * {@link DUMMY_DIGEST} is treated as a current digest, so dummies cost what real ones do.
+   */
+  like(stored: string, keyId: string, secret: string): string | null
+  /** True when `stored` was not made under the current pepper (a candidate for re-digesting). */
+  isOutdated(stored: string): boolean
+  /** The ID of the pepper a stored digest names (`''` for none or the legacy one). */
+  pepperOf(stored: string): string
+}
+
+function readPeppers(pepper: PepperOption | undefined): { id: string; key: Uint8Array }[] {
+  if (pepper === undefined) return []
+  const list: readonly Pepper[] =
+    typeof pepper === 'string' || pepper instanceof Uint8Array ? [{ id: '', secret: pepper }] : pepper
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new KeycycleError('validation', 'pepper: must be a string, bytes, or a non-empty list', {
+      details: { field: 'pepper' },
+    })
+  }
+  const seen = new Set<string>()
+  return list.map((entry: Pepper, i: number) => {
+    const field = `pepper[${i}]`
+    const id = entry?.id
+    if (typeof id !== 'string' || (id !== '' && !PEPPER_ID.test(id)) || seen.has(id)) {
+      throw new KeycycleError('validation', `${field}.id: must be unique, 1–16 of [a-z0-9_-]`, {
+        details: { field: `${field}.id` },
+      })
+    }
+    seen.add(id)
+    const key = typeof entry.secret === 'string' ? utf8ToBytes(entry.secret) : entry.secret
+    if (!(key instanceof Uint8Array) || key.length < MIN_PEPPER_BYTES) {
+      throw new KeycycleError('validation', `pepper: must be at least ${MIN_PEPPER_BYTES} bytes`, {
+        details: { field: 'pepper' },
+      })
+    }
+    return { id, key }
+  })
+}
+
+/**
+ * Builds the digests for a `pepper` option (none: plain SHA-256). The key ID is bound into the
+ * input, so a digest copied onto another key's record does not verify there. Throws
+ * `validation` for a pepper shorter than 16 bytes or a bad or repeated pepper ID.
+ */
+export function createDigests(
+  pepper?: PepperOption,
+  hashes: HashFunctions = NOBLE_HASHES,
+): Digests {
+  const peppers = readPeppers(pepper)
+  const byId = new Map(peppers.map((p) => [p.id, p.key]))
+  const message = (keyId: string, secret: string) => `keycycle:v1:${keyId}:${secret}`
+  const under = (id: string, keyId: string, secret: string): string | null => {
+    const key = byId.get(id)
+    if (key === undefined) return id === '' ? hashes.sha256Hex(message(keyId, secret)) : null
+    const hex = hashes.hmacSha256Hex(key, message(keyId, secret))
+    return id === '' ? hex : `${id}$${hex}`
+  }
+  const current = peppers[0]?.id ?? ''
+  const pepperOf = (stored: string) => {
+    const cut = stored.indexOf('$')
+    return cut === -1 ? '' : stored.slice(0, cut)
+  }
+  return {
+    current,
+    mint: (keyId, secret) => under(current, keyId, secret)!,
+    like: (stored, keyId, secret) =>
+      under(stored === DUMMY_DIGEST ? current : pepperOf(stored), keyId, secret),
+    isOutdated: (stored) => pepperOf(stored) !== current,
+    pepperOf,
+  }
+}
+
+/**
  * Compares two digests in time that depends only on their length, never on where they differ.
- * Digests always have the same length, so a length mismatch is a malformed record.
+ * Digests of one kind always have the same length, so a length mismatch is simply unequal.
  */
 export function digestsEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false
   let diff = 0
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
   return diff === 0
+}
+
+/** Hashes a token's secret for storage under the current pepper (see {@link Digests.mint}). */
+export type Digester = (keyId: string, secret: string) => string
+
+/** The minting half of {@link createDigests}: a function from key ID and secret to a digest. */
+export function createDigester(pepper?: PepperOption, hashes?: HashFunctions): Digester {
+  const digests = createDigests(pepper, hashes)
+  return (keyId, secret) => digests.mint(keyId, secret)
 }

@@ -12,7 +12,7 @@ import {
   type Schema,
   type WritableName,
 } from './schema'
-import type { Actor, ConfigId, KeyState, KeyType, Slot } from './types'
+import type { Actor, ConfigId, KeyState, KeyType, Metadata, Slot } from './types'
 import { SLOTS } from './types'
 import { readEnum, readObject, readString } from './validate'
 
@@ -37,6 +37,8 @@ export interface CreateKeyInput {
   permissions?: string[]
   /** Admin only; epoch ms in the future. */
   expiresAt?: number | null
+  /** Host-defined JSON object (≤ 4 KiB encoded). */
+  metadata?: Metadata | null
 }
 
 /** Input of `updateKey`: absent leaves a field alone, `null` reverts to the organisation default. */
@@ -50,6 +52,8 @@ export interface KeyPatch {
   permissions?: string[]
   /** Admin only; epoch ms. On an expired key, a future value extends it (expired → active). */
   expiresAt?: number | null
+  /** Replaces the whole object; `null` clears it. */
+  metadata?: Metadata | null
 }
 
 /** Organisation defaults, as `updateOrganisation` takes them. */

@@ -2,11 +2,13 @@ import { effectiveState } from './expiry'
 import type { Key, KeyRecord, SlotRecord, TokenSlot } from './types'
 
 function slotView(slot: SlotRecord, now: number): TokenSlot {
-  const until = slot.retiring?.until ?? null
+  const live = slot.retiring !== null && slot.retiring.until > now ? slot.retiring : null
   return {
     hint: slot.hint,
     rotatedAt: slot.rotatedAt,
-    retiringUntil: until !== null && until > now ? until : null,
+    retiringUntil: live?.until ?? null,
+    lastUsedAt: slot.lastUsedAt,
+    retiringLastUsedAt: live?.lastUsedAt ?? null,
   }
 }
 
@@ -23,6 +25,7 @@ export function toKey(record: KeyRecord, now: number): Key {
     storageConfig: record.storageConfig,
     webhookConfig: record.webhookConfig,
     permissions: [...record.permissions],
+    metadata: record.metadata,
     createdAt: record.createdAt,
     modifiedAt: record.modifiedAt,
     modifiedBy: record.modifiedBy,

@@ -17,7 +17,13 @@ export interface MintedDigest {
 
 /** A slot holding one current token minted at `now` and nothing retiring. */
 export function freshSlot(minted: MintedDigest, now: number): SlotRecord {
-  return { digest: minted.digest, hint: minted.hint, rotatedAt: now, retiring: null }
+  return {
+    digest: minted.digest,
+    hint: minted.hint,
+    rotatedAt: now,
+    lastUsedAt: null,
+    retiring: null,
+  }
 }
 
 function assertFuture(expiresAt: number | null | undefined, now: number): void {
@@ -51,6 +57,7 @@ export function newKeyRecord(
     storageConfig: input.storageConfig ?? null,
     webhookConfig: input.webhookConfig ?? null,
     permissions: input.permissions ?? [],
+    metadata: input.metadata ?? null,
     createdAt: now,
     modifiedAt: now,
     modifiedBy: actorRef(actor),

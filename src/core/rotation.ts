@@ -52,7 +52,12 @@ export function rotate(
   let graceEndsAt: number | null = null
   if (previous !== null && !options.force && gracePeriodMs > 0) {
     graceEndsAt = Math.min(now + gracePeriodMs, record.expiresAt ?? Number.POSITIVE_INFINITY)
-    slot.retiring = { digest: previous.digest, hint: previous.hint, until: graceEndsAt }
+    slot.retiring = {
+      digest: previous.digest,
+      hint: previous.hint,
+      until: graceEndsAt,
+      lastUsedAt: previous.lastUsedAt,
+    }
   }
   return { record: touch(withSlot(record, options.slot, slot), actor, now), graceEndsAt }
 }

@@ -19,6 +19,12 @@ export type Actor = { kind: 'organisation'; id: string } | { kind: 'admin'; id: 
 export type SystemActor = { kind: 'system' }
 export type ActorKind = Actor['kind']
 
+/** A JSON value, as `metadata` holds them. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+/** Host-defined data on a key: a JSON object, at most 4 KiB encoded (SPEC §1). */
+export type Metadata = { [key: string]: JsonValue }
+
 /** Key-level settings. An absent field means "use the organisation default". */
 export interface KeyConfig {
   publishSourceFiles?: boolean
@@ -32,6 +38,13 @@ export interface TokenSlot {
   rotatedAt: number
   /** Epoch ms until which the previous token still verifies, or null when none does. */
   retiringUntil: number | null
+  /**
+   * Epoch ms when the current token of this slot last verified successfully, or null if it
+   * never has; accurate to the last-used flush interval (default 60 s).
+   */
+  lastUsedAt: number | null
+  /** The same for the retiring token, while one is retiring; null otherwise. */
+  retiringLastUsedAt: number | null
 }
 
 /** A key as callers see it. `state` is the effective state at the clock's now. */
@@ -47,6 +60,8 @@ export interface Key {
   storageConfig: ConfigId | null
   webhookConfig: ConfigId | null
   permissions: string[]
+  /** Host-defined JSON object, or null. */
+  metadata: Metadata | null
   createdAt: number
   modifiedAt: number
   /** `organisation:<id>`, `admin:<id>` or `system`. */
@@ -63,6 +78,8 @@ export interface RetiringToken {
   digest: string
   hint: string
   until: number
+  /** Epoch ms of its last successful verification, or null. */
+  lastUsedAt: number | null
 }
 
 /** One slot as stored: digests only, never a token. */
@@ -70,6 +87,8 @@ export interface SlotRecord {
   digest: string
   hint: string
   rotatedAt: number
+  /** Epoch ms of the current token's last successful verification, or null. */
+  lastUsedAt: number | null
   retiring: RetiringToken | null
 }
 

@@ -64,20 +64,23 @@ function candidates(record: KeyRecord | null, now: number): Candidate[] {
 }
 
 /**
- * Decides a verification at `now` given the digest of the presented secret and what the store
- * returned (null for an unknown key). The digest is compared against every candidate, without
- * stopping early; the state-specific codes are only given after the secret has matched.
- * `checkedAt` is when `found` was read (default `now`).
+ * Decides a verification at `now` given what the store returned (null for an unknown key) and
+ * `digest`, which digests the presented secret the way a stored digest was made (null when
+ * its pepper is unknown: no match). Every candidate is compared, without stopping early; the
+ * state-specific codes are only given after the secret has matched. A plain string stands for
+ * a digest computed once (one pepper). `checkedAt` is when `found` was read (default `now`).
  */
 export function decideVerification(
   found: { key: KeyRecord; organisation: Organisation } | null,
-  digest: string,
+  digest: string | ((stored: string) => string | null),
   now: number,
   checkedAt: number = now,
 ): VerifyResult {
+  const digestLike = typeof digest === 'string' ? () => digest : digest
   let match: Candidate | null = null
   for (const candidate of candidates(found?.key ?? null, now)) {
-    const equal = digestsEqual(candidate.digest, digest)
+    const expected = digestLike(candidate.digest)
+    const equal = expected !== null && digestsEqual(candidate.digest, expected)
     if (equal && match === null && candidate.digest !== DUMMY_DIGEST) match = candidate
   }
   if (found === null) return { ok: false, code: 'not_found', checkedAt }

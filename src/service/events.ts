@@ -34,6 +34,8 @@ export type KeycycleEvent =
   | (EventBase & { type: 'key.regenerated'; slot: Slot })
   | (EventBase & { type: 'key.state_changed'; from: KeyState; to: KeyState })
   | (EventBase & { type: 'key.expired'; from: KeyState })
+  /** The key as it was before it was deleted. */
+  | (EventBase & { type: 'key.deleted' })
 
 export type KeycycleEventType = KeycycleEvent['type']
 

@@ -24,6 +24,8 @@ const METHODS: Record<Exclude<keyof KeyStore, 'watch'>, true> = {
   getKeyWithOrganisation: true,
   insertKey: true,
   updateKey: true,
+  deleteKey: true,
+  countDigests: true,
   listKeys: true,
   listDueKeys: true,
   getOrganisation: true,

@@ -1,6 +1,7 @@
 import { invalidInput } from '../core/errors'
 import type { CreateKeyInput, KeyPatch, ListKeysQuery, OrganisationPatch } from '../core/inputs'
 import type { Actor, EffectiveConfig, Key, Organisation, Slot } from '../core/types'
+import { type DeleteOptions, deleteKey } from './delete-key'
 import type { KeyWithToken, RotateOptions } from './key-commands'
 import * as keys from './key-commands'
 import type { KeyPage } from './key-queries'
@@ -67,6 +68,12 @@ export interface ActorHandle {
   deactivateKey(id: string, options?: DeactivateOptions): Promise<Key>
   /** deactivated → active. */
   activateKey(id: string): Promise<Key>
+  /**
+   * Deletes a key: it stops verifying at once, is gone from reads and lists, and no digest of
+   * it stays stored. Returns the key as it was; emits `key.deleted`. An organisation's last
+   * active standard key needs `allowLockout`.
+   */
+  deleteKey(id: string, options?: DeleteOptions): Promise<Key>
   /** Admin only: active or deactivated → blocked; kills retiring tokens at once. */
   blockKey(id: string): Promise<Key>
   /** Admin only: blocked → active. */
@@ -96,6 +103,7 @@ export function actorHandle(rt: Runtime, actor: Actor): ActorHandle {
     deactivateKey: (id: string, options?: DeactivateOptions) =>
       states.deactivateKey(rt, actor, id, options),
     activateKey: (id: string) => states.changeState(rt, actor, id, 'activate'),
+    deleteKey: (id: string, options?: DeleteOptions) => deleteKey(rt, actor, id, options),
     blockKey: (id: string) => states.changeState(rt, actor, id, 'block'),
     unblockKey: (id: string) => states.changeState(rt, actor, id, 'unblock'),
     extendKey: (id: string, expiresAt: number | null) =>

@@ -18,8 +18,9 @@ export function invalidatingStore(store: KeyStore, cache: VerifyCache): KeyStore
   }
   return {
     ...bindAll(store),
-    insertKey: (key) => around([key.id], () => store.insertKey(key)),
+    insertKey: (key, options) => around([key.id], () => store.insertKey(key, options)),
     updateKey: (next, expected) => around([next.id], () => store.updateKey(next, expected)),
+    deleteKey: (id, expected) => around([id], () => store.deleteKey(id, expected)),
     insertOrganisation: (organisation, firstKey) =>
       around([organisation.id, firstKey.id], () =>
         store.insertOrganisation(organisation, firstKey),

@@ -35,7 +35,8 @@ export async function createKey(
   const id = generateId(rt, 'key', now)
   const { token, minted } = mint(rt, id)
   const record = newKeyRecord(parsed, id, minted, actor, now, rt.trialDurationMs)
-  if (!(await rt.store.insertKey(record)))
+  const limit = rt.maxKeysPerOrganisation
+  if (!(await rt.store.insertKey(record, limit === undefined ? {} : { maxKeys: limit })))
     throw new KeycycleError('conflict', `key ${id} already exists`)
   await emit(rt, actor, { record, organisation, now }, { type: 'key.created' })
   return { key: toKey(record, now), token }

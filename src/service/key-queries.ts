@@ -1,4 +1,5 @@
 import { resolveConfig as resolve } from '../core/config'
+import { DUMMY_DIGEST } from '../core/digest'
 import { stateFilter } from '../core/filters'
 import { type ListKeysQuery, parseListQuery, requireKeyId } from '../core/inputs'
 import { toKey } from '../core/key-view'
@@ -58,9 +59,24 @@ export async function verify(rt: Runtime, token: unknown): Promise<VerifyResult>
   const { found, checkedAt } = rt.cache
     ? await rt.cache.read(parsed.keyId)
     : { found: await rt.store.getKeyWithOrganisation(parsed.keyId), checkedAt: rt.now() }
-  // The digest is computed whatever was found: an unknown key costs what a wrong secret does.
-  const digest = rt.digest(parsed.keyId, parsed.secret)
-  return decideVerification(found, digest, rt.now(), checkedAt)
+  // The secret is digested whatever was found, once per pepper the candidates name (once, when
+  // no pepper is being retired): an unknown key costs what a wrong secret does.
+  const memo = new Map<string, string | null>()
+  const { digests } = rt
+  const digestLike = (stored: string) => {
+    const pepper = stored === DUMMY_DIGEST ? digests.current : digests.pepperOf(stored)
+    if (!memo.has(pepper)) memo.set(pepper, digests.like(stored, parsed.keyId, parsed.secret))
+    return memo.get(pepper)!
+  }
+  const now = rt.now()
+  const result = decideVerification(found, digestLike, now, checkedAt)
+  if (result.ok && found !== null) {
+    const slot = found.key[result.slot]!
+    const stored = result.rotating ? slot.retiring!.digest : slot.digest
+    const redigest = digests.isOutdated(stored) ? digests.mint(parsed.keyId, parsed.secret) : null
+    rt.usage.record(parsed.keyId, stored, now, redigest)
+  }
+  return result
 }
 
 /** The effective configuration of a key, each value with its source, as `actor` may see it. */

@@ -51,8 +51,20 @@ export interface Keycycle {
   /** Persists due expiries and emits `key.expired`; returns how many keys this call expired. */
   expireDue(options?: ExpireDueOptions): Promise<number>
   /**
-   * Stops what keycycle runs in the background (the cache's change subscription) and releases
-   * what it opened. Idempotent. The store's own client stays the host's to close.
+   * How many stored digests each pepper made, by pepper ID (`''`: no pepper, or the legacy
+   * single pepper), counting current tokens and retiring tokens still in their grace window.
+   * An old pepper can be removed from `pepper` once its count is zero. May scan every key.
+   */
+  pepperUsage(): Promise<Record<string, number>>
+  /**
+   * Writes pending last-used times and re-digests now (see `lastUsedFlushMs`). Rejects with
+   * the first fault; what could not be written is kept for the next flush.
+   */
+  flushUsage(): Promise<void>
+  /**
+   * Flushes last-used times, stops what keycycle runs in the background (the flush timer, the
+   * cache's change subscription) and releases what it opened. Idempotent. The store's own
+   * client stays the host's to close.
    */
   close(): Promise<void>
 }
@@ -75,8 +87,14 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     verify: (token) => queries.verify(rt, token),
     resolveConfig: (keyId) => queries.resolveConfig(rt, { kind: 'system' }, keyId),
     expireDue: (opts) => states.expireDue(rt, opts),
+    pepperUsage: () => rt.store.countDigests(rt.now()),
+    flushUsage: () => rt.usage.flush(),
     close: async () => {
-      await rt.cache?.close()
+      try {
+        await rt.usage.close()
+      } finally {
+        await rt.cache?.close()
+      }
     },
   }
 }

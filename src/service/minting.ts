@@ -14,5 +14,5 @@ export function generateId(rt: Runtime, kind: IdKind, now: number): string {
  */
 export function mint(rt: Runtime, keyId: string): { token: string; minted: MintedDigest } {
   const { token, secret } = mintToken(rt.prefix, keyId, rt.bytes(SECRET_BYTES))
-  return { token, minted: { digest: rt.digest(keyId, secret), hint: tokenHint(token) } }
+  return { token, minted: { digest: rt.digests.mint(keyId, secret), hint: tokenHint(token) } }
 }

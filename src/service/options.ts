@@ -1,3 +1,4 @@
+import type { PepperOption } from '../core/digest'
 import type { KeyStore } from '../store'
 import type { KeycycleEvent } from './events'
 import type { CacheOptions } from './verify-cache'
@@ -22,8 +23,22 @@ export interface KeycycleOptions {
   random?: RandomSource
   /** Token prefix, lower-case words joined by `_` (e.g. `kc_live`). Default `kc`. */
   tokenPrefix?: string
-  /** Server-side secret (≥ 16 bytes): digests become HMAC-SHA-256 instead of SHA-256. */
-  pepper?: string | Uint8Array
+  /**
+   * Server-side secret (≥ 16 bytes): digests become HMAC-SHA-256 instead of SHA-256. A list of
+   * `{ id, secret }` rotates peppers: the first is current (new digests, and re-digests of
+   * tokens that verify under an older one, written behind like last-used); the others still
+   * verify the digests they made, until `kc.pepperUsage()` says none is left. A plain string or
+   * bytes is the one legacy pepper (ID `''`). Default: no pepper.
+   */
+  pepper?: PepperOption
+  /**
+   * How often last-used times (and pepper re-digests) are written, at most one write per key
+   * per interval, never on the request path; `close()` flushes. Default 60 000; 0 writes only on
+   * `close()` or `flushUsage()`.
+   */
+  lastUsedFlushMs?: number
+  /** Most keys one organisation may hold; `createKey` beyond it is refused with `limit`. */
+  maxKeysPerOrganisation?: number
   /** How long a replaced token keeps working after a non-forced rotation. Default 6 hours. */
   gracePeriodMs?: number
   /** Lifetime of a trial key created without `expiresAt`. Default 14 days. */

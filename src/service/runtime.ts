@@ -1,4 +1,4 @@
-import { createDigester, type Digester } from '../core/digest'
+import { createDigests, type Digests } from '../core/digest'
 import { invalidInput, KeycycleError } from '../core/errors'
 import { DEFAULT_TRIAL_DURATION_MS } from '../core/keys'
 import { DEFAULT_GRACE_PERIOD_MS } from '../core/rotation'
@@ -9,6 +9,7 @@ import { assertStore, guardStore } from './guarded-store'
 import { platformHashes } from './hashes'
 import { invalidatingStore } from './invalidating-store'
 import type { KeycycleOptions } from './options'
+import { UsageRecorder } from './usage-recorder'
 import { parseCacheOptions, VerifyCache } from './verify-cache'
 
 /** Everything a command needs, resolved once from the options. */
@@ -20,7 +21,10 @@ export interface Runtime {
   /** The injected random source, checked: exactly `n` bytes or a `validation` fault. */
   bytes(n: number): Uint8Array
   prefix: string
-  digest: Digester
+  digests: Digests
+  /** Where verifications record last-used times and re-digests (see UsageRecorder). */
+  usage: UsageRecorder
+  maxKeysPerOrganisation: number | undefined
   gracePeriodMs: number
   trialDurationMs: number
   maxAttempts: number
@@ -67,7 +71,12 @@ export function createRuntime(options: KeycycleOptions): Runtime {
     return value
   }
   const cache = cacheOptions && new VerifyCache(guarded, cacheOptions, now)
-  return {
+  const flushMs = readDuration(options.lastUsedFlushMs, 'lastUsedFlushMs', 60_000)
+  const maxKeys = options.maxKeysPerOrganisation
+  if (maxKeys !== undefined && (!Number.isSafeInteger(maxKeys) || maxKeys < 1)) {
+    throw invalidInput('maxKeysPerOrganisation', 'must be an integer ≥ 1')
+  }
+  const rt: Runtime = {
     store: cache ? invalidatingStore(guarded, cache) : guarded,
     cache,
     now,
@@ -79,7 +88,7 @@ export function createRuntime(options: KeycycleOptions): Runtime {
       return bytes
     },
     prefix,
-    digest: createDigester(options.pepper, platformHashes()),
+    digests: createDigests(options.pepper, platformHashes()),
     gracePeriodMs: readDuration(options.gracePeriodMs, 'gracePeriodMs', DEFAULT_GRACE_PERIOD_MS),
     trialDurationMs: readDuration(
       options.trialDurationMs,
@@ -87,6 +96,16 @@ export function createRuntime(options: KeycycleOptions): Runtime {
       DEFAULT_TRIAL_DURATION_MS,
     ),
     maxAttempts,
+    maxKeysPerOrganisation: maxKeys,
     events: { onEvent: options.onEvent, onEventError: options.onEventError ?? defaultOnEventError },
+    // Set just below: the recorder writes through this very runtime.
+    usage: null as unknown as UsageRecorder,
   }
+  rt.usage = new UsageRecorder(rt, flushMs, (error) =>
+    console.error(
+      'keycycle: writing last-used times failed; they are kept for the next flush',
+      error,
+    ),
+  )
+  return rt
 }

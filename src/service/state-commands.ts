@@ -1,14 +1,13 @@
 import { KeycycleError } from '../core/errors'
-import { dueClause, stateFilter } from '../core/filters'
+import { dueClause } from '../core/filters'
 import { parseDeactivateOptions, requireKeyId } from '../core/inputs'
 import { toKey } from '../core/key-view'
-import { isGuardedDeactivation, keepsAccess } from '../core/lockout'
 import { type KeyAction, transition } from '../core/states'
 import type { Actor, Key, SystemActor } from '../core/types'
 import { readInteger, readObject } from '../core/validate'
 import { emit } from './emit'
+import { guardLockout } from './lockout-guard'
 import { mutateKey } from './mutate-key'
-import { loadKey } from './reach'
 import type { Runtime } from './runtime'
 
 async function commitTransition(
@@ -48,23 +47,6 @@ export async function changeState(
   return done.key
 }
 
-// True when some standard key of the organisation other than `exceptId` is active at `now`.
-async function othersKeepAccess(
-  rt: Runtime,
-  organisation: string,
-  exceptId: string,
-): Promise<boolean> {
-  const now = rt.now()
-  const page = await rt.store.listKeys({
-    organisation,
-    type: 'standard',
-    states: stateFilter('active', now),
-    order: 'desc',
-    limit: 2,
-  })
-  return page.some((key) => key.id !== exceptId && keepsAccess(key, now))
-}
-
 /** Options of `deactivateKey`. */
 export interface DeactivateOptions {
   /** Allow an organisation to deactivate its last active standard key. Default false. */
@@ -73,9 +55,8 @@ export interface DeactivateOptions {
 
 /**
  * Deactivates a key. An organisation may not deactivate its last active standard key unless
- * `allowLockout` is set (`lockout` error). The guard checks before the write and again after it:
- * if concurrent deactivations left no active standard key, this one is undone and refused, so
- * the invariant holds on every store, including ones without cross-key transactions.
+ * `allowLockout` is set (`lockout` error), checked before and after the write (see
+ * {@link guardLockout}), so the invariant holds on every store.
  */
 export async function deactivateKey(
   rt: Runtime,
@@ -85,43 +66,25 @@ export async function deactivateKey(
 ): Promise<Key> {
   const id = requireKeyId(keyId)
   const { allowLockout } = parseDeactivateOptions(options, who)
-  const lockoutError = () =>
-    new KeycycleError(
-      'lockout',
-      'this is the last active standard key of the organisation; pass allowLockout to deactivate it anyway',
-      {
-        details: { from: 'active', to: 'deactivated', actor: who.kind },
-      },
-    )
-
-  const guarded = !allowLockout
-  // Admins are never guarded, so they skip the extra read.
-  if (guarded && who.kind === 'organisation') {
-    // The common case, refused without writing anything.
-    const { key } = await loadKey(rt, id, who)
-    if (isGuardedDeactivation(key, who) && keepsAccess(key, rt.now())) {
-      if (!(await othersKeepAccess(rt, key.organisation, id))) throw lockoutError()
-    }
-  }
-  const done = await mutateKey(rt, id, who, ({ key }, now) => ({
-    record: transition(key, 'deactivate', who, now).record,
-    result: null,
-  }))
-  // A concurrent deactivation of the other keys may have passed the same pre-check. Whoever
-  // commits and then finds no active standard key left undoes its own write, so at least one
-  // key always survives; both racers undoing is the worst case, and both callers are told.
-  if (guarded && isGuardedDeactivation(done.before, who)) {
-    if (!(await othersKeepAccess(rt, done.before.organisation, id))) {
-      await undoDeactivation(rt, id, who)
-      throw lockoutError()
-    }
-  }
+  const done = await guardLockout(
+    rt,
+    who,
+    id,
+    { allowLockout, action: 'deactivate' },
+    async () => {
+      const done = await mutateKey(rt, id, who, ({ key }, now) => ({
+        record: transition(key, 'deactivate', who, now).record,
+        result: null,
+      }))
+      return { before: done.before, result: done }
+    },
+    () => undoDeactivation(rt, id, who),
+  )
   await emit(rt, who, done, { type: 'key.state_changed', from: 'active', to: 'deactivated' })
   return toKey(done.record, done.now)
 }
 
-// Re-activates a key this call deactivated; skipped if someone else has moved it since. A fault
-// here propagates: the caller must not be told the key is still active when it may not be.
+// Re-activates a key this call deactivated; skipped if someone else has moved it since.
 async function undoDeactivation(rt: Runtime, id: string, actor: Actor): Promise<void> {
   await mutateKey(rt, id, actor, ({ key }, now) =>
     key.state === 'deactivated'

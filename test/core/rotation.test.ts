@@ -25,7 +25,13 @@ describe('rotate', () => {
       digest: next.digest,
       hint: next.hint,
       rotatedAt: T0,
-      retiring: { digest: record.primary.digest, hint: record.primary.hint, until: T0 + 6 * HOUR },
+      lastUsedAt: null,
+      retiring: {
+        digest: record.primary.digest,
+        hint: record.primary.hint,
+        until: T0 + 6 * HOUR,
+        lastUsedAt: record.primary.lastUsedAt,
+      },
     })
     expect(rotated.version).toBe(record.version + 1)
   })
@@ -111,7 +117,12 @@ describe('regenerate', () => {
     ).record
     const next = fakeDigest()
     const regenerated = regenerate(rotated, 'primary', next, admin, T0 + 1)
-    expect(regenerated.primary).toEqual({ ...next, rotatedAt: T0 + 1, retiring: null })
+    expect(regenerated.primary).toEqual({
+      ...next,
+      rotatedAt: T0 + 1,
+      lastUsedAt: null,
+      retiring: null,
+    })
   })
 
   it('creates the secondary slot and is refused for blocked keys', () => {

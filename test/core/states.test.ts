@@ -97,10 +97,10 @@ describe('expiry by the clock', () => {
   })
 
   it('blocking kills retiring tokens in both slots', () => {
-    const retiring = { ...fakeDigest(), until: T0 + 2 * HOUR }
+    const retiring = { ...fakeDigest(), until: T0 + 2 * HOUR, lastUsedAt: null }
     const record = keyRecord()
     record.primary.retiring = retiring
-    record.secondary = { ...fakeDigest(), rotatedAt: T0, retiring }
+    record.secondary = { ...fakeDigest(), rotatedAt: T0, lastUsedAt: null, retiring }
     const blocked = transition(record, 'block', ACTORS[1]!, T0).record
     expect(blocked.primary.retiring).toBeNull()
     expect(blocked.secondary?.retiring).toBeNull()

@@ -57,3 +57,63 @@ export const oneOf = (options: readonly string[]) => ({
 
 /** A read-only value shown as stored. */
 export const shown = (type: string) => ({ type })
+
+/** Largest `metadata` object, in bytes of its UTF-8 JSON encoding. */
+export const MAX_METADATA_BYTES = 4096
+
+function describeJson(value: unknown): string | null {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return null
+  if (typeof value === 'number') return Number.isFinite(value) ? null : 'must be a finite number'
+  if (Array.isArray(value)) return null
+  if (typeof value === 'object') {
+    const proto = Object.getPrototypeOf(value)
+    return proto === Object.prototype || proto === null ? null : 'must be a plain JSON object'
+  }
+  return `must be a JSON value, got a ${typeof value}`
+}
+
+// Walks a value and names the first thing JSON cannot hold, by its path.
+function checkJson(value: unknown, path: string): void {
+  const problem = describeJson(value)
+  if (problem !== null) throw invalidInput(path, problem)
+  if (Array.isArray(value)) value.forEach((item, i) => checkJson(item, `${path}[${i}]`))
+  else if (typeof value === 'object' && value !== null) {
+    for (const [key, inner] of Object.entries(value)) checkJson(inner, `${path}.${key}`)
+  }
+}
+
+// UTF-8 length without TextEncoder, which the core (compiled without DOM or Node types) lacks.
+function utf8Length(text: string): number {
+  let bytes = 0
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i)
+    if (code < 0x80) bytes += 1
+    else if (code < 0x800) bytes += 2
+    else if (code >= 0xd800 && code < 0xdc00 && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1)
+      if (next >= 0xdc00 && next < 0xe000) {
+        bytes += 4
+        i++
+      } else bytes += 3
+    } else bytes += 3
+  }
+  return bytes
+}
+
+/** A host-defined JSON object: string keys, JSON values, at most 4 KiB encoded. */
+export const jsonObject = {
+  type: `object (JSON, ≤ ${MAX_METADATA_BYTES} bytes encoded)`,
+  parse: (value: unknown, path: string) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw invalidInput(path, 'must be a JSON object')
+    }
+    checkJson(value, path)
+    const encoded = JSON.stringify(value)
+    const bytes = utf8Length(encoded)
+    if (bytes > MAX_METADATA_BYTES) {
+      throw invalidInput(path, `must be at most ${MAX_METADATA_BYTES} bytes as JSON, got ${bytes}`)
+    }
+    // A copy, so later changes to the caller's object cannot reach the stored one.
+    return JSON.parse(encoded)
+  },
+}

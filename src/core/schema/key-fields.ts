@@ -1,6 +1,6 @@
 import { KEY_STATES, KEY_TYPES } from '../types'
 import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from '../validate'
-import { boolean, configId, instant, oneOf, permissions, shown, text } from './codecs'
+import { boolean, configId, instant, jsonObject, oneOf, permissions, shown, text } from './codecs'
 import type { Schema } from './field'
 
 /** Key-level settings (`config`): each an override of the organisation default. */
@@ -30,6 +30,18 @@ export const SLOT_FIELDS = {
   retiringUntil: {
     wire: 'date_retiring_until',
     doc: 'Until when the previous token still verifies; null when none does.',
+    ...instant,
+    type: 'ISO 8601 date-time | null',
+  },
+  lastUsedAt: {
+    wire: 'date_last_used',
+    doc: 'Last successful verification of the current token (to the flush interval); null if never.',
+    ...instant,
+    type: 'ISO 8601 date-time | null',
+  },
+  retiringLastUsedAt: {
+    wire: 'date_retiring_last_used',
+    doc: 'Last successful verification of the retiring token; null if none or never.',
     ...instant,
     type: 'ISO 8601 date-time | null',
   },
@@ -108,6 +120,14 @@ export const KEY_FIELDS = {
     patch: true,
     admin: true,
     ...permissions,
+  },
+  metadata: {
+    wire: 'metadata',
+    doc: 'Host-defined data, returned by reads and by verify; `null` clears it; replaced whole.',
+    create: true,
+    patch: true,
+    nullable: true,
+    ...jsonObject,
   },
   createdAt: { wire: 'date_created', doc: 'Creation time.', ...instant },
   modifiedAt: { wire: 'date_modified', ncp: 'modTime', doc: 'Time of the last write.', ...instant },
