@@ -1,5 +1,6 @@
 export type { KeyConfigPatch } from './core/config'
 export { LIBRARY_DEFAULTS } from './core/config'
+export type { HashFunctions, Pepper, PepperOption } from './core/digest'
 export type { KeycycleErrorCode, KeycycleErrorDetails } from './core/errors'
 export { ERROR_STATUS, KeycycleError } from './core/errors'
 export { effectiveState } from './core/expiry'
@@ -34,11 +35,13 @@ export type {
   ConfigSource,
   EffectiveConfig,
   EffectiveValue,
+  JsonValue,
   Key,
   KeyConfig,
   KeyRecord,
   KeyState,
   KeyType,
+  Metadata,
   Organisation,
   RetiringToken,
   Slot,
@@ -48,6 +51,7 @@ export type {
 } from './core/types'
 export { KEY_STATES, KEY_TYPES, SLOTS } from './core/types'
 export type { VerifyFailure, VerifyFailureCode, VerifyResult, VerifySuccess } from './core/verify'
+export type { DeleteOptions } from './service/delete-key'
 export type { EventBase, KeycycleEvent, KeycycleEventType } from './service/events'
 export type { ActorHandle } from './service/handle'
 export type { KeyWithToken, RotateOptions } from './service/key-commands'
@@ -62,6 +66,7 @@ export type { ErrorCode, HttpOnlyErrorCode, RefusedCredentialCode } from './stat
 export type {
   ChangeFeed,
   DueKeysQuery,
+  InsertKeyOptions,
   KeyListQuery,
   KeyStore,
   StoreChange,

@@ -1,3 +1,4 @@
+import { capabilitiesSuite } from './capabilities-suite'
 import type { OpenStore, StoreHarness } from './harness'
 import { portSuite } from './port-suite'
 import type { TestFunction, TestRunner } from './runner'
@@ -105,6 +106,7 @@ export function describeStore<O extends OpenStore>(
     runner.describe('port contract', () => portSuite(context))
     runner.describe('service over the store', () => serviceSuite(context))
     runner.describe('change channel (stores with watch)', () => watchSuite(context))
+    runner.describe('key capabilities', () => capabilitiesSuite(context))
     extras?.(context)
   })
 }

@@ -28,6 +28,7 @@ const REVOCATIONS: Revocation[] = [
   ['block', (kc, id) => kc.as(ADMIN).blockKey(id)],
   ['forced rotation', (kc, id) => kc.as(ADMIN).rotateKey(id, { force: true })],
   ['regeneration', (kc, id) => kc.as(ADMIN).regenerateKey(id, 'primary')],
+  ['deletion', (kc, id) => kc.as(ADMIN).deleteKey(id)],
 ]
 
 describe('verification cache', () => {

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest'
+import { memoryStore } from '../../adapters/memory'
+import { createKeycycle, KeycycleError } from '../../src'
+import { manualClock } from '../helpers/clock'
+import { countingStore } from '../helpers/counting-store'
+import { ADMIN } from '../helpers/setup'
+
+const A = { id: 'a', secret: 'pepper-a-sixteen-bytes-or-more' }
+const B = { id: 'b', secret: 'pepper-b-sixteen-bytes-or-more' }
+
+describe('last used', () => {
+  it('makes no store write on verification, then one write per key at the flush', async () => {
+    const store = countingStore(memoryStore())
+    const clock = manualClock()
+    const kc = createKeycycle({ store, clock, lastUsedFlushMs: 0 })
+    const one = await kc.createOrganisation()
+    const two = await kc.createOrganisation()
+    const before = store.writes()
+    for (let i = 0; i < 50; i++) {
+      clock.advance(1)
+      expect((await kc.verify(one.token)).ok).toBe(true)
+      expect((await kc.verify(two.token)).ok).toBe(true)
+    }
+    expect(store.writes()).toEqual(before)
+    await kc.flushUsage()
+    expect(store.writes()).toEqual({ ...before, updateKey: (before.updateKey ?? 0) + 2 })
+    const key = await kc.as(ADMIN).getKey(one.key.id)
+    expect(key.primary.lastUsedAt).toBe(clock.now())
+    await kc.flushUsage() // nothing pending: no write
+    expect(store.writes().updateKey).toBe((before.updateKey ?? 0) + 2)
+  })
+
+  it('keeps the latest time when two instances verify and flush, whatever the order', async () => {
+    const store = memoryStore()
+    const early = createKeycycle({
+      store,
+      clock: manualClock(2_000_000_000_000),
+      lastUsedFlushMs: 0,
+    })
+    const late = createKeycycle({
+      store,
+      clock: manualClock(2_000_000_000_500),
+      lastUsedFlushMs: 0,
+    })
+    const { key, token } = await early.createOrganisation()
+    await late.verify(token)
+    await early.verify(token)
+    await late.flushUsage()
+    await early.flushUsage()
+    expect((await early.as(ADMIN).getKey(key.id)).primary.lastUsedAt).toBe(2_000_000_000_500)
+  })
+
+  it('flushes on close, and writes on a timer on its own', async () => {
+    const store = memoryStore()
+    const kc = createKeycycle({ store, lastUsedFlushMs: 20 })
+    const { key, token } = await kc.createOrganisation()
+    await kc.verify(token)
+    const deadline = Date.now() + 2000
+    while ((await kc.as(ADMIN).getKey(key.id)).primary.lastUsedAt === null) {
+      if (Date.now() > deadline) throw new Error('the timer never flushed')
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    const closing = createKeycycle({ store, lastUsedFlushMs: 60_000 })
+    const { key: other, token: otherToken } = await closing.createOrganisation()
+    await closing.verify(otherToken)
+    await closing.close()
+    expect((await kc.as(ADMIN).getKey(other.id)).primary.lastUsedAt).not.toBeNull()
+    await kc.close()
+  })
+})
+
+describe('pepper rotation, end to end', () => {
+  it('re-digests by use until the old pepper holds nothing, then works without it', async () => {
+    const store = memoryStore()
+    const clock = manualClock()
+    const onA = createKeycycle({ store, clock, pepper: [A] })
+    const created = await onA.createOrganisation()
+    const second = await onA.asOrganisation(created.organisation.id).createKey()
+    expect(await onA.pepperUsage()).toEqual({ a: 2 })
+
+    const rotating = createKeycycle({ store, clock, pepper: [B, A], lastUsedFlushMs: 0 })
+    expect((await rotating.verify(created.token)).ok).toBe(true)
+    expect((await rotating.verify(second.token)).ok).toBe(true)
+    const minted = await rotating.asOrganisation(created.organisation.id).createKey()
+    expect(await rotating.pepperUsage()).toEqual({ a: 2, b: 1 })
+    await rotating.flushUsage()
+    expect(await rotating.pepperUsage()).toEqual({ b: 3 })
+
+    const onB = createKeycycle({ store, clock, pepper: [B] })
+    for (const token of [created.token, second.token, minted.token]) {
+      expect((await onB.verify(token)).ok).toBe(true)
+    }
+  })
+
+  it('refuses a token whose digest names a pepper no longer configured, like any other', async () => {
+    const store = memoryStore()
+    const onA = createKeycycle({ store, pepper: [A] })
+    const { token } = await onA.createOrganisation()
+    const onB = createKeycycle({ store, pepper: [B] })
+    expect(await onB.verify(token)).toMatchObject({ ok: false, code: 'invalid' })
+  })
+
+  it('refuses bad pepper lists', () => {
+    for (const pepper of [
+      [],
+      [{ id: 'A!', secret: A.secret }],
+      [A, { ...B, id: 'a' }],
+      [{ id: 'c', secret: 'short' }],
+    ]) {
+      expect(() => createKeycycle({ store: memoryStore(), pepper: pepper as never })).toThrow(
+        KeycycleError,
+      )
+    }
+  })
+})
+
+describe('deletion and the key limit through the service', () => {
+  it('emits key.deleted without a token, and frees a place under maxKeysPerOrganisation', async () => {
+    const events: { type: string; key: { id: string } }[] = []
+    const kc = createKeycycle({
+      store: memoryStore(),
+      maxKeysPerOrganisation: 2,
+      onEvent: (event) => {
+        events.push(event)
+      },
+    })
+    const { organisation } = await kc.createOrganisation()
+    const org = kc.asOrganisation(organisation.id)
+    const { key } = await org.createKey()
+    await expect(org.createKey()).rejects.toMatchObject({ code: 'limit', status: 409 })
+    await org.deleteKey(key.id)
+    expect(events.at(-1)).toMatchObject({ type: 'key.deleted', key: { id: key.id } })
+    expect(JSON.stringify(events.at(-1))).not.toMatch(/kc_[0-9A-Z]{26}_/)
+    await org.createKey()
+  })
+
+  it('refuses a bad maxKeysPerOrganisation', () => {
+    for (const maxKeysPerOrganisation of [0, 1.5, -1]) {
+      expect(() => createKeycycle({ store: memoryStore(), maxKeysPerOrganisation })).toThrow(
+        KeycycleError,
+      )
+    }
+  })
+})
