@@ -69,6 +69,11 @@ const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
       GET: async (h, _req, _caller, id) => ok(presentKey(await h.getKey(id))),
       POST: async (h, req, _caller, id) =>
         ok(presentKey(await h.updateKey(id, keyPatchFromWire(await req.body())))),
+      // Stripe's shape for a deleted object: its ID, its type, and `deleted: true`.
+      DELETE: async (h, req, _caller, id) => {
+        const deleted = await h.deleteKey(id, deactivateOptionsFromWire(await req.body()))
+        return ok({ id: deleted.id, resource: 'key', deleted: true })
+      },
     },
   },
   {
