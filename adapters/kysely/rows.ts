@@ -61,6 +61,7 @@ function slotFromRow(row: Record<string, Column>, slot: Slot): SlotRecord | null
     digest: String(digest),
     hint: String(row[`${slot}_hint`]),
     rotatedAt: Number(row[`${slot}_rotated_at`]),
+    lastUsedAt: intOrNull(row[`${slot}_last_used_at`] ?? null),
     retiring:
       retiring === null || retiring === undefined
         ? null
@@ -68,6 +69,7 @@ function slotFromRow(row: Record<string, Column>, slot: Slot): SlotRecord | null
             digest: String(retiring),
             hint: String(row[`${slot}_retiring_hint`]),
             until: Number(row[`${slot}_retiring_until`]),
+            lastUsedAt: intOrNull(row[`${slot}_retiring_last_used_at`] ?? null),
           },
   }
 }
@@ -80,6 +82,8 @@ function slotToRow(slot: SlotRecord | null, name: Slot): Record<string, string |
     [`${name}_retiring_digest`]: slot?.retiring?.digest ?? null,
     [`${name}_retiring_hint`]: slot?.retiring?.hint ?? null,
     [`${name}_retiring_until`]: slot?.retiring?.until ?? null,
+    [`${name}_last_used_at`]: slot?.lastUsedAt ?? null,
+    [`${name}_retiring_last_used_at`]: slot?.retiring?.lastUsedAt ?? null,
   }
 }
 
@@ -95,6 +99,7 @@ export function keyFromRow(row: Selected<KeyRow>): KeyRecord {
     storageConfig: configIdOrNull(row.storage_config),
     webhookConfig: configIdOrNull(row.webhook_config),
     permissions: JSON.parse(row.permissions),
+    metadata: row.metadata === null ? null : JSON.parse(row.metadata),
     createdAt: int(row.created_at),
     modifiedAt: int(row.modified_at),
     modifiedBy: row.modified_by,
@@ -135,6 +140,7 @@ export function keyToRow(key: KeyRecord): KeyRowValues {
     storage_config: jsonOrNull(key.storageConfig),
     webhook_config: jsonOrNull(key.webhookConfig),
     permissions: JSON.stringify(key.permissions),
+    metadata: key.metadata === null ? null : JSON.stringify(key.metadata),
     created_at: key.createdAt,
     modified_at: key.modifiedAt,
     modified_by: key.modifiedBy,

@@ -54,6 +54,13 @@ export interface KeyRow {
   secondary_retiring_hint: string | null
   secondary_retiring_until: NullableIntColumn
   version: IntColumn
+  // Added by migration 0002.
+  /** JSON object, or null. */
+  metadata: string | null
+  primary_last_used_at: NullableIntColumn
+  primary_retiring_last_used_at: NullableIntColumn
+  secondary_last_used_at: NullableIntColumn
+  secondary_retiring_last_used_at: NullableIntColumn
 }
 
 /**
@@ -97,6 +104,11 @@ export const KEY_COLUMNS = everyColumn<KeyRow>()([
   'secondary_retiring_hint',
   'secondary_retiring_until',
   'version',
+  'metadata',
+  'primary_last_used_at',
+  'primary_retiring_last_used_at',
+  'secondary_last_used_at',
+  'secondary_retiring_last_used_at',
 ])
 
 /** Every organisation column, in table order. */

@@ -16,6 +16,10 @@ export interface Statements {
   /** Compare-and-set: writes every column where `id` and `version = expected` match. */
   updateKey: Statement<KeyColumn | 'expected'>
   updateOrganisation: Statement<OrganisationColumn | 'expected'>
+  /** Compare-and-set delete: removes the key row where `id` and `version = expected` match. */
+  deleteKey: Statement<'id' | 'expected'>
+  /** Takes the organisation row's write lock (a no-op update), inside a transaction. */
+  lockOrganisation: Statement<'id'>
   /**
    * The organisation with its first key: on PostgreSQL one statement (both inserts and their
    * announcements, atomic without a transaction); elsewhere the organisation's insert alone,
@@ -130,10 +134,28 @@ export function buildStatements(
         ) as never,
       )
 
+  const deleteKey = compileOnce<'id' | 'expected'>((param) => {
+    const remove = q
+      .deleteFrom(keys)
+      .where('id', '=', param('id'))
+      .where('version', '=', param('expected'))
+    return postgres ? announced('key', remove) : remove.compile()
+  })
+
+  const lockOrganisation = compileOnce<'id'>((param) =>
+    q
+      .updateTable(organisations)
+      .set({ id: sql.ref('id') } as never)
+      .where('id', '=', param('id'))
+      .compile(),
+  )
+
   return {
     keyWithOrganisation,
     organisation,
     insertKey,
+    deleteKey,
+    lockOrganisation,
     updateKey: compareAndSet(keys, 'key', KEY_COLUMNS),
     updateOrganisation: compareAndSet(organisations, 'organisation', ORGANISATION_COLUMNS),
     insertOrganisation: postgres

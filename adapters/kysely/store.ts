@@ -1,5 +1,5 @@
 import type { ExpressionBuilder, Kysely } from 'kysely'
-import { invalidInput } from '../../src/core/errors'
+import { invalidInput, KeycycleError } from '../../src/core/errors'
 import type { StateClause } from '../../src/core/filters'
 import type { DueKeysQuery, KeyListQuery, KeyStore } from '../../src/store'
 import type { Statement } from './compiled'
@@ -122,8 +122,64 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
       return row === undefined ? null : keyWithOrganisationFromRow(row)
     },
 
-    insertKey(record) {
-      return insertOrFalse(() => run.write(statements.insertKey, keyToRow(record)))
+    insertKey(record, insertOptions) {
+      const maxKeys = insertOptions?.maxKeys
+      if (maxKeys === undefined) {
+        return insertOrFalse(() => run.write(statements.insertKey, keyToRow(record)))
+      }
+      // The organisation's row lock serialises creates in one organisation, so the count and
+      // the insert are one atomic step: of two racing for the last place, one waits and fails.
+      return insertOrFalse(() =>
+        host.transaction().execute(async (trx) => {
+          await trx.executeQuery(bind(statements.lockOrganisation, { id: record.organisation }))
+          const counted = await (trx as unknown as Kysely<KeycycleTables>)
+            .selectFrom(names.keys as 'keys')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('organisation', '=', record.organisation)
+            .executeTakeFirstOrThrow()
+          const held = Number(counted.n)
+          if (held >= maxKeys) {
+            throw new KeycycleError(
+              'limit',
+              `the organisation holds ${held} keys, the most allowed`,
+            )
+          }
+          await trx.executeQuery(bind(statements.insertKey, keyToRow(record)))
+        }),
+      )
+    },
+
+    deleteKey: async (id, expectedVersion) =>
+      (await retryTransient(() =>
+        run.write(statements.deleteKey, { id, expected: expectedVersion }),
+      )) === 1,
+
+    async countDigests(now) {
+      const counts: Record<string, number> = {}
+      const count = (digest: string | null) => {
+        if (digest === null) return
+        const cut = digest.indexOf('$')
+        const pepper = cut === -1 ? '' : digest.slice(0, cut)
+        counts[pepper] = (counts[pepper] ?? 0) + 1
+      }
+      const rows = await q
+        .selectFrom(K)
+        .select([
+          'k.primary_digest',
+          'k.primary_retiring_digest',
+          'k.primary_retiring_until',
+          'k.secondary_digest',
+          'k.secondary_retiring_digest',
+          'k.secondary_retiring_until',
+        ])
+        .execute()
+      for (const row of rows) {
+        count(row.primary_digest)
+        count(row.secondary_digest)
+        if (Number(row.primary_retiring_until) > now) count(row.primary_retiring_digest)
+        if (Number(row.secondary_retiring_until) > now) count(row.secondary_retiring_digest)
+      }
+      return counts
     },
 
     updateKey: (next, expectedVersion) =>

@@ -2,6 +2,8 @@ import { type KyselyPlugin, sql } from 'kysely'
 import pg from 'pg'
 import { describe, expect } from 'vitest'
 import { kyselyStore, type MysqlPool, migrateKeycycle, type PgPool } from '../../adapters/kysely'
+import { migrations } from '../../adapters/kysely/migrations'
+import { tableNames } from '../../adapters/kysely/schema'
 import { createKeycycle, KeycycleError } from '../../src'
 import { ADMIN, keyRecord, randomBytes, type StoreSuiteContext, T0 } from '../../src/conformance'
 import { newId } from '../../src/core/ids'
@@ -57,9 +59,12 @@ export function sqlExtras({ test }: StoreSuiteContext<SqlOpenStore>): void {
       const tablePrefix = `${backend.prefix}again_`
       try {
         const runs = await Promise.all([1, 2, 3].map(() => migrateKeycycle(db, { tablePrefix })))
-        expect(runs.flat().filter((r) => r.status === 'Success')).toHaveLength(1)
+        // Every shipped migration succeeds exactly once across the three processes.
+        const shipped = Object.keys(migrations(tableNames(tablePrefix))).length
+        expect(shipped).toBeGreaterThanOrEqual(2)
+        expect(runs.flat().filter((r) => r.status === 'Success')).toHaveLength(shipped)
         expect(await migrateKeycycle(db, { tablePrefix })).toEqual([])
-        expect(await backend.rawRows(`${tablePrefix}migrations`)).toHaveLength(1)
+        expect(await backend.rawRows(`${tablePrefix}migrations`)).toHaveLength(shipped)
       } finally {
         await backend.dropTables(tablePrefix)
       }
