@@ -46,6 +46,37 @@ redis.call('SET', KEYS[2], ok, 'PX', ARGV[4])
 return ok
 `)
 
+/**
+ * Compare-and-set delete, at most once per request ID (as {@link COMPARE_AND_SET}).
+ * KEYS[1] the record hash, KEYS[2] the request marker. ARGV[1] the expected version, ARGV[2]
+ * the marker's lifetime, ARGV[3] the channel, ARGV[4] the announcement. Returns 1 if deleted.
+ */
+const DELETE_IF_VERSION = script(`
+local done = redis.call('GET', KEYS[2])
+if done then return tonumber(done) end
+local ok = 0
+if redis.call('HGET', KEYS[1], 'version') == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('PUBLISH', ARGV[3], ARGV[4])
+  ok = 1
+end
+redis.call('SET', KEYS[2], ok, 'PX', ARGV[2])
+return ok
+`)
+
+/**
+ * Adds a key to its organisation's index unless the index already holds `max` keys.
+ * KEYS[1] the index; ARGV[1] the key ID, ARGV[2] the most keys. Returns 1 if the key is in
+ * the index (added now or before), 0 if refused. Counting and adding in one script is what
+ * lets exactly one of two creates racing for the last place win.
+ */
+const ADD_WITHIN_LIMIT = script(`
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+return 1
+`)
+
 /** Deletes KEYS[1] and announces ARGV[2] on channel ARGV[1]. Returns how many keys went. */
 const REMOVE = script(`
 local n = redis.call('DEL', KEYS[1])
@@ -138,4 +169,31 @@ export async function readKeyWithOrganisation(
   )
   const [key = null, organisation = null] = reply as (string | null)[]
   return [key, organisation]
+}
+
+/** Runs {@link DELETE_IF_VERSION}: true if the record was at `expectedVersion` and is gone. */
+export async function deleteIfVersion(
+  commands: Commands,
+  keys: [record: string, marker: string],
+  expectedVersion: number,
+  markerTtlMs: number,
+  announce: Announcement,
+): Promise<boolean> {
+  const reply = await evaluate(commands, DELETE_IF_VERSION, keys, [
+    String(expectedVersion),
+    markerTtlMs,
+    announce.channel,
+    announce.message,
+  ])
+  return reply === 1
+}
+
+/** Runs {@link ADD_WITHIN_LIMIT}: false when the index already holds `max` keys. */
+export async function addWithinLimit(
+  commands: Commands,
+  index: string,
+  keyId: string,
+  max: number,
+): Promise<boolean> {
+  return (await evaluate(commands, ADD_WITHIN_LIMIT, [index], [keyId, max])) === 1
 }

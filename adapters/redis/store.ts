@@ -1,11 +1,19 @@
+import { KeycycleError } from '../../src/core/errors'
 import type { KeyRecord, Organisation } from '../../src/core/types'
 import type { KeyStore, StoreChange } from '../../src/store'
 import { changeMessage, subscriberOf, watchChannel } from './channel'
 import { type Commands, endedClient, type RedisClient, redisCall } from './client'
+import { countDigests } from './digests'
 import { layout } from './layout'
 import { type RedisStoreOptions, readRedisArguments } from './options'
 import { listDueKeys, listKeys } from './queries'
-import { compareAndSet, readKeyWithOrganisation, remove } from './scripts'
+import {
+  addWithinLimit,
+  compareAndSet,
+  deleteIfVersion,
+  readKeyWithOrganisation,
+  remove,
+} from './scripts'
 
 /**
  * A {@link KeyStore} over the host's ioredis client, standalone or Cluster.
@@ -108,11 +116,41 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         return key && organisation ? { key, organisation } : null
       }),
 
-    insertKey: (record) =>
+    insertKey: (record, insertOptions) =>
       run('insertKey', async () => {
+        const max = insertOptions?.maxKeys
+        if (max !== undefined) {
+          // Counted and claimed in one script on the organisation's slot. An index entry left
+          // by a crash between this and the record, or by a delete whose clean-up failed,
+          // holds its place until removed: the limit errs towards refusing.
+          const index = at.organisationKeys(record.organisation)
+          if (!(await addWithinLimit(commands, index, record.id, max))) {
+            throw new KeycycleError('limit', `the organisation holds ${max} keys, the most allowed`)
+          }
+        }
         await indexKey(record)
         return write('key', record, null)
       }),
+
+    deleteKey: (id, expectedVersion) =>
+      run('deleteKey', async () => {
+        const record = await readKey(id)
+        const deleted = await deleteIfVersion(
+          commands,
+          [at.key(id), at.marker(id, globalThis.crypto.randomUUID())],
+          expectedVersion,
+          markerTtlMs,
+          { channel: at.changes, message: changeMessage({ kind: 'key', id }) },
+        )
+        // The indexes only propose IDs (reads check the records), so they are cleaned after.
+        if (deleted && record !== null) {
+          await commands.zrem(at.organisationKeys(record.organisation), id)
+          if (record.expiresAt !== null) await commands.zrem(at.due, `${id}:${record.version}`)
+        }
+        return deleted
+      }),
+
+    countDigests: (now) => run('countDigests', () => countDigests(client, prefix, now)),
 
     updateKey: (next, expectedVersion) =>
       run('updateKey', async () => {
