@@ -6,8 +6,8 @@ import type { ChangeFeed, KeyStore, StoreChange, Subscription } from '../store'
 /** Options of the verification cache (SPEC §4). Durations in ms. */
 export interface CacheOptions {
   /**
-   * The revocation bound on other instances: no entry older than this is used unless the
-   * store's change channel has been live throughout (then changes arrive in milliseconds).
+   * The revocation bound on other instances: no entry older than this is ever used. With the
+   * store's change channel, changes arrive in milliseconds; without it, within this bound.
    */
   maxStalenessMs: number
   /** Most keys held (and as many organisations, and as many unknown key IDs). */
@@ -44,9 +44,6 @@ export class VerifyCache {
   private seq = 0
   private floor = 0
   private readonly invalidatedAt = new Map<string, number>()
-  // The change channel: when it last proved live, and since when it has been live unbroken.
-  private lastLive: number | null = null
-  private liveSince = Number.POSITIVE_INFINITY
   private subscription: Promise<Subscription | null> | null = null
 
   constructor(
@@ -65,16 +62,11 @@ export class VerifyCache {
     if (!store.watch || this.subscription) return
     const feed: ChangeFeed = {
       changed: (change: StoreChange) => this.invalidate(change.id),
+      // Changes may have been missed: refuse every fill that started before now.
       gap: () => {
-        this.lastLive = null
-        this.liveSince = Number.POSITIVE_INFINITY
         this.floor = ++this.seq
       },
-      live: () => {
-        const now = this.now()
-        if (this.lastLive === null) this.liveSince = now
-        this.lastLive = now
-      },
+      live: () => {},
     }
     const heartbeatMs = Math.max(1, Math.floor(this.options.maxStalenessMs / 3))
     this.subscription = store.watch(feed, { heartbeatMs }).catch((error: unknown) => {
@@ -134,14 +126,12 @@ export class VerifyCache {
     return (this.invalidatedAt.get(id) ?? this.floor) <= started && this.floor <= started
   }
 
+  // Every entry lapses at the bound, channel or not: the channel makes revocations arrive in
+  // milliseconds, but a message it loses without noticing (a Cluster bus link that drops, say)
+  // must not keep an entry alive. Past the bound a verification reads the store, and fails
+  // closed if it cannot.
   private fresh(entry: { checkedAt: number }, now: number): boolean {
-    const bound = this.options.maxStalenessMs
-    if (now - entry.checkedAt < bound) return true
-    // Older entries stand only while the channel has been live since they were read and has
-    // proved so within the bound: a silent channel (a paused server) lapses on its own.
-    return (
-      this.lastLive !== null && now - this.lastLive < bound && entry.checkedAt >= this.liveSince
-    )
+    return now - entry.checkedAt < this.options.maxStalenessMs
   }
 }
 
