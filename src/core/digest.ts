@@ -63,7 +63,9 @@ export interface Digests {
 function readPeppers(pepper: PepperOption | undefined): { id: string; key: Uint8Array }[] {
   if (pepper === undefined) return []
   const list: readonly Pepper[] =
-    typeof pepper === 'string' || pepper instanceof Uint8Array ? [{ id: '', secret: pepper }] : pepper
+    typeof pepper === 'string' || pepper instanceof Uint8Array
+      ? [{ id: '', secret: pepper }]
+      : pepper
   if (!Array.isArray(list) || list.length === 0) {
     throw new KeycycleError('validation', 'pepper: must be a string, bytes, or a non-empty list', {
       details: { field: 'pepper' },

@@ -20,7 +20,13 @@ export type SystemActor = { kind: 'system' }
 export type ActorKind = Actor['kind']
 
 /** A JSON value, as `metadata` holds them. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue }
 
 /** Host-defined data on a key: a JSON object, at most 4 KiB encoded (SPEC §1). */
 export type Metadata = { [key: string]: JsonValue }

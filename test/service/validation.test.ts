@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { type Actor, createKeycycle, KeycycleError } from '../../src'
-import { ADMIN, newOrg, org, setup } from '../helpers/setup'
+import { ADMIN, newOrg, setup } from '../helpers/setup'
 
 type Call = [name: string, code: string, run: () => Promise<unknown>]
 

@@ -76,8 +76,9 @@ function describeJson(value: unknown): string | null {
 function checkJson(value: unknown, path: string): void {
   const problem = describeJson(value)
   if (problem !== null) throw invalidInput(path, problem)
-  if (Array.isArray(value)) value.forEach((item, i) => checkJson(item, `${path}[${i}]`))
-  else if (typeof value === 'object' && value !== null) {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) checkJson(item, `${path}[${i}]`)
+  } else if (typeof value === 'object' && value !== null) {
     for (const [key, inner] of Object.entries(value)) checkJson(inner, `${path}.${key}`)
   }
 }
