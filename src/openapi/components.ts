@@ -157,6 +157,16 @@ export function componentSchemas(): Record<string, JsonSchema> {
       required: ['resource', 'data', 'has_more', 'url'],
       additionalProperties: false,
     },
+    DeletedKey: {
+      type: 'object',
+      properties: {
+        id: { type: 'string', description: 'The deleted key\'s ID.' },
+        resource: { const: 'key' },
+        deleted: { const: true },
+      },
+      required: ['id', 'resource', 'deleted'],
+      additionalProperties: false,
+    },
     Organisation: withResource('organisation', responseSchema(ORGANISATION_FIELDS, ['key'])),
     EffectiveConfig: effectiveConfig(),
     NcpApiKeyResponse: ncpApiKey(),

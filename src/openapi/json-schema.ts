@@ -21,6 +21,15 @@ function alternative(text: string, where: string): Alternative {
       keywords: { minLength: Number(bounded[1]), maxLength: Number(bounded[2]) },
     }
   }
+  const json = /^object \(JSON, ≤ (\d+) bytes encoded\)$/.exec(text)
+  if (json) {
+    // Host-defined: any JSON object; its size bound is on the encoding, which JSON Schema cannot
+    // state, so it is said in words.
+    return {
+      types: ['object'],
+      keywords: { description: `Any JSON object, at most ${json[1]} bytes as UTF-8 JSON.` },
+    }
+  }
   const list = /^string\[\] \(≤ (\d+) of (.+)\)$/.exec(text)
   if (list) {
     const items = { type: 'string', pattern: `^${list[2]}$` }

@@ -75,6 +75,16 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     success: { status: 200, schema: 'Key', description: 'The updated key.' },
     errors: ['validation', 'forbidden', 'not_found', 'invalid_transition', 'conflict'],
   },
+  'DELETE /keys/{id}': {
+    operationId: 'deleteKey',
+    summary: 'Delete a key',
+    description:
+      "Deletes the key: it stops verifying at once, is gone from reads and lists, and no digest of it stays stored. An organisation's last active standard key needs `allow_lockout`.",
+    tag: 'keys',
+    body: 'DeactivateKeyRequest',
+    success: { status: 200, schema: 'DeletedKey', description: 'The ID of the deleted key.' },
+    errors: ['validation', 'not_found', 'conflict', 'lockout'],
+  },
   'POST /keys/{id}/rotate': {
     operationId: 'rotateKey',
     summary: 'Rotate a key',

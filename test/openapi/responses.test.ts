@@ -124,6 +124,9 @@ describe('responses of the management API match the OpenAPI document', () => {
     expect((await send('GET', adminList, { admin: true })).status).toBe(200)
     const adminOrg = `/organisation?organisation=${org.id}`
     expect((await send('GET', adminOrg, { admin: true })).status).toBe(200)
+    const metadata = { json: { metadata: { plan: 'pro', seats: [1, 2] } }, token: org.token }
+    expect((await send('POST', `/keys/${id}`, metadata)).status).toBe(200)
+    expect((await send('DELETE', `/keys/${id}`, { token: org.token })).status).toBe(200)
   })
 
   it('a retiring token reads (with Sunset) but may not write', async () => {
