@@ -11,6 +11,9 @@ export const entries = {
   redis: 'adapters/redis/index.ts',
   express: 'src/express.ts',
   koa: 'src/koa.ts',
+  fastify: 'src/fastify.ts',
+  hono: 'src/hono.ts',
+  fetch: 'src/fetch.ts',
   conformance: 'src/conformance/index.ts',
 }
 

@@ -38,7 +38,8 @@ export interface ExpressResponseLike {
   end(body?: string): unknown
 }
 
-type Next = (error?: unknown) => void
+/** Express's `next`: on to the next middleware, or to error handling with an error. */
+export type ExpressNext = (error?: unknown) => void
 
 /** How the Express middlewares report faults: `onError` receives the Express `req`. */
 export type ExpressErrorOptions = ErrorOptions<ExpressRequestLike>
@@ -55,7 +56,7 @@ export type ExpressRouterOptions = Omit<RouterOptions, 'isAdmin'> &
 export type ExpressMiddleware = (
   req: ExpressRequestLike,
   res: ExpressResponseLike,
-  next: Next,
+  next: ExpressNext,
 ) => Promise<void>
 
 function send(res: ExpressResponseLike, response: HttpResponse): void {
@@ -71,7 +72,7 @@ function send(res: ExpressResponseLike, response: HttpResponse): void {
 function answer(
   req: ExpressRequestLike,
   res: ExpressResponseLike,
-  next: Next,
+  next: ExpressNext,
   response: HttpResponse,
   options: ExpressErrorOptions,
 ): void {
@@ -141,5 +142,11 @@ export function requirePermission(
   }
 }
 
+export type { NodeRequestLike } from './http/node-request'
 export { hasPermission } from './http/permissions'
-export type { CredentialOptions, ErrorOptions, RouterOptions } from './http/types'
+export type {
+  CredentialOptions,
+  ErrorOptions,
+  HeaderRecord,
+  RouterOptions,
+} from './http/types'

@@ -132,5 +132,11 @@ export function requirePermission(name: string, options: KoaErrorOptions = {}): 
   }
 }
 
+export type { NodeRequestLike } from './http/node-request'
 export { hasPermission } from './http/permissions'
-export type { CredentialOptions, ErrorOptions, RouterOptions } from './http/types'
+export type {
+  CredentialOptions,
+  ErrorOptions,
+  HeaderRecord,
+  RouterOptions,
+} from './http/types'

@@ -1,11 +1,11 @@
 import { readJsonBody } from './body'
-import type { HeaderSource, Headers, HttpRequest, HttpResponse } from './types'
+import type { HeaderRecord, HeaderSource, HttpRequest, HttpResponse } from './types'
 
 /** The parts of a Node request both frameworks expose: enough to route and read a body. */
 export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
   method?: string | undefined
   url?: string | undefined
-  headers: Headers
+  headers: HeaderRecord
   /** Every value of each header (Node ≥ 18.3); `headers` keeps only the first `Authorization`. */
   headersDistinct?: Record<string, string[] | undefined>
   /** Header names and values as received, alternately: every line, repeated ones included. */

@@ -4,7 +4,7 @@ import type { Actor } from '../core/types'
  * Header values by lower-case name. Credentials are read from every value a header was sent
  * with (Node's `headersDistinct`), since `req.headers` keeps only the first `Authorization`.
  */
-export type Headers = Record<string, string | string[] | undefined>
+export type HeaderRecord = Record<string, string | string[] | undefined>
 
 /**
  * Every value a header was sent with, by lower-case name: undefined or null when it was not
@@ -14,7 +14,7 @@ export type Headers = Record<string, string | string[] | undefined>
 export type HeaderLookup = (name: string) => string | readonly string[] | null | undefined
 
 /** Where credentials are read from: a record of header values, or a lookup by name. */
-export type HeaderSource = Headers | HeaderLookup
+export type HeaderSource = HeaderRecord | HeaderLookup
 
 /** A request, as the framework files translate it. */
 export interface HttpRequest {
