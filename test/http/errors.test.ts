@@ -1,113 +1,108 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { memoryStore } from '../../adapters/memory'
 import { KeycycleError } from '../../src'
-import {
-  call,
-  FRAMEWORKS,
-  type Framework,
-  type Server,
-  startServer,
-  THROWING_ADMIN_TOKEN,
-} from './servers'
+import { call, HOSTS, type Server, startServer, THROWING_ADMIN_TOKEN } from './hosts'
 
-describe.each<Framework>(FRAMEWORKS)('%s: errors the host can see', (framework) => {
-  const servers: Server[] = []
-  const start = async (options: Parameters<typeof startServer>[1]) => {
-    const server = await startServer(framework, options)
-    servers.push(server)
-    return server
-  }
-  afterEach(async () => {
-    vi.restoreAllMocks()
-    await Promise.all(servers.splice(0).map((s) => s.close()))
-  })
-
-  // A store whose reads fail with an error whose message quotes the token it was asked about.
-  function leakyStore(token: () => string) {
-    const store = memoryStore()
-    return {
-      ...store,
-      getKeyWithOrganisation: async () => {
-        throw new Error(`connection reset while reading ${token()}`)
-      },
-      getKey: async () => {
-        throw new Error(`connection reset while reading ${token()}`)
-      },
+describe.each(HOSTS.map((h) => [h.name, h] as const))(
+  '%s: errors the host can see',
+  (_name, host) => {
+    const servers: Server[] = []
+    const start = async (options: Parameters<typeof startServer>[1]) => {
+      const server = await startServer(host, options)
+      servers.push(server)
+      return server
     }
-  }
+    afterEach(async () => {
+      vi.restoreAllMocks()
+      await Promise.all(servers.splice(0).map((s) => s.close()))
+    })
 
-  it('calls onError with the error and the framework’s request for a 5xx, from both middlewares', async () => {
-    let token = ''
-    const onError = vi.fn()
-    const server = await start({ store: leakyStore(() => token), onError })
-    token = (await server.kc.createOrganisation()).token
-    const auth = await call(`${server.url}/whoami`, { token })
-    expect([auth.status, auth.body.error]).toEqual([503, 'unavailable'])
-    expect(auth.headers.get('retry-after')).toBe('1')
-    const router = await call(`${server.url}/keys`, { token })
-    expect(router.status).toBe(503)
-    expect(onError).toHaveBeenCalledTimes(2)
-    for (const [error, request] of onError.mock.calls) {
-      expect(error).toBeInstanceOf(KeycycleError)
-      expect((error as KeycycleError).code).toBe('unavailable')
-      const req = framework === 'express' ? request : (request as { req: unknown }).req
-      expect((req as { url: string }).url).toMatch(/^\/(whoami|keys)$/)
+    // A store whose reads fail with an error whose message quotes the token it was asked about.
+    function leakyStore(token: () => string) {
+      const store = memoryStore()
+      return {
+        ...store,
+        getKeyWithOrganisation: async () => {
+          throw new Error(`connection reset while reading ${token()}`)
+        },
+        getKey: async () => {
+          throw new Error(`connection reset while reading ${token()}`)
+        },
+      }
     }
-    expect(auth.text).not.toContain(token)
-  })
 
-  it('by default logs 5xx faults to console.error, one line with code and message, never a token', async () => {
-    let token = ''
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
-    const server = await start({ store: leakyStore(() => token) })
-    const created = await server.kc.createOrganisation()
-    token = created.token
-    await call(`${server.url}/whoami`, { token })
-    await call(`${server.url}/keys/${created.key.id}`, { token })
-    expect(logged).toHaveBeenCalledTimes(2)
-    for (const args of logged.mock.calls) {
-      expect(args).toHaveLength(1)
-      expect(args[0]).toMatch(/^keycycle: 503 unavailable: .+\(cause: Error: connection reset/)
-      expect(args[0]).not.toContain(token)
-      expect(args[0]).not.toContain(token.slice(30))
-    }
-    // 4xx are the client's business: nothing logged.
-    logged.mockClear()
-    const healthy = await start({})
-    const o = await healthy.kc.createOrganisation()
-    await call(`${healthy.url}/keys/${o.key.id}`, {
-      method: 'POST',
-      token: o.token,
-      json: { x: 1 },
+    it('calls onError with the error and the framework’s request for a 5xx, from both middlewares', async () => {
+      let token = ''
+      const onError = vi.fn()
+      const server = await start({ store: leakyStore(() => token), onError })
+      token = (await server.kc.createOrganisation()).token
+      const auth = await call(server, `/whoami`, { token })
+      expect([auth.status, auth.body.error]).toEqual([503, 'unavailable'])
+      expect(auth.headers.get('retry-after')).toBe('1')
+      const router = await call(server, `/keys`, { token })
+      expect(router.status).toBe(503)
+      expect(onError).toHaveBeenCalledTimes(2)
+      for (const [error, request] of onError.mock.calls) {
+        expect(error).toBeInstanceOf(KeycycleError)
+        expect((error as KeycycleError).code).toBe('unavailable')
+        expect(host.pathOf(request)).toMatch(/^\/(whoami|keys)$/)
+      }
+      expect(auth.text).not.toContain(token)
     })
-    await call(`${healthy.url}/keys`, { token: 'nope' })
-    expect(logged).not.toHaveBeenCalled()
-  })
 
-  it('answers an unexpected fault 500 internal, revealing nothing, and reports it', async () => {
-    const onError = vi.fn()
-    const server = await start({ onError })
-    const res = await call(`${server.url}/keys`, {
-      headers: { 'x-admin-token': THROWING_ADMIN_TOKEN },
+    it('by default logs 5xx faults to console.error, one line with code and message, never a token', async () => {
+      let token = ''
+      const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+      const server = await start({ store: leakyStore(() => token) })
+      const created = await server.kc.createOrganisation()
+      token = created.token
+      await call(server, `/whoami`, { token })
+      await call(server, `/keys/${created.key.id}`, { token })
+      expect(logged).toHaveBeenCalledTimes(2)
+      for (const args of logged.mock.calls) {
+        expect(args).toHaveLength(1)
+        expect(args[0]).toMatch(/^keycycle: 503 unavailable: .+\(cause: Error: connection reset/)
+        expect(args[0]).not.toContain(token)
+        expect(args[0]).not.toContain(token.slice(30))
+      }
+      // 4xx are the client's business: nothing logged.
+      logged.mockClear()
+      const healthy = await start({})
+      const o = await healthy.kc.createOrganisation()
+      await call(healthy, `/keys/${o.key.id}`, {
+        method: 'POST',
+        token: o.token,
+        json: { x: 1 },
+      })
+      await call(healthy, `/keys`, { token: 'nope' })
+      expect(logged).not.toHaveBeenCalled()
     })
-    expect(res.status).toBe(500)
-    expect(res.body).toEqual({ error: 'internal', message: 'internal error', params: {} })
-    expect(onError).toHaveBeenCalledOnce()
-    expect((onError.mock.calls[0]![0] as Error).message).toBe('isAdmin broke')
-  })
 
-  it('with passErrors, hands unexpected faults to the host’s error handling and still answers 503 itself', async () => {
-    const onError = vi.fn()
-    let token = ''
-    const server = await start({ passErrors: true, onError, store: leakyStore(() => token) })
-    const res = await call(`${server.url}/keys`, {
-      headers: { 'x-admin-token': THROWING_ADMIN_TOKEN },
+    it('answers an unexpected fault 500 internal, revealing nothing, and reports it', async () => {
+      const onError = vi.fn()
+      const server = await start({ onError })
+      const res = await call(server, `/keys`, {
+        headers: { 'x-admin-token': THROWING_ADMIN_TOKEN },
+      })
+      expect(res.status).toBe(500)
+      expect(res.body).toEqual({ error: 'internal', message: 'internal error', params: {} })
+      expect(onError).toHaveBeenCalledOnce()
+      expect((onError.mock.calls[0]![0] as Error).message).toBe('isAdmin broke')
     })
-    expect([res.status, res.body]).toEqual([418, { host: 'isAdmin broke' }])
-    expect(onError).not.toHaveBeenCalled()
-    token = (await server.kc.createOrganisation()).token
-    const unavailable = await call(`${server.url}/whoami`, { token })
-    expect([unavailable.status, unavailable.body.error]).toEqual([503, 'unavailable'])
-    expect(onError).toHaveBeenCalledOnce()
-  })
-})
+
+    it('with passErrors, hands unexpected faults to the host’s error handling and still answers 503 itself', async () => {
+      const onError = vi.fn()
+      let token = ''
+      const server = await start({ passErrors: true, onError, store: leakyStore(() => token) })
+      const res = await call(server, `/keys`, {
+        headers: { 'x-admin-token': THROWING_ADMIN_TOKEN },
+      })
+      expect([res.status, res.body]).toEqual([418, { host: 'isAdmin broke' }])
+      expect(onError).not.toHaveBeenCalled()
+      token = (await server.kc.createOrganisation()).token
+      const unavailable = await call(server, `/whoami`, { token })
+      expect([unavailable.status, unavailable.body.error]).toEqual([503, 'unavailable'])
+      expect(onError).toHaveBeenCalledOnce()
+    })
+  },
+)

@@ -1,18 +1,12 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { freePort } from '../helpers/ports'
+import { runSeedCalls } from './seeds'
 
 const ROOT = join(import.meta.dirname, '../..')
-
-// The curl blocks of the README's seed section, in order, exactly as a reader copies them.
-function seedCalls(): string[] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-  const section = readme.split('<!-- seed-calls:start -->')[1]!.split('<!-- seed-calls:end -->')[0]!
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!)
-}
 
 /** Starts `node examples/server.mjs` and resolves once it listens, with what it printed. */
 async function startExample(
@@ -57,46 +51,7 @@ describe('the example server answers the seeds’ curl calls from the README', (
     expect(token).toMatch(/^kc_/)
     expect(output).toMatch(/^KEYCYCLE_ADMIN_TOKEN=\S+$/m)
 
-    const calls = seedCalls()
-    expect(calls).toHaveLength(7)
-    const shellEnv: Record<string, string> = { ...process.env, KEYCYCLE_TOKEN: token! } as Record<
-      string,
-      string
-    >
-    const run = (block: string) =>
-      JSON.parse(
-        execFileSync('bash', ['-c', block.replaceAll('localhost:3000', `localhost:${port}`)], {
-          env: shellEnv,
-          encoding: 'utf8',
-        }),
-      )
-
-    const created = run(calls[0]!)
-    expect(created).toMatchObject({
-      resource: 'key',
-      storage_config: 2,
-      token: expect.stringMatching(/^kc_/),
-    })
-    shellEnv.KEY_ID = created.id
-    const read = run(calls[1]!)
-    expect(read).toMatchObject({ id: created.id, storage_config: 2 })
-    expect(read).not.toHaveProperty('token')
-    expect(run(calls[2]!)).toMatchObject({
-      resource: 'list',
-      url: '/keys',
-      data: expect.any(Array),
-    })
-    expect(run(calls[3]!)).toMatchObject({ id: created.id, webhook_config: 2, version: 2 })
-    const rotated = run(calls[4]!)
-    expect(rotated.token).toMatch(/^kc_/)
-    expect(rotated.primary.date_retiring_until).not.toBeNull()
-    const regenerated = run(calls[5]!)
-    expect(regenerated.apiKey).toMatchObject({
-      apiKeyId: created.id,
-      primaryKey: expect.stringMatching(/^kc_/),
-      domainCode: 'PUB',
-    })
-    expect(run(calls[6]!)).toMatchObject({ organisation: created.organisation })
+    const created = await runSeedCalls(port, token!)
     child.kill()
 
     // A second start on the same database keeps its organisation and shows no token again.

@@ -3,10 +3,15 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type express from 'express'
+import Fastify from 'fastify'
+import { Hono } from 'hono'
 import Koa from 'koa'
 import { afterAll, describe, expect, expectTypeOf, it } from 'vitest'
-import type { VerifySuccess } from '../../src'
+import type { Keycycle, VerifySuccess } from '../../src'
 import * as expressKit from '../../src/express'
+import * as fastifyKit from '../../src/fastify'
+import * as fetchKit from '../../src/fetch'
+import * as honoKit from '../../src/hono'
 import * as koaKit from '../../src/koa'
 
 const ROOT = join(import.meta.dirname, '../..')
@@ -25,10 +30,31 @@ describe('types that spare hosts `apiKey!`', () => {
     }
     expect(typeof handler).toBe('function')
   })
+
+  it('types c.var.apiKey after Hono’s apiKeyAuth, request.apiKey (Fastify) and the fetch handler’s key', () => {
+    const kc = {} as Keycycle
+    new Hono().get('/', honoKit.apiKeyAuth(kc), (c) => {
+      expectTypeOf(c.var.apiKey).toEqualTypeOf<VerifySuccess>()
+      expectTypeOf(honoKit.requireKey(c)).toEqualTypeOf<VerifySuccess>()
+      return c.text('')
+    })
+    Fastify().get('/', { preHandler: fastifyKit.apiKeyAuth(kc) }, async (request) => {
+      expectTypeOf(request.apiKey).toEqualTypeOf<VerifySuccess | undefined>()
+      expectTypeOf(fastifyKit.requireKey(request)).toEqualTypeOf<VerifySuccess>()
+    })
+    // Runtime arguments after the request pass through: Next.js's context here.
+    const handler = fetchKit.apiKeyAuth(kc, (_request, apiKey, context: { params: object }) => {
+      expectTypeOf(apiKey).toEqualTypeOf<VerifySuccess>()
+      return new Response(JSON.stringify(context.params))
+    })
+    expectTypeOf(handler).toEqualTypeOf<
+      (request: Request, context: { params: object }) => Promise<Response>
+    >()
+  })
 })
 
-// The built koa.d.ts, as hosts compile it (dist/ comes from the global build setup).
-describe('the emitted koa.d.ts', () => {
+// The built declarations, as hosts compile them (dist/ comes from the global build setup).
+describe('the emitted koa.d.ts and fastify.d.ts', () => {
   const dir = mkdtempSync(join(tmpdir(), 'keycycle-types-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -93,6 +119,49 @@ new Koa().use(async (ctx) => {
         symlinkSync(join(ROOT, 'node_modules/koa'), join(nodeModules, 'koa'))
         symlinkSync(join(ROOT, 'node_modules/@types'), join(nodeModules, '@types'))
       },
+    )
+    expect(diagnostics).toBe('')
+  })
+  it('types request.apiKey for a host with fastify', () => {
+    const diagnostics = project(
+      'typed-fastify',
+      { strict: true, skipLibCheck: false },
+      `import Fastify from 'fastify'
+import type { VerifySuccess } from 'keycycle'
+import { apiKeyAuth, keysRouter } from 'keycycle/fastify'
+const kc = {} as import('keycycle').Keycycle
+const app = Fastify()
+app.register(keysRouter(kc), { prefix: '/api/v1' })
+app.get('/', { preHandler: apiKeyAuth(kc) }, async (request) => {
+  const verified: VerifySuccess | undefined = request.apiKey
+  // @ts-expect-error apiKey is typed, not any
+  const wrong: number = request.apiKey
+  return [verified, wrong]
+})
+`,
+      (nodeModules) => {
+        symlinkSync(join(ROOT, 'node_modules/fastify'), join(nodeModules, 'fastify'))
+        // fastify's types need Node's, and nothing else: @types/koa does not compile here.
+        mkdirSync(join(nodeModules, '@types'))
+        symlinkSync(join(ROOT, 'node_modules/@types/node'), join(nodeModules, '@types/node'))
+      },
+    )
+    expect(diagnostics).toBe('')
+  })
+
+  it('compiles the other entries for a host with neither fastify nor hono, even with skipLibCheck off', () => {
+    const diagnostics = project(
+      'no-fastify-no-hono',
+      { strict: true, skipLibCheck: false, types: [], lib: ['ES2022', 'DOM'] },
+      `import { createKeycycle } from 'keycycle'
+import { apiKeyAuth } from 'keycycle/fetch'
+import { keysRouter } from 'keycycle/express'
+export const handler = apiKeyAuth({} as ReturnType<typeof createKeycycle>, (_request, apiKey) =>
+  new Response(apiKey.key.organisation),
+)
+export const router = keysRouter
+`,
+      () => {},
     )
     expect(diagnostics).toBe('')
   })

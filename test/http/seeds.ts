@@ -1,0 +1,62 @@
+import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { expect } from 'vitest'
+
+const ROOT = join(import.meta.dirname, '../..')
+
+/** The curl blocks of the README's seed section, in order, exactly as a reader copies them. */
+export function seedCalls(): string[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+  const section = readme.split('<!-- seed-calls:start -->')[1]!.split('<!-- seed-calls:end -->')[0]!
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!)
+}
+
+/**
+ * Runs the README's seed calls as written (`bash -c`, curl) against a server on `port` with
+ * an organisation's `token`, and checks each documented answer. Returns the key it created.
+ * Asynchronous, so the server may run in this very process.
+ */
+export async function runSeedCalls(
+  port: number,
+  token: string,
+): Promise<{ id: string; organisation: string }> {
+  const calls = seedCalls()
+  expect(calls).toHaveLength(7)
+  const env: Record<string, string> = { ...(process.env as Record<string, string>) }
+  env.KEYCYCLE_TOKEN = token
+  const run = async (block: string) => {
+    const script = block.replaceAll('localhost:3000', `localhost:${port}`)
+    const { stdout } = await promisify(execFile)('bash', ['-c', script], { env, encoding: 'utf8' })
+    return JSON.parse(stdout)
+  }
+
+  const created = await run(calls[0]!)
+  expect(created).toMatchObject({
+    resource: 'key',
+    storage_config: 2,
+    token: expect.stringMatching(/^kc_/),
+  })
+  env.KEY_ID = created.id
+  const read = await run(calls[1]!)
+  expect(read).toMatchObject({ id: created.id, storage_config: 2 })
+  expect(read).not.toHaveProperty('token')
+  expect(await run(calls[2]!)).toMatchObject({
+    resource: 'list',
+    url: '/keys',
+    data: expect.any(Array),
+  })
+  expect(await run(calls[3]!)).toMatchObject({ id: created.id, webhook_config: 2, version: 2 })
+  const rotated = await run(calls[4]!)
+  expect(rotated.token).toMatch(/^kc_/)
+  expect(rotated.primary.date_retiring_until).not.toBeNull()
+  const regenerated = await run(calls[5]!)
+  expect(regenerated.apiKey).toMatchObject({
+    apiKeyId: created.id,
+    primaryKey: expect.stringMatching(/^kc_/),
+    domainCode: 'PUB',
+  })
+  expect(await run(calls[6]!)).toMatchObject({ organisation: created.organisation })
+  return { id: created.id, organisation: created.organisation }
+}
