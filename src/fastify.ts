@@ -12,6 +12,7 @@ import { checkPermissionName, permissionRefusal, requireVerified } from './http/
 import { reportFault } from './http/report'
 import { handleManagement } from './http/routes'
 import type { CredentialOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/types'
+import { OPENAPI_PATH } from './openapi'
 import type { Keycycle } from './service/keycycle'
 
 // Types `request.apiKey`. The directive keeps the emitted fastify.d.ts valid where fastify's
@@ -102,7 +103,8 @@ export function keysRouter(kc: Keycycle, options: FastifyRouterOptions = {}): Fa
     instance.removeAllContentTypeParsers()
     instance.addContentTypeParser('*', (_request, payload, done) => done(null, { payload }))
     const prefix = instance.prefix
-    for (const url of ROUTES) {
+    // The document's path is routed only when asked for, so it stays free for the host.
+    for (const url of options.openapi ? [...ROUTES, OPENAPI_PATH] : ROUTES) {
       instance.all(url, async (request, reply) => {
         const [path = '/', search = ''] = request.url.slice(prefix.length).split('?', 2)
         const parsed = request.body as { payload?: AsyncIterable<Uint8Array | string> } | undefined

@@ -56,5 +56,22 @@ describe.each(HOSTS.map((h) => [h.name, h] as const))(
       expect(list.map((k) => k.id)).not.toContain(id)
       expect((await call(server, '/key', { token: created.body.token })).status).toBe(401)
     })
+
+    it('serves GET /openapi.json without a key where the router is mounted, when asked', async () => {
+      const documented = await startServer(host, { openapi: true })
+      try {
+        for (const path of ['/openapi.json', '/api/v1/openapi.json']) {
+          const res = await call(documented, path)
+          expect([res.status, res.body.openapi], path).toEqual([
+            200,
+            expect.stringMatching(/^3\.1/),
+          ])
+        }
+        expect((await call(documented, '/openapi.json', { method: 'POST' })).status).toBe(404)
+      } finally {
+        await documented.close()
+      }
+      expect((await call(server, '/openapi.json')).status).toBe(404)
+    })
   },
 )

@@ -39,6 +39,8 @@ interface Mount {
   isAdmin: (header: (name: string) => string | undefined) => string | false
   /** `onError` and `passErrors`, when the test set them. */
   errors: { onError?: (error: unknown, request: unknown) => void; passErrors?: boolean }
+  /** More `keysRouter` options, when the test set them. */
+  router: { openapi?: boolean }
 }
 
 export interface Host {
@@ -66,7 +68,7 @@ const expressHost: Host = {
   name: 'express',
   requireKey: true,
   pathOf: (req) => pathname((req as { url: string }).url),
-  listen: ({ kc, isAdmin, errors }) => {
+  listen: ({ kc, isAdmin, errors, router }) => {
     const app = express()
     const admin = (req: expressKit.ExpressRequestLike) =>
       isAdmin((name) => req.headers[name] as string | undefined)
@@ -81,8 +83,8 @@ const expressHost: Host = {
     app.get('/unguarded', (req, res) => {
       res.json({ key: expressKit.requireKey(req).key.id })
     })
-    app.use(expressKit.keysRouter(kc, { isAdmin: admin, ...errors }))
-    app.use('/api/v1', expressKit.keysRouter(kc, { isAdmin: admin, ...errors }))
+    app.use(expressKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors }))
+    app.use('/api/v1', expressKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors }))
     app.use(
       (error: Faulty, _req: express.Request, res: express.Response, next: express.NextFunction) => {
         if (hasStatus(error)) return next(error)
@@ -97,7 +99,7 @@ const koaHost: Host = {
   name: 'koa',
   requireKey: true,
   pathOf: (ctx) => pathname((ctx as { req: { url: string } }).req.url),
-  listen: ({ kc, isAdmin, errors }) => {
+  listen: ({ kc, isAdmin, errors, router }) => {
     const app = new Koa()
     app.silent = true
     const admin = (ctx: koaKit.KoaContextLike) =>
@@ -133,8 +135,8 @@ const koaHost: Host = {
       }
       return next()
     })
-    app.use(koaKit.keysRouter(kc, { isAdmin: admin, ...errors }))
-    app.use(koaKit.keysRouter(kc, { isAdmin: admin, prefix: '/api/v1', ...errors }))
+    app.use(koaKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors }))
+    app.use(koaKit.keysRouter(kc, { isAdmin: admin, ...router, prefix: '/api/v1', ...errors }))
     return listening(app.listen(0, '127.0.0.1'))
   },
 }
@@ -143,7 +145,7 @@ const fastifyHost: Host = {
   name: 'fastify',
   requireKey: true,
   pathOf: (request) => pathname((request as { url: string }).url),
-  listen: async ({ kc, isAdmin, errors }) => {
+  listen: async ({ kc, isAdmin, errors, router }) => {
     // NCP's `/api/v1//api-keys/…` needs duplicate slashes ignored, as the README says.
     const app = Fastify({ routerOptions: { ignoreDuplicateSlashes: true } })
     const admin = (request: { headers: Record<string, unknown> }) =>
@@ -158,8 +160,10 @@ const fastifyHost: Host = {
       reports: fastifyKit.requireKey(request).key.permissions,
     }))
     app.get('/unguarded', async (request) => ({ key: fastifyKit.requireKey(request).key.id }))
-    app.register(fastifyKit.keysRouter(kc, { isAdmin: admin, ...errors }))
-    app.register(fastifyKit.keysRouter(kc, { isAdmin: admin, ...errors }), { prefix: '/api/v1' })
+    app.register(fastifyKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors }))
+    app.register(fastifyKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors }), {
+      prefix: '/api/v1',
+    })
     app.setErrorHandler((error: Faulty, _request, reply) => {
       if (hasStatus(error)) throw error
       return reply.code(418).send({ host: error.message })
@@ -173,7 +177,7 @@ const honoHost: Host = {
   name: 'hono',
   requireKey: true,
   pathOf: (c) => pathname((c as { req: { url: string } }).req.url),
-  listen: ({ kc, isAdmin, errors }) => {
+  listen: ({ kc, isAdmin, errors, router }) => {
     const app = new Hono()
     const admin = (c: { req: { header(name: string): string | undefined } }) =>
       isAdmin((name) => c.req.header(name))
@@ -186,8 +190,11 @@ const honoHost: Host = {
       c.json({ reports: c.var.apiKey.key.permissions }),
     )
     app.get('/unguarded', (c) => c.json({ key: honoKit.requireKey(c).key.id }))
-    app.use(honoKit.keysRouter(kc, { isAdmin: admin, ...errors }))
-    app.use('/api/v1/*', honoKit.keysRouter(kc, { isAdmin: admin, prefix: '/api/v1', ...errors }))
+    app.use(honoKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors }))
+    app.use(
+      '/api/v1/*',
+      honoKit.keysRouter(kc, { isAdmin: admin, ...router, prefix: '/api/v1', ...errors }),
+    )
     app.onError((error, c) => {
       // Hono's own default: an error that carries its response is answered with it.
       if ('getResponse' in error) return (error as { getResponse(): Response }).getResponse()
@@ -201,10 +208,15 @@ const fetchHost: Host = {
   name: 'fetch',
   requireKey: false,
   pathOf: (request) => pathname((request as Request).url),
-  listen: ({ kc, isAdmin, errors }) => {
+  listen: ({ kc, isAdmin, errors, router }) => {
     const admin = (request: Request) => isAdmin((name) => request.headers.get(name) ?? undefined)
-    const keys = fetchKit.keysRouter(kc, { isAdmin: admin, ...errors })
-    const keysV1 = fetchKit.keysRouter(kc, { isAdmin: admin, prefix: '/api/v1', ...errors })
+    const keys = fetchKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors })
+    const keysV1 = fetchKit.keysRouter(kc, {
+      isAdmin: admin,
+      ...router,
+      prefix: '/api/v1',
+      ...errors,
+    })
     const whoami = fetchKit.apiKeyAuth(
       kc,
       (_request, { key }) => Response.json({ organisation: key.organisation, key: key.id }),
@@ -259,6 +271,8 @@ export interface ServerOptions {
   onError?: (error: unknown, request: unknown) => void
   /** `passErrors` for every keycycle middleware. */
   passErrors?: boolean
+  /** `openapi` for every `keysRouter`. */
+  openapi?: boolean
 }
 
 /** Starts `host`'s app over a fresh keycycle with a manual clock and a counting store. */
@@ -275,7 +289,8 @@ export async function startServer(host: Host, options: ServerOptions = {}): Prom
     if (token === THROWING_ADMIN_TOKEN) throw new Error('isAdmin broke')
     return token === ADMIN_TOKEN ? 'ops' : false
   }
-  const listener = await host.listen({ kc, isAdmin, errors })
+  const router = options.openapi ? { openapi: true } : {}
+  const listener = await host.listen({ kc, isAdmin, errors, router })
   const { port } = listener.address() as AddressInfo
   return {
     host,
@@ -290,6 +305,9 @@ export async function startServer(host: Host, options: ServerOptions = {}): Prom
       }),
   }
 }
+
+/** Where requests go: a server of `startServer`, or any other listening on `url`. */
+export type Target = Pick<Server, 'url'>
 
 /** A request as the tests write it. */
 export interface SendRequest {
@@ -338,7 +356,7 @@ function received(
 }
 
 // Through node:http, whose array header values go out as repeated header lines.
-function viaHttp(server: Server, request: SendRequest & { method: string }): Promise<Sent> {
+function viaHttp(server: Target, request: SendRequest & { method: string }): Promise<Sent> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       server.url + request.path,
@@ -367,7 +385,7 @@ function viaHttp(server: Server, request: SendRequest & { method: string }): Pro
 }
 
 // Straight onto a socket, for header bytes node:http will not send. One request, then close.
-function viaSocket(server: Server, request: SendRequest & { method: string }): Promise<Sent> {
+function viaSocket(server: Target, request: SendRequest & { method: string }): Promise<Sent> {
   const { port } = new URL(server.url)
   const lines = [`${request.method} ${request.path} HTTP/1.1`, `host: 127.0.0.1:${port}`]
   for (const [name, value] of Object.entries(request.headers ?? {})) {
@@ -414,7 +432,7 @@ function dechunk(text: string): string {
  * goes through here, so a check on every exchange (say, against an API description) hooks in
  * at this one place.
  */
-export async function send(server: Server, request: SendRequest): Promise<Sent> {
+export async function send(server: Target, request: SendRequest): Promise<Sent> {
   const full = { ...request, method: request.method ?? 'GET' }
   return full.rawHeaderLines ? viaSocket(server, full) : viaHttp(server, full)
 }
@@ -429,7 +447,7 @@ export interface CallInit extends Omit<SendRequest, 'path' | 'headers'> {
 }
 
 /** `send` with shorthands: `call(server, '/keys', { token, json: {...} })`. */
-export function call(server: Server, path: string, init: CallInit = {}): Promise<Sent> {
+export function call(server: Target, path: string, init: CallInit = {}): Promise<Sent> {
   const { token, json, headers: given, ...rest } = init
   const headers: Record<string, string | string[]> = { ...given }
   if (token) headers.authorization = `Token ${token}`
