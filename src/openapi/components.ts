@@ -160,7 +160,7 @@ export function componentSchemas(): Record<string, JsonSchema> {
     DeletedKey: {
       type: 'object',
       properties: {
-        id: { type: 'string', description: 'The deleted key\'s ID.' },
+        id: { type: 'string', description: "The deleted key's ID." },
         resource: { const: 'key' },
         deleted: { const: true },
       },
