@@ -66,7 +66,7 @@ console.log(JSON.stringify({
   )
   expect(out).toEqual({
     version: '0.27.6',
-    applied: 1,
+    applied: 2, // migrations 0001 (tables) and 0002 (metadata, last used, peppers)
     old: false,
     fresh: true,
     listed: 1,
