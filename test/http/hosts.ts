@@ -27,6 +27,7 @@ import * as koaKit from '../../src/koa'
 import type { KeyStore } from '../../src/store'
 import { manualClock } from '../helpers/clock'
 import { countingStore } from '../helpers/counting-store'
+import { responseValidator } from '../openapi/validate'
 
 export const ADMIN_TOKEN = 'let-me-in-as-admin'
 /** An `X-Admin-Token` value whose `isAdmin` throws a plain Error: an unexpected fault. */
@@ -432,9 +433,25 @@ function dechunk(text: string): string {
  * goes through here, so a check on every exchange (say, against an API description) hooks in
  * at this one place.
  */
+// Every response of the suite is checked against the OpenAPI document (issue: "every HTTP-suite
+// response validates"). Left out: the hosts' own error handling (418, for faults passed to
+// them) and answers a framework gives itself (its own 400, 404 or 413 page, not keycycle's
+// error body).
+const openapi = responseValidator({
+  ignore: (r) => r.status === 418 || (r.status >= 400 && !isKeycycleError(r.body)),
+})
+
+// keycycle's error body always has a string `error` and a `params` object.
+function isKeycycleError(body: unknown): boolean {
+  const b = body as { error?: unknown; params?: unknown } | null
+  return typeof b?.error === 'string' && typeof b.params === 'object' && b.params !== null
+}
+
 export async function send(server: Target, request: SendRequest): Promise<Sent> {
   const full = { ...request, method: request.method ?? 'GET' }
-  return full.rawHeaderLines ? viaSocket(server, full) : viaHttp(server, full)
+  const sent = await (full.rawHeaderLines ? viaSocket(server, full) : viaHttp(server, full))
+  openapi.expectValid(sent)
+  return sent
 }
 
 /** What `call` takes: a request less its path, with a token or a JSON body for short. */
