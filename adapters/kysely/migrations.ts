@@ -1,8 +1,8 @@
 import { type Kysely, type Migration, sql } from 'kysely'
 import type { TableNames } from './schema'
 
-// Column sizes: IDs are `key_`/`org_` + 26, digests 64 hex, hints 9. Config IDs are JSON of a
-// string up to 255 characters or a safe integer, so 300 holds the quoted form.
+// Column sizes: IDs are `key_`/`org_` + 26, digests 64 hex, hints 9. Config IDs were 300 (the
+// quoted form of 255 plain characters) until 0003 made them text: escapes can make JSON 6× longer.
 const ID = 'varchar(40)'
 const CONFIG_ID = 'varchar(300)'
 const DIGEST = 'varchar(64)'
@@ -120,6 +120,38 @@ export function migrations(names: TableNames): Record<string, Migration> {
         }
       },
     },
+    // Every value validation admits fits (issue 10): config IDs as JSON text of any length the
+    // schema allows (a 255-character ID of control characters encodes to 1532), and on MySQL
+    // 4-byte UTF-8 everywhere with binary comparison, whatever the server's default charset.
+    '2026_11_24_0003_values': {
+      async up(db: Kysely<unknown>) {
+        const dialect = dialectOf(db)
+        if (dialect === 'postgres') {
+          for (const table of [names.organisations, names.keys]) {
+            await db.schema
+              .alterTable(table)
+              .alterColumn('storage_config', (c) => c.setDataType('text'))
+              .alterColumn('webhook_config', (c) => c.setDataType('text'))
+              .execute()
+          }
+        } else if (dialect === 'mysql') {
+          await mysqlUtf8mb4Binary(db, names)
+        }
+        // SQLite neither enforces varchar lengths nor folds case; its text is UTF-8 already.
+      },
+      async down(db: Kysely<unknown>) {
+        const dialect = dialectOf(db)
+        if (dialect === 'sqlite') return
+        for (const table of [names.organisations, names.keys]) {
+          for (const column of ['storage_config', 'webhook_config']) {
+            await (dialect === 'mysql'
+              ? sql`alter table ${sql.table(table)} modify ${sql.ref(column)} ${sql.raw(CONFIG_ID)} null`
+              : sql`alter table ${sql.table(table)} alter column ${sql.ref(column)} type ${sql.raw(CONFIG_ID)}`
+            ).execute(db)
+          }
+        }
+      },
+    },
   }
 }
 
@@ -136,4 +168,33 @@ function dialectOf(db: Kysely<unknown>): 'mysql' | 'postgres' | 'sqlite' {
   const probe = db as unknown as Kysely<{ t: { c: number } }>
   const text = probe.selectFrom('t').select('c').where('c', '=', 0).compile().sql
   return text.includes('`') ? 'mysql' : text.includes('$1') ? 'postgres' : 'sqlite'
+}
+
+// MySQL/MariaDB: both tables to utf8mb4 (a server defaulting to latin1 or utf8mb3 refuses emoji)
+// with a binary collation that does not pad (IDs match exactly: no case folding, no trailing
+// spaces ignored), where the server has one. MariaDB refuses to convert a column a foreign key
+// uses, even with foreign_key_checks off, so the key's foreign key is dropped and re-added.
+async function mysqlUtf8mb4Binary(db: Kysely<unknown>, names: TableNames): Promise<void> {
+  const preferred = ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin', 'utf8mb4_bin']
+  const { rows: collations } = await sql<{ name: string }>`
+    select collation_name as name from information_schema.collations
+    where collation_name in (${sql.join(preferred)})`.execute(db)
+  const available = new Set(collations.map((c) => c.name))
+  const collation = preferred.find((c) => available.has(c)) ?? 'utf8mb4_bin'
+  const { rows: foreignKeys } = await sql<{ name: string }>`
+    select constraint_name as name from information_schema.referential_constraints
+    where constraint_schema = database() and table_name = ${names.keys}
+      and referenced_table_name = ${names.organisations}`.execute(db)
+  for (const { name } of foreignKeys) {
+    await sql`alter table ${sql.table(names.keys)} drop foreign key ${sql.ref(name)}`.execute(db)
+  }
+  const convert = (table: string) =>
+    sql`alter table ${sql.table(table)}
+      modify storage_config text null, modify webhook_config text null,
+      convert to character set utf8mb4 collate ${sql.raw(collation)}`
+  await convert(names.organisations).execute(db)
+  await convert(names.keys).execute(db)
+  const name = foreignKeys[0]?.name ?? `${names.keys}_organisation_fk`
+  await sql`alter table ${sql.table(names.keys)} add constraint ${sql.ref(name)}
+    foreign key (organisation) references ${sql.table(names.organisations)} (id)`.execute(db)
 }

@@ -14,7 +14,7 @@ export type NullableIntColumn = ColumnType<
 
 export interface OrganisationRow {
   id: string
-  /** JSON of the config ID, so `2` and `"2"` stay distinct. */
+  /** JSON of the config ID, so `2` and `"2"` stay distinct; text from migration 0003. */
   storage_config: string | null
   webhook_config: string | null
   /** JSON object of key-config defaults. */
