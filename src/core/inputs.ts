@@ -6,6 +6,7 @@ import {
   DEFAULT_LIST_LIMIT,
   KEY_FIELDS,
   LIST_QUERY,
+  MAX_ACTOR_ID_LENGTH,
   ORGANISATION_FIELDS,
   parseInput,
   ROTATE_OPTIONS,
@@ -93,7 +94,8 @@ export type _Checks = [
 
 /**
  * Throws `validation` unless `actor` is `{ kind: 'organisation', id: <organisation ID> }` or
- * `{ kind: 'admin', id: <1–255 characters> }`. Returns a fresh, frozen copy.
+ * `{ kind: 'admin', id: <1–255 characters> }` (stored as the writer, so held to what stores can
+ * hold, as every string is). Returns a fresh, frozen copy.
  */
 export function parseActor(actor: unknown): Actor {
   const record = readObject(actor, 'actor', ['kind', 'id'])
@@ -101,7 +103,7 @@ export function parseActor(actor: unknown): Actor {
   if (kind === 'organisation' && !isOrganisationId(record.id)) {
     throw invalidInput('actor.id', 'must be an organisation ID (org_ followed by a ULID)')
   }
-  return Object.freeze({ kind, id: readString(record.id, 'actor.id', 255) })
+  return Object.freeze({ kind, id: readString(record.id, 'actor.id', MAX_ACTOR_ID_LENGTH) })
 }
 
 // Path IDs are looked up, not validated: anything that is not the ID of a reachable resource

@@ -1,15 +1,13 @@
 import { invalidInput } from './errors'
+import {
+  MAX_CONFIG_ID_LENGTH,
+  MAX_PERMISSION_LENGTH,
+  MAX_PERMISSIONS,
+  unstorable,
+} from './schema/limits'
 import type { ConfigId } from './types'
 
-/** Longest accepted `name`, in UTF-16 code units. */
-export const MAX_NAME_LENGTH = 255
-/** Longest accepted `description`. */
-export const MAX_DESCRIPTION_LENGTH = 1000
-/** Longest string config ID. */
-export const MAX_CONFIG_ID_LENGTH = 255
-/** Most permissions one key may carry. */
-export const MAX_PERMISSIONS = 100
-const PERMISSION = /^[A-Za-z0-9_.:*/-]{1,128}$/
+const PERMISSION = new RegExp(`^[A-Za-z0-9_.:*/-]{1,${MAX_PERMISSION_LENGTH}}$`)
 
 function describe(value: unknown): string {
   if (value === null) return 'null'
@@ -42,13 +40,18 @@ export function readObject(
   return record
 }
 
-/** Reads a non-empty string of at most `max` characters. */
+/**
+ * Reads a non-empty string of at most `max` UTF-16 code units that every store can hold
+ * unchanged: no U+0000 and no lone surrogate (see `unstorable`).
+ */
 export function readString(value: unknown, field: string, max: number): string {
   if (typeof value !== 'string')
     throw invalidInput(field, `must be a string, got ${describe(value)}`)
   if (value.length === 0 || value.length > max) {
     throw invalidInput(field, `must be 1 to ${max} characters`)
   }
+  const problem = unstorable(value)
+  if (problem !== null) throw invalidInput(field, problem)
   return value
 }
 
@@ -57,11 +60,14 @@ export function readText(value: unknown, field: string, max: number): string | n
   return value === null ? null : readString(value, field, max)
 }
 
-/** An opaque config ID: a non-empty string or a safe integer, kept exactly as given. */
+/**
+ * An opaque config ID: a non-empty string or a safe integer, kept exactly as given, except that
+ * `-0` reads as `0` (JSON, and so every store but memory, cannot tell them apart).
+ */
 export function readConfigId(value: unknown, field: string): ConfigId {
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) throw invalidInput(field, 'must be an integer or a string')
-    return value
+    return value === 0 ? 0 : value
   }
   if (typeof value === 'string') return readString(value, field, MAX_CONFIG_ID_LENGTH)
   throw invalidInput(field, `must be a string or an integer, got ${describe(value)}`)
@@ -104,8 +110,8 @@ export function readEnum<T extends string>(
 }
 
 /**
- * A permission list: at most {@link MAX_PERMISSIONS} strings of `[A-Za-z0-9_.:*\/-]`, 1–128
- * characters each. Duplicates are dropped, first occurrence kept.
+ * A permission list: at most `MAX_PERMISSIONS` strings of `[A-Za-z0-9_.:*\/-]`, 1 to
+ * `MAX_PERMISSION_LENGTH` characters each. Duplicates are dropped, first occurrence kept.
  */
 export function readPermissions(value: unknown, field: string): string[] {
   if (!Array.isArray(value)) throw invalidInput(field, `must be an array, got ${describe(value)}`)
@@ -113,7 +119,10 @@ export function readPermissions(value: unknown, field: string): string[] {
     throw invalidInput(field, `at most ${MAX_PERMISSIONS} entries`)
   for (const [i, item] of value.entries()) {
     if (typeof item !== 'string' || !PERMISSION.test(item)) {
-      throw invalidInput(`${field}[${i}]`, 'must be 1–128 characters of A–Z a–z 0–9 _ . : * / -')
+      throw invalidInput(
+        `${field}[${i}]`,
+        `must be 1–${MAX_PERMISSION_LENGTH} characters of A–Z a–z 0–9 _ . : * / -`,
+      )
     }
   }
   return [...new Set(value as string[])]

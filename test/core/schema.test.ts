@@ -3,13 +3,20 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ADMIN } from '../../src/conformance/fixtures'
 import { KeycycleError } from '../../src/core/errors'
+import { parseActor } from '../../src/core/inputs'
 import {
   inputFromWire,
   KEY_FIELDS,
+  MAX_CONFIG_ID_JSON_LENGTH,
+  MAX_CONFIG_ID_LENGTH,
+  MAX_DESCRIPTION_LENGTH,
+  MAX_NAME_LENGTH,
+  ORGANISATION_FIELDS,
   parseInput,
   type Schema,
   text,
   toWire,
+  unstorable,
   wirePath,
 } from '../../src/core/schema'
 import { fieldTable } from '../../src/core/schema/docs'
@@ -96,6 +103,79 @@ describe('key fields', () => {
 
   it('accept a null body as an empty one (ricloud-py sends null)', () => {
     expect(inputFromWire(KEY_FIELDS, null, 'patch')).toEqual({})
+  })
+})
+
+describe('values every store can hold', () => {
+  const strings = {
+    name: MAX_NAME_LENGTH,
+    description: MAX_DESCRIPTION_LENGTH,
+    storageConfig: MAX_CONFIG_ID_LENGTH,
+    webhookConfig: MAX_CONFIG_ID_LENGTH,
+  }
+  // Every character but U+0000 and lone surrogates: controls, quotes, backslashes, non-BMP.
+  const hostile = '\t\n\r\u0001\u001f\u007f\u0085"\\\'\u2028\ufeff\uffff𝒳🔑'
+
+  it('keeps every other character, at the longest length, exactly', () => {
+    for (const [name, max] of Object.entries(strings)) {
+      const value = `${hostile.repeat(max).slice(0, max - 2)}🔑`
+      expect(value).toHaveLength(max)
+      expect(parseInput(KEY_FIELDS, { [name]: value }, 'create', admin)).toEqual({ [name]: value })
+      const over = caught(() => parseInput(KEY_FIELDS, { [name]: `${value}x` }, 'patch', admin))
+      expect(over).toMatchObject({ code: 'validation', details: { field: name } })
+    }
+  })
+
+  it('refuses U+0000 and lone surrogates in every string, naming the field by its wire name', () => {
+    for (const bad of ['a\u0000b', '\u0000', 'a\ud800', '\udc00a', '\udfff\ud800', '🔑'.slice(1)]) {
+      for (const [wire, domain] of [
+        ['name', 'name'],
+        ['description', 'description'],
+        ['storage_config', 'storageConfig'],
+        ['webhook_config', 'webhookConfig'],
+      ] as const) {
+        const domainInput = inputFromWire(KEY_FIELDS, { [wire]: bad }, 'patch')
+        const error = caught(() => parseInput(KEY_FIELDS, domainInput, 'patch', owner))
+        expect(error).toMatchObject({ code: 'validation', details: { field: domain } })
+        expect(wirePath(KEY_FIELDS, error.details.field!)).toBe(wire)
+        expect(error.message).not.toContain(bad)
+      }
+      const key = caught(() =>
+        parseInput(ORGANISATION_FIELDS, { key: { name: bad } }, 'create', null),
+      )
+      expect(key).toMatchObject({ code: 'validation', details: { field: 'key.name' } })
+      expect(caught(() => parseActor({ kind: 'admin', id: `ops${bad}` }))).toMatchObject({
+        code: 'validation',
+        details: { field: 'actor.id' },
+      })
+    }
+    expect(unstorable('\ud83d\udd11 \u0001 \u007f')).toBeNull()
+    expect(unstorable('ab\u0000')).toContain('index 2')
+    expect(unstorable('ab\udd11')).toContain('lone UTF-16 surrogate')
+  })
+
+  it('refuses them in metadata strings and keys, at any depth, without echoing the key', () => {
+    const cases: [unknown, string][] = [
+      [{ a: 'x\u0000' }, 'metadata.a'],
+      [{ a: ['ok', '\ud800'] }, 'metadata.a[1]'],
+      [{ 'k\u0000': 1 }, 'metadata'],
+      [{ a: { 'k\udc00': 1 } }, 'metadata.a'],
+    ]
+    for (const [metadata, field] of cases) {
+      const error = caught(() => parseInput(KEY_FIELDS, { metadata }, 'create', owner))
+      expect(error).toMatchObject({ code: 'validation', details: { field } })
+      expect(unstorable(error.message)).toBeNull()
+    }
+    const kept = { [hostile]: hostile, nested: [{ '🔑': '\u0001' }], n: -1.5e-300 }
+    expect(parseInput(KEY_FIELDS, { metadata: kept }, 'create', owner)).toEqual({ metadata: kept })
+  })
+
+  it('reads -0 as the config ID 0, which is what JSON stores give back', () => {
+    const parsed = parseInput(KEY_FIELDS, { storageConfig: -0 }, 'create', owner)
+    expect(Object.is(parsed.storageConfig, 0)).toBe(true)
+    expect(MAX_CONFIG_ID_JSON_LENGTH).toBe(
+      JSON.stringify('\u0001'.repeat(MAX_CONFIG_ID_LENGTH)).length,
+    )
   })
 })
 

@@ -1,5 +1,12 @@
 import { invalidInput } from '../errors'
 import { readBoolean, readConfigId, readEpochMs, readPermissions, readString } from '../validate'
+import {
+  MAX_CONFIG_ID_LENGTH,
+  MAX_METADATA_BYTES,
+  MAX_PERMISSION_LENGTH,
+  MAX_PERMISSIONS,
+  unstorable,
+} from './limits'
 
 // Reusable parts of field declarations: how a kind of value is validated and how it travels.
 
@@ -11,7 +18,7 @@ export const text = (max: number) => ({
 
 /** An opaque config ID: a string or an integer, kept with its JSON type (`2` stays `2`). */
 export const configId = {
-  type: 'string (1–255) | integer',
+  type: `string (1–${MAX_CONFIG_ID_LENGTH}) | integer`,
   parse: (value: unknown, path: string) => readConfigId(value, path),
 }
 
@@ -21,7 +28,7 @@ export const boolean = {
 }
 
 export const permissions = {
-  type: 'string[] (≤ 100 of [A-Za-z0-9_.:*/-]{1,128})',
+  type: `string[] (≤ ${MAX_PERMISSIONS} of [A-Za-z0-9_.:*/-]{1,${MAX_PERMISSION_LENGTH}})`,
   parse: (value: unknown, path: string) => readPermissions(value, path),
 }
 
@@ -58,11 +65,9 @@ export const oneOf = (options: readonly string[]) => ({
 /** A read-only value shown as stored. */
 export const shown = (type: string) => ({ type })
 
-/** Largest `metadata` object, in bytes of its UTF-8 JSON encoding. */
-export const MAX_METADATA_BYTES = 4096
-
 function describeJson(value: unknown): string | null {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return null
+  if (typeof value === 'string') return unstorable(value)
+  if (value === null || typeof value === 'boolean') return null
   if (typeof value === 'number') return Number.isFinite(value) ? null : 'must be a finite number'
   if (Array.isArray(value)) return null
   if (typeof value === 'object') {
@@ -79,7 +84,12 @@ function checkJson(value: unknown, path: string): void {
   if (Array.isArray(value)) {
     for (const [i, item] of value.entries()) checkJson(item, `${path}[${i}]`)
   } else if (typeof value === 'object' && value !== null) {
-    for (const [key, inner] of Object.entries(value)) checkJson(inner, `${path}.${key}`)
+    for (const [key, inner] of Object.entries(value)) {
+      // Named by the object that holds it: the key itself cannot be echoed safely.
+      const problem = unstorable(key)
+      if (problem !== null) throw invalidInput(path, `a key ${problem}`)
+      checkJson(inner, `${path}.${key}`)
+    }
   }
 }
 
@@ -101,7 +111,10 @@ function utf8Length(text: string): number {
   return bytes
 }
 
-/** A host-defined JSON object: string keys, JSON values, at most 4 KiB encoded. */
+/**
+ * A host-defined JSON object: string keys, JSON values, at most `MAX_METADATA_BYTES` encoded;
+ * no key or string may hold what `unstorable` refuses.
+ */
 export const jsonObject = {
   type: `object (JSON, ≤ ${MAX_METADATA_BYTES} bytes encoded)`,
   parse: (value: unknown, path: string) => {

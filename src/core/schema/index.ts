@@ -1,6 +1,7 @@
 export * from './codecs'
 export * from './field'
 export * from './key-fields'
+export * from './limits'
 export * from './option-fields'
 export * from './organisation-fields'
 export * from './parse'

@@ -1,7 +1,7 @@
 import { KEY_STATES, KEY_TYPES } from '../types'
-import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from '../validate'
 import { boolean, configId, instant, jsonObject, oneOf, permissions, shown, text } from './codecs'
 import type { Schema } from './field'
+import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from './limits'
 
 /** Key-level settings (`config`): each an override of the organisation default. */
 export const CONFIG_FIELDS = {
