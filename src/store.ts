@@ -16,11 +16,78 @@ export interface KeyListQuery {
   limit: number
 }
 
-/** Options of `insertKey`. */
-export interface InsertKeyOptions {
-  /** Refuse (`limit`) when the organisation already holds this many keys. */
-  maxKeys?: number
+/**
+ * What every write takes besides its record: the events to record with it and the fence.
+ */
+export interface WriteOptions {
+  /**
+   * Events recorded in the same atomic write as the change (SPEC §5): all of them when the
+   * write commits, none when it does not (a lost compare-and-set, a taken ID, a fault).
+   */
+  events?: readonly OutboxEvent[] | undefined
+  /**
+   * The fence (SPEC §7): epoch ms on the real clock (`Date.now()`'s, not the injected clock),
+   * after which this write must not commit. The store commits before it or not at all, and
+   * never later — even when the caller was already answered `unavailable`. A store enforces it
+   * where the write is applied (a statement/lock timeout, a check inside a Redis script against
+   * the server's time, no retry past it), and answers — commits, or rejects with
+   * `KeycycleError('unavailable')` — soon after it. A server-side timeout starts counting when
+   * the statement arrives, a little after the caller's clock started, so the service waits for
+   * the store's own answer until `deadline` + 1 s before it answers the caller `unavailable`
+   * itself (a dead connection); a store must never commit after that. Absent: no fence.
+   */
+  deadline?: number | undefined
 }
+
+/** Options of `insertKey`. */
+export interface InsertKeyOptions extends WriteOptions {
+  /** Refuse (`limit`) when the organisation already holds this many keys. */
+  maxKeys?: number | undefined
+}
+
+/**
+ * One event as the outbox keeps it. The store keeps `body` as opaque text and orders, claims
+ * and settles events by the other fields; it never parses the body.
+ */
+export interface OutboxEvent {
+  /** Unique and stable (`evt_` + ULID): the deduplication ID every delivery carries. */
+  id: string
+  /** The record the event is about; a store keeps the event beside it (same hash slot). */
+  subject: { kind: 'key' | 'organisation'; id: string }
+  /**
+   * The delivery-order group: events of one stream are delivered one at a time in `seq`
+   * order, so a stream's oldest undelivered event holds back the rest. Change events use the
+   * subject's ID; scheduled events (`key.expiring`, `key.grace_ended`) their own ID.
+   */
+  stream: string
+  /** Position within the stream: the version the change wrote (unique within a stream). */
+  seq: number
+  /** Epoch ms (injected clock): not delivered before this (the commit time, or the schedule). */
+  availableAt: number
+  /** The event, JSON-encoded. At most 64 KiB. Never holds a token. */
+  body: string
+}
+
+/** An event handed to one dispatcher by {@link KeyStore.claimEvents}. */
+export interface ClaimedEvent extends OutboxEvent {
+  /** Failed deliveries before this claim. */
+  attempts: number
+}
+
+/** A request for due events (see {@link KeyStore.claimEvents}). Times are injected-clock ms. */
+export interface ClaimQuery {
+  /** The claiming dispatcher, unique per instance. */
+  owner: string
+  now: number
+  /** The claim lapses at this time; after it another dispatcher may claim the event again. */
+  leaseUntil: number
+  limit: number
+}
+
+/** How a claimed delivery ended: delivered (kept until pruned), or failed and due again. */
+export type EventSettlement =
+  | { owner: string; deliveredAt: number }
+  | { owner: string; retryAt: number }
 
 /** A request for keys whose expiry is due but not yet persisted, oldest `expiresAt` first. */
 export interface DueKeysQuery {
@@ -58,7 +125,7 @@ export interface KeyStore {
   insertKey(key: KeyRecord, options?: InsertKeyOptions): Promise<boolean>
 
   /** Compare-and-set: writes `next` if the stored version is `expectedVersion`. */
-  updateKey(next: KeyRecord, expectedVersion: number): Promise<boolean>
+  updateKey(next: KeyRecord, expectedVersion: number, options?: WriteOptions): Promise<boolean>
 
   /**
    * Compare-and-set delete: removes the key, with every digest it holds, if the stored version
@@ -66,7 +133,7 @@ export interface KeyStore {
    * deleted key is gone from every read and list, and its ID is free again only in theory
    * (IDs are never reused).
    */
-  deleteKey(id: string, expectedVersion: number): Promise<boolean>
+  deleteKey(id: string, expectedVersion: number, options?: WriteOptions): Promise<boolean>
 
   /**
    * How many stored digests each pepper made, by pepper ID (`''` for none or the legacy
@@ -94,10 +161,38 @@ export interface KeyStore {
    * ever finds the organisation without that key. Resolves `false`, writing nothing, if either
    * ID is taken.
    */
-  insertOrganisation(organisation: Organisation, firstKey: KeyRecord): Promise<boolean>
+  insertOrganisation(
+    organisation: Organisation,
+    firstKey: KeyRecord,
+    options?: WriteOptions,
+  ): Promise<boolean>
 
   /** Compare-and-set on the organisation's `version`, as `updateKey`. */
-  updateOrganisation(next: Organisation, expectedVersion: number): Promise<boolean>
+  updateOrganisation(
+    next: Organisation,
+    expectedVersion: number,
+    options?: WriteOptions,
+  ): Promise<boolean>
+
+  /**
+   * The durable outbox (SPEC §5). Claims up to `limit` events for `owner` until `leaseUntil`.
+   * An event is claimable when it is undelivered, `availableAt ≤ now`, not under a live claim
+   * (`leaseUntil > now` of an earlier claim), and the lowest-`seq` undelivered event of its
+   * stream. Each claim is atomic: of dispatchers claiming concurrently, one gets each event.
+   * Order of the result: none promised. May return fewer than `limit` while more are due.
+   */
+  claimEvents(query: ClaimQuery): Promise<ClaimedEvent[]>
+
+  /**
+   * Ends a claim: marks the event delivered at `deliveredAt`, or puts it back as due at
+   * `retryAt` with `attempts + 1`. Only while `owner` still holds the claim; resolves `false`,
+   * changing nothing, when the event was claimed by another since (it may be delivered again,
+   * with the same ID) or is gone.
+   */
+  settleEvent(event: ClaimedEvent, settlement: EventSettlement): Promise<boolean>
+
+  /** Deletes up to `limit` events delivered at or before `deliveredBefore`; resolves how many. */
+  pruneEvents(deliveredBefore: number, limit: number): Promise<number>
 
   /**
    * Optional invalidation channel (Redis pub/sub, PostgreSQL `LISTEN/NOTIFY`, in-process for

@@ -10,11 +10,12 @@ import type {
   Subscription,
   WatchOptions,
 } from '../../src/store'
+import { memoryOutbox, type OutboxEntry } from './memory-outbox'
 
 /** A {@link KeyStore} kept in process memory, plus a read-only view for tests and debugging. */
 export interface MemoryStore extends KeyStore {
   /** Deep copies of everything stored, for inspection. Holds digests and hints, never tokens. */
-  snapshot(): { organisations: Organisation[]; keys: KeyRecord[] }
+  snapshot(): { organisations: Organisation[]; keys: KeyRecord[]; events: OutboxEntry[] }
 }
 
 // Stored records are deep-frozen copies, made once per write; reads hand out the frozen record
@@ -66,6 +67,8 @@ export function memoryStore(): MemoryStore {
   const organisations = new Map<string, Organisation>()
   const keysByOrganisation = new Map<string, string[]>()
   const feeds = new Set<ChangeFeed>()
+  const outbox = memoryOutbox()
+  const recordEvents = outbox.record
 
   function announce(change: StoreChange): void {
     for (const feed of feeds) feed.changed(change)
@@ -96,15 +99,17 @@ export function memoryStore(): MemoryStore {
         throw new KeycycleError('limit', `the organisation holds ${held} keys, the most allowed`)
       }
       put(record)
+      recordEvents(options?.events)
       return true
     },
 
-    async deleteKey(id, expectedVersion) {
+    async deleteKey(id, expectedVersion, options) {
       const record = keys.get(id)
       if (record?.version !== expectedVersion) return false
       keys.delete(id)
       const ids = keysByOrganisation.get(record.organisation)!
       ids.splice(after(ids, id) - 1, 1)
+      recordEvents(options?.events)
       announce({ kind: 'key', id })
       return true
     },
@@ -126,9 +131,10 @@ export function memoryStore(): MemoryStore {
       return counts
     },
 
-    async updateKey(next, expectedVersion) {
+    async updateKey(next, expectedVersion, options) {
       if (keys.get(next.id)?.version !== expectedVersion) return false
       put(next)
+      recordEvents(options?.events)
       return true
     },
 
@@ -161,20 +167,26 @@ export function memoryStore(): MemoryStore {
       return organisations.get(id) ?? null
     },
 
-    async insertOrganisation(organisation, firstKey) {
+    async insertOrganisation(organisation, firstKey, options) {
       if (organisations.has(organisation.id) || keys.has(firstKey.id)) return false
       put(firstKey)
       organisations.set(organisation.id, store(organisation))
+      recordEvents(options?.events)
       announce({ kind: 'organisation', id: organisation.id })
       return true
     },
 
-    async updateOrganisation(next, expectedVersion) {
+    async updateOrganisation(next, expectedVersion, options) {
       if (organisations.get(next.id)?.version !== expectedVersion) return false
       organisations.set(next.id, store(next))
+      recordEvents(options?.events)
       announce({ kind: 'organisation', id: next.id })
       return true
     },
+
+    claimEvents: outbox.claimEvents,
+    settleEvent: outbox.settleEvent,
+    pruneEvents: outbox.pruneEvents,
 
     // In process, the channel cannot drop: it is live from the start and says so on every beat.
     async watch(feed: ChangeFeed, options: WatchOptions): Promise<Subscription> {
@@ -194,6 +206,7 @@ export function memoryStore(): MemoryStore {
       return {
         organisations: [...organisations.values()].map((o) => structuredClone(o)),
         keys: [...keys.values()].map((k) => structuredClone(k)),
+        events: outbox.entries(),
       }
     },
   }

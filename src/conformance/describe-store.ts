@@ -1,5 +1,6 @@
 import { capabilitiesSuite } from './capabilities-suite'
 import type { OpenStore, StoreHarness } from './harness'
+import { outboxSuite } from './outbox-suite'
 import { portSuite } from './port-suite'
 import type { TestFunction, TestRunner } from './runner'
 import { serviceSuite } from './service-suite'
@@ -107,6 +108,7 @@ export function describeStore<O extends OpenStore>(
     runner.describe('service over the store', () => serviceSuite(context))
     runner.describe('change channel (stores with watch)', () => watchSuite(context))
     runner.describe('key capabilities', () => capabilitiesSuite(context))
+    runner.describe('event outbox', () => outboxSuite(context))
     extras?.(context)
   })
 }

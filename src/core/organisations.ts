@@ -36,9 +36,15 @@ export function applyOrganisationPatch(
   if (patch.storageConfig !== undefined) next.storageConfig = patch.storageConfig
   if (patch.webhookConfig !== undefined) next.webhookConfig = patch.webhookConfig
   if (patch.config !== undefined) next.config = mergeConfig(organisation.config, patch.config)
-  const same =
-    next.storageConfig === organisation.storageConfig &&
-    next.webhookConfig === organisation.webhookConfig &&
-    JSON.stringify(next.config) === JSON.stringify(organisation.config)
+  const same = changedOrganisationFields(organisation, next).length === 0
   return same ? organisation : touch(next, actor, now)
+}
+
+/** The patchable fields (domain names) whose values differ between two organisations. */
+export function changedOrganisationFields(before: Organisation, after: Organisation): string[] {
+  const changed: string[] = []
+  if (after.storageConfig !== before.storageConfig) changed.push('storageConfig')
+  if (after.webhookConfig !== before.webhookConfig) changed.push('webhookConfig')
+  if (JSON.stringify(after.config) !== JSON.stringify(before.config)) changed.push('config')
+  return changed
 }

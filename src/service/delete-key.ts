@@ -3,9 +3,9 @@ import { parseDeactivateOptions, requireKeyId } from '../core/inputs'
 import { toKey } from '../core/key-view'
 import type { Actor, Key, KeyRecord, Organisation } from '../core/types'
 import { compareAndSet } from './compare-and-set'
-import { emit } from './emit'
+import { keyEvents } from './emit'
 import { guardLockout } from './lockout-guard'
-import { loadKey } from './reach'
+import { loadKey, loadOrganisation } from './reach'
 import type { Runtime } from './runtime'
 
 /** Options of `deleteKey`. */
@@ -33,14 +33,25 @@ export async function deleteKey(
     id,
     { allowLockout, action: 'delete' },
     async () => {
+      let found: { key: KeyRecord; organisation: Organisation } | undefined
       const outcome = await compareAndSet(rt, `key ${id}`, {
-        read: () => loadKey(rt, id, who),
+        read: async () => {
+          found = await loadKey(rt, id, who)
+          return found
+        },
         decide: (found: { key: KeyRecord; organisation: Organisation }) => ({
           write: found.key,
           expectedVersion: found.key.version,
         }),
-        write: (record, expected) => rt.store.deleteKey(record.id, expected),
+        write: (record, expected) => {
+          const context = { record, organisation: found!.organisation, now: rt.now() }
+          const event = { type: 'key.deleted' } as const
+          // The deletion is the version after `expected`; it schedules nothing.
+          const events = keyEvents(rt, who, context, event, record, expected + 1)
+          return rt.store.deleteKey(record.id, expected, events && { events })
+        },
       })
+      rt.events.committed()
       const done = {
         record: outcome.current.key,
         organisation: outcome.current.organisation,
@@ -49,8 +60,14 @@ export async function deleteKey(
       return { before: done.record, result: done }
     },
     async (before) => {
-      // Put the key back as it was; if its ID was somehow taken meanwhile, say so loudly.
-      if (!(await rt.store.insertKey(before))) {
+      // Put the key back as it was, at the version after the deletion's (each write of a key
+      // takes the next version, so its events keep their order), and announce it again.
+      // If its ID was somehow taken meanwhile, say so loudly.
+      const restored = { ...before, version: before.version + 2 }
+      const organisation = await loadOrganisation(rt, before.organisation, who)
+      const context = { record: restored, organisation, now: rt.now() }
+      const events = keyEvents(rt, who, context, { type: 'key.created' }, before)
+      if (!(await rt.store.insertKey(restored, events && { events }))) {
         throw new KeycycleError(
           'conflict',
           `key ${id} could not be restored after a refused delete`,
@@ -58,6 +75,5 @@ export async function deleteKey(
       }
     },
   )
-  await emit(rt, who, done, { type: 'key.deleted' })
   return toKey(done.record, done.now)
 }

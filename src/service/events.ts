@@ -11,21 +11,37 @@ import type {
   SystemActor,
 } from '../core/types'
 
-export interface EventBase {
-  /** `evt_` + ULID, unique per event: a delivery idempotency key. */
+/** The fields every event shares. */
+export interface EventEnvelope {
+  /** `evt_` + ULID, unique per event and stable across redeliveries: deduplicate on it. */
   id: string
-  /** Epoch ms of the commit, from the injected clock. */
+  /** Epoch ms of the commit (or, for a clock event, the instant it is about), injected clock. */
   at: number
   actor: Actor | SystemActor
-  /** The key after the change. Never carries a token. */
-  key: Key
-  /** The key's effective webhook configuration: where the host should deliver this event. */
+  /**
+   * The effective webhook configuration (SPEC §1 override resolution) of the key, or the
+   * organisation's own for `organisation.*` events: where the host delivers this event.
+   */
   webhookConfig: ConfigId | null
 }
 
+/** The fields of every `key.*` event. */
+export interface EventBase extends EventEnvelope {
+  /** The key after the change (before it, for `key.deleted`). Never carries a token. */
+  key: Key
+}
+
+/** The fields of every `organisation.*` event. */
+export interface OrganisationEventBase extends EventEnvelope {
+  /** The organisation after the change. */
+  organisation: Organisation
+}
+
 /**
- * Emitted once per committed change (SPEC §5). A write that changes the key's state emits
- * `key.state_changed` (or `key.expired` from the sweep); other updates emit `key.updated`.
+ * Delivered at least once per committed change (SPEC §5), from the durable outbox. A write
+ * that changes the key's state emits `key.state_changed` (or `key.expired` from the sweep);
+ * other updates emit `key.updated`. The clock produces `key.expiring` (`expiringLeadMs` before
+ * `expiresAt`, once per expiry time) and `key.grace_ended` (a retiring token stopped working).
  */
 export type KeycycleEvent =
   | (EventBase & { type: 'key.created' })
@@ -36,6 +52,12 @@ export type KeycycleEvent =
   | (EventBase & { type: 'key.expired'; from: KeyState })
   /** The key as it was before it was deleted. */
   | (EventBase & { type: 'key.deleted' })
+  /** `key.expiresAt` is `expiresAt`, at most `expiringLeadMs` away. */
+  | (EventBase & { type: 'key.expiring'; expiresAt: number })
+  /** The retiring token of `slot` stopped working at `endedAt` (its grace period ended). */
+  | (EventBase & { type: 'key.grace_ended'; slot: Slot; endedAt: number })
+  | (OrganisationEventBase & { type: 'organisation.created' })
+  | (OrganisationEventBase & { type: 'organisation.updated'; changed: string[] })
 
 export type KeycycleEventType = KeycycleEvent['type']
 
@@ -54,4 +76,14 @@ export function eventBase(
     key: toKey(record, now),
     webhookConfig: resolveConfig(record, organisation).webhookConfig.value,
   }
+}
+
+/** The fields every `organisation.*` event shares, for a change committed at `now`. */
+export function organisationEventBase(
+  id: string,
+  now: number,
+  actor: Actor | SystemActor,
+  organisation: Organisation,
+): OrganisationEventBase {
+  return { id, at: now, actor, organisation, webhookConfig: organisation.webhookConfig }
 }

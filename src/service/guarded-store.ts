@@ -3,16 +3,45 @@ import type { KeyStore } from '../store'
 import { withDeadline } from './deadline'
 
 /**
- * Wraps a store so that every call settles within `timeoutMs` and rejects only with
- * `KeycycleError`: a fault of any other type becomes `unavailable`, with the original as
- * `cause`. A write that times out may still commit later; its outcome is unknown to the caller.
+ * How long the service waits past a write's fence for the store's own answer (a server-side
+ * timeout starts a little after ours), before it answers `unavailable` itself.
+ */
+export const FENCE_GRACE_MS = 1000
+
+// The writes, each with the position of its WriteOptions argument.
+const WRITES: Partial<Record<keyof KeyStore, number>> = {
+  insertKey: 1,
+  updateKey: 2,
+  deleteKey: 2,
+  insertOrganisation: 2,
+  updateOrganisation: 2,
+}
+
+/**
+ * Wraps a store so that every call settles and rejects only with `KeycycleError`: a fault of
+ * any other type becomes `unavailable`, with the original as `cause`. Reads settle within
+ * `timeoutMs`. Writes are fenced (SPEC §7): each carries `deadline` = now + `timeoutMs` (real
+ * clock) in its options, the store must not commit past it, and the service waits for the
+ * store's answer until the deadline plus {@link FENCE_GRACE_MS}; so a write answered
+ * `unavailable` never commits afterwards on a store that keeps the port's fence contract.
  */
 export function guardStore(store: KeyStore, timeoutMs: number): KeyStore {
   const guarded = {} as Record<keyof KeyStore, unknown>
   for (const method of STORE_METHODS) {
     const call = store[method] as (...a: unknown[]) => Promise<unknown>
-    guarded[method] = (...args: unknown[]) =>
-      withDeadline(`store: ${method}`, timeoutMs, async () => call.apply(store, args))
+    const at = WRITES[method]
+    guarded[method] =
+      at === undefined
+        ? (...args: unknown[]) =>
+            withDeadline(`store: ${method}`, timeoutMs, async () => call.apply(store, args))
+        : (...args: unknown[]) => {
+            const deadline = Date.now() + timeoutMs
+            const fenced = [...args]
+            fenced[at] = { ...(args[at] as object | undefined), deadline }
+            return withDeadline(`store: ${method}`, timeoutMs + FENCE_GRACE_MS, async () =>
+              call.apply(store, fenced),
+            )
+          }
   }
   // The change channel is long-lived, not a call with a deadline: passed through as it is.
   if (store.watch) guarded.watch = store.watch.bind(store)
@@ -31,6 +60,9 @@ const METHODS: Record<Exclude<keyof KeyStore, 'watch'>, true> = {
   getOrganisation: true,
   insertOrganisation: true,
   updateOrganisation: true,
+  claimEvents: true,
+  settleEvent: true,
+  pruneEvents: true,
 }
 
 /** The names of the port's required methods. */

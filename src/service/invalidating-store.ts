@@ -19,14 +19,16 @@ export function invalidatingStore(store: KeyStore, cache: VerifyCache): KeyStore
   return {
     ...bindAll(store),
     insertKey: (key, options) => around([key.id], () => store.insertKey(key, options)),
-    updateKey: (next, expected) => around([next.id], () => store.updateKey(next, expected)),
-    deleteKey: (id, expected) => around([id], () => store.deleteKey(id, expected)),
-    insertOrganisation: (organisation, firstKey) =>
+    updateKey: (next, expected, options) =>
+      around([next.id], () => store.updateKey(next, expected, options)),
+    deleteKey: (id, expected, options) =>
+      around([id], () => store.deleteKey(id, expected, options)),
+    insertOrganisation: (organisation, firstKey, options) =>
       around([organisation.id, firstKey.id], () =>
-        store.insertOrganisation(organisation, firstKey),
+        store.insertOrganisation(organisation, firstKey, options),
       ),
-    updateOrganisation: (next, expected) =>
-      around([next.id], () => store.updateOrganisation(next, expected)),
+    updateOrganisation: (next, expected, options) =>
+      around([next.id], () => store.updateOrganisation(next, expected, options)),
   }
 }
 

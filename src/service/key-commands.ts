@@ -12,7 +12,7 @@ import { toKey } from '../core/key-view'
 import { applyKeyPatch, newKeyRecord } from '../core/keys'
 import { regenerate, rotate } from '../core/rotation'
 import type { Actor, Key, Slot } from '../core/types'
-import { emit } from './emit'
+import { keyEvents } from './emit'
 import { generateId, mint } from './minting'
 import { type Committed, mutateKey } from './mutate-key'
 import { loadOrganisation } from './reach'
@@ -35,10 +35,12 @@ export async function createKey(
   const id = generateId(rt, 'key', now)
   const { token, minted } = mint(rt, id)
   const record = newKeyRecord(parsed, id, minted, actor, now, rt.trialDurationMs)
+  const events = keyEvents(rt, actor, { record, organisation, now }, { type: 'key.created' }, null)
   const limit = rt.maxKeysPerOrganisation
-  if (!(await rt.store.insertKey(record, limit === undefined ? {} : { maxKeys: limit })))
+  if (!(await rt.store.insertKey(record, { maxKeys: limit, events }))) {
     throw new KeycycleError('conflict', `key ${id} already exists`)
-  await emit(rt, actor, { record, organisation, now }, { type: 'key.created' })
+  }
+  rt.events.committed()
   return { key: toKey(record, now), token }
 }
 
@@ -52,19 +54,16 @@ export async function updateKey(
   const parsed = parseKeyPatch(patch, actor)
   const done = await mutateKey(rt, keyId, actor, ({ key }, now) => {
     const result = applyKeyPatch(key, parsed, actor, now)
-    return result.changed.length === 0 ? null : { record: result.record, result }
-  })
-  if (done.written) {
-    const { stateChange, changed } = done.result
-    await emit(
-      rt,
-      actor,
-      done,
-      stateChange
+    if (result.changed.length === 0) return null
+    const { stateChange, changed } = result
+    return {
+      record: result.record,
+      result,
+      event: stateChange
         ? { type: 'key.state_changed', ...stateChange }
         : { type: 'key.updated', changed },
-    )
-  }
+    }
+  })
   return toKey(done.record, done.now)
 }
 
@@ -91,9 +90,13 @@ export async function rotateKey(
     const fresh = mint(rt, key.id)
     token = fresh.token
     const rotation = rotate(key, { slot, force }, fresh.minted, actor, now, rt.gracePeriodMs)
-    return { record: rotation.record, result: rotation.graceEndsAt }
+    const { graceEndsAt } = rotation
+    return {
+      record: rotation.record,
+      result: graceEndsAt,
+      event: { type: 'key.rotated', slot, force, graceEndsAt },
+    }
   })
-  await emit(rt, actor, done, { type: 'key.rotated', slot, force, graceEndsAt: done.result })
   return withToken(done, token)
 }
 
@@ -109,8 +112,11 @@ export async function regenerateKey(
   const done = await mutateKey(rt, keyId, actor, ({ key }, now) => {
     const fresh = mint(rt, key.id)
     token = fresh.token
-    return { record: regenerate(key, target, fresh.minted, actor, now), result: null }
+    return {
+      record: regenerate(key, target, fresh.minted, actor, now),
+      result: null,
+      event: { type: 'key.regenerated', slot: target },
+    }
   })
-  await emit(rt, actor, done, { type: 'key.regenerated', slot: target })
   return withToken(done, token)
 }

@@ -2,6 +2,7 @@ import type { CreateOrganisationInput } from '../core/inputs'
 import { parseActor } from '../core/inputs'
 import type { Actor, EffectiveConfig } from '../core/types'
 import type { VerifyResult } from '../core/verify'
+import { Dispatcher, parseDispatchOptions } from './dispatcher'
 import { type ActorHandle, actorHandle } from './handle'
 import * as queries from './key-queries'
 import type { KeycycleOptions } from './options'
@@ -67,6 +68,13 @@ export interface Keycycle {
    * client stays the host's to close.
    */
   close(): Promise<void>
+  /**
+   * Delivers every outbox event that is due now through this instance's `onEvent`, waiting
+   * for each delivery to end (delivered, put back for a retry, or given up), and resolves with
+   * how many ended. Events put back for a retry are not waited for. Resolves 0 without
+   * `onEvent`. For tests, scripts and graceful shutdowns; the dispatcher delivers by itself.
+   */
+  drainEvents(): Promise<number>
 }
 
 /** Builds the service. Throws `validation` for bad options; does no I/O until called. */
@@ -78,6 +86,14 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
       error,
     ),
   )
+  const dispatcher =
+    options.onEvent === undefined
+      ? null
+      : new Dispatcher(rt, options.onEvent, parseDispatchOptions(options.dispatch))
+  if (dispatcher) {
+    rt.events.committed = () => dispatcher.nudge()
+    dispatcher.start()
+  }
   const as = (actor: Actor) => actorHandle(rt, parseActor(actor))
   return {
     as,
@@ -89,10 +105,12 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     expireDue: (opts) => states.expireDue(rt, opts),
     pepperUsage: () => rt.store.countDigests(rt.now()),
     flushUsage: () => rt.usage.flush(),
+    drainEvents: async () => (dispatcher ? dispatcher.drain() : 0),
     close: async () => {
       try {
         await rt.usage.close()
       } finally {
+        await dispatcher?.close()
         await rt.cache?.close()
       }
     },

@@ -1,5 +1,6 @@
 import type { Actor, KeyRecord, Organisation, SystemActor } from '../core/types'
 import { compareAndSet } from './compare-and-set'
+import { type EventDetail, keyEvents } from './emit'
 import { loadKey } from './reach'
 import type { Runtime } from './runtime'
 
@@ -18,28 +19,45 @@ export interface Committed<R> {
 
 type Found = { key: KeyRecord; organisation: Organisation }
 
+/** What one attempt decided: the record to write, the caller's result, and the event to record. */
+export interface KeyDecision<R> {
+  record: KeyRecord
+  result: R
+  /** Absent for a write that is no change to announce (last-used times). */
+  event?: EventDetail
+}
+
 /**
  * Read a key, decide, compare-and-set (see {@link compareAndSet}); each attempt decides afresh on
- * what it read. `decide` returns null to write nothing. Throws `not_found` for a key the actor
- * cannot reach, `conflict` when every attempt lost.
+ * what it read. `decide` returns null to write nothing. The decided event (and the clock events
+ * the new record schedules) is recorded in the outbox by the same atomic write. Throws
+ * `not_found` for a key the actor cannot reach, `conflict` when every attempt lost.
  */
 export async function mutateKey<R>(
   rt: Runtime,
   id: string,
   actor: Actor | SystemActor,
-  decide: (found: Found, now: number) => { record: KeyRecord; result: R } | null,
+  decide: (found: Found, now: number) => KeyDecision<R> | null,
 ): Promise<Committed<R>> {
   let result: R | undefined
+  let attempt: { found: Found; now: number; event: EventDetail | undefined } | undefined
   const outcome = await compareAndSet(rt, `key ${id}`, {
     read: () => loadKey(rt, id, actor),
     decide: (found: Found, now) => {
       const decision = decide(found, now)
       if (decision === null) return null
       result = decision.result
+      attempt = { found, now, event: decision.event }
       return { write: decision.record, expectedVersion: found.key.version }
     },
-    write: (next, expected) => rt.store.updateKey(next, expected),
+    write: (next, expected) => {
+      const { found, now, event } = attempt!
+      const context = { record: next, organisation: found.organisation, now }
+      const events = event && keyEvents(rt, actor, context, event, found.key)
+      return rt.store.updateKey(next, expected, events && { events })
+    },
   })
+  if (outcome.written && attempt?.event) rt.events.committed()
   return {
     before: outcome.current.key,
     record: outcome.decision ?? outcome.current.key,

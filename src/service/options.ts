@@ -55,11 +55,48 @@ export interface KeycycleOptions {
   cache?: CacheOptions
   /** Deadline of every store call; past it the call fails with `unavailable`. Default 2000. */
   storeTimeoutMs?: number
+  /** How long before `expiresAt` the clock emits `key.expiring`. Default 3 days (259 200 000). */
+  expiringLeadMs?: number
   /**
-   * Called, and awaited, after each change is committed. A throw here does not undo or fail the
-   * committed change; it is passed to `onEventError`.
+   * Receives every event at least once, from the durable outbox (SPEC §5), in commit order per
+   * key, never on the request path: a write records its events atomically with the change and
+   * returns; this instance's dispatcher delivers them. A throw or a delivery that takes longer
+   * than `dispatch.deliveryTimeoutMs` is a failed delivery, retried with backoff; redeliveries
+   * carry the same `id`.
    */
   onEvent?: (event: KeycycleEvent) => void | Promise<void>
-  /** Receives errors thrown by `onEvent`. Default: `console.error` with the event type and key ID. */
+  /**
+   * Receives an event whose delivery failed `dispatch.maxAttempts` times, with the last error;
+   * the outbox then gives it up. Default: `console.error` with the event type and ID.
+   */
   onEventError?: (error: unknown, event: KeycycleEvent) => void
+  /**
+   * Whether this instance's writes record events in the outbox. Default: true when `onEvent`
+   * is set. Set `true` on an instance that changes keys but leaves delivery to others (another
+   * process with `onEvent` delivers what it records); with no dispatcher anywhere, recorded
+   * events are kept until one runs.
+   */
+  recordEvents?: boolean
+  /** The outbox dispatcher of this instance; it runs when `onEvent` is set. */
+  dispatch?: DispatchOptions
+}
+
+/** Options of the outbox dispatcher. Every duration is in milliseconds. */
+export interface DispatchOptions {
+  /** How often the outbox is polled for due events (a local write also wakes it). Default 1000. */
+  pollMs?: number
+  /** How long a claim lasts; after it another instance may take the event over. Default 60 000. */
+  leaseMs?: number
+  /** A delivery still pending after this has failed (must be below `leaseMs`). Default 30 000. */
+  deliveryTimeoutMs?: number
+  /** The first retry's delay; each further retry doubles it, up to `retryMaxMs`. Default 1000. */
+  retryBaseMs?: number
+  /** Longest delay between retries. Default 3 600 000 (1 hour). */
+  retryMaxMs?: number
+  /** Attempts before the event is given up and passed to `onEventError`. Default 12. */
+  maxAttempts?: number
+  /** Deliveries in flight at once (each to a different key). Default 8. */
+  concurrency?: number
+  /** How long delivered events are kept (for deduplication and audit). Default 7 days. */
+  retentionMs?: number
 }

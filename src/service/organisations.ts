@@ -7,10 +7,14 @@ import {
 } from '../core/inputs'
 import { toKey } from '../core/key-view'
 import { newKeyRecord } from '../core/keys'
-import { applyOrganisationPatch, newOrganisation } from '../core/organisations'
+import {
+  applyOrganisationPatch,
+  changedOrganisationFields,
+  newOrganisation,
+} from '../core/organisations'
 import type { Actor, Key, Organisation } from '../core/types'
 import { compareAndSet } from './compare-and-set'
-import { emit } from './emit'
+import { keyEvents, organisationEvents } from './emit'
 import { generateId, mint } from './minting'
 import { loadOrganisation } from './reach'
 import type { Runtime } from './runtime'
@@ -46,10 +50,16 @@ export async function createOrganisation(
     now,
     rt.trialDurationMs,
   )
-  if (!(await rt.store.insertOrganisation(organisation, record))) {
+  const events = rt.events.record
+    ? [
+        ...organisationEvents(rt, owner, organisation, now, { type: 'organisation.created' })!,
+        ...keyEvents(rt, owner, { record, organisation, now }, { type: 'key.created' }, null)!,
+      ]
+    : undefined
+  if (!(await rt.store.insertOrganisation(organisation, record, { events }))) {
     throw new KeycycleError('conflict', `organisation ${orgId} already exists`)
   }
-  await emit(rt, owner, { record, organisation, now }, { type: 'key.created' })
+  rt.events.committed()
   return { organisation, key: toKey(record, now), token }
 }
 
@@ -74,13 +84,22 @@ export async function updateOrganisation(
 ): Promise<Organisation> {
   const orgId = requireOrganisationId(id)
   const parsed = parseOrganisationInput(patch, 'patch', actor)
+  let decided: { now: number; changed: string[] } | undefined
   const outcome = await compareAndSet(rt, `organisation ${orgId}`, {
     read: () => loadOrganisation(rt, orgId, actor),
     decide: (current: Organisation, now) => {
       const next = applyOrganisationPatch(current, parsed, actor, now)
-      return next === current ? null : { write: next, expectedVersion: current.version }
+      if (next === current) return null
+      decided = { now, changed: changedOrganisationFields(current, next) }
+      return { write: next, expectedVersion: current.version }
     },
-    write: (next, expected) => rt.store.updateOrganisation(next, expected),
+    write: (next, expected) => {
+      const { now, changed } = decided!
+      const detail = { type: 'organisation.updated', changed } as const
+      const events = organisationEvents(rt, actor, next, now, detail)
+      return rt.store.updateOrganisation(next, expected, events && { events })
+    },
   })
+  if (outcome.written) rt.events.committed()
   return outcome.decision ?? outcome.current
 }

@@ -2,6 +2,7 @@ import { createDigests, type Digests } from '../core/digest'
 import { invalidInput, KeycycleError } from '../core/errors'
 import { DEFAULT_TRIAL_DURATION_MS } from '../core/keys'
 import { DEFAULT_GRACE_PERIOD_MS } from '../core/rotation'
+import { DEFAULT_EXPIRING_LEAD_MS } from '../core/schedule'
 import { assertTokenPrefix } from '../core/token'
 import type { KeyStore } from '../store'
 import type { KeycycleEvent } from './events'
@@ -31,7 +32,12 @@ export interface Runtime {
   /** The verification cache, when configured; every write through `store` invalidates it. */
   cache: VerifyCache | null
   events: {
-    onEvent: KeycycleOptions['onEvent']
+    /** Whether writes record their events in the outbox. */
+    record: boolean
+    /** Lead time of `key.expiring`. */
+    leadMs: number
+    /** Called after each commit that recorded events: wakes this instance's dispatcher. */
+    committed(): void
     onEventError: (error: unknown, event: KeycycleEvent) => void
   }
 }
@@ -47,7 +53,7 @@ function webCryptoBytes(n: number): Uint8Array {
 }
 
 function defaultOnEventError(error: unknown, event: KeycycleEvent): void {
-  console.error(`keycycle: onEvent failed for ${event.type} ${event.key.id}`, error)
+  console.error(`keycycle: gave up delivering ${event.type} ${event.id}`, error)
 }
 
 /** Validates options and builds the runtime; throws `validation` on any bad option. */
@@ -72,6 +78,12 @@ export function createRuntime(options: KeycycleOptions): Runtime {
   }
   const cache = cacheOptions && new VerifyCache(guarded, cacheOptions, now)
   const flushMs = readDuration(options.lastUsedFlushMs, 'lastUsedFlushMs', 60_000)
+  if (options.recordEvents !== undefined && typeof options.recordEvents !== 'boolean') {
+    throw invalidInput('recordEvents', 'must be a boolean')
+  }
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
+    throw invalidInput('onEvent', 'must be a function')
+  }
   const maxKeys = options.maxKeysPerOrganisation
   if (maxKeys !== undefined && (!Number.isSafeInteger(maxKeys) || maxKeys < 1)) {
     throw invalidInput('maxKeysPerOrganisation', 'must be an integer ≥ 1')
@@ -97,7 +109,13 @@ export function createRuntime(options: KeycycleOptions): Runtime {
     ),
     maxAttempts,
     maxKeysPerOrganisation: maxKeys,
-    events: { onEvent: options.onEvent, onEventError: options.onEventError ?? defaultOnEventError },
+    events: {
+      record: options.recordEvents ?? options.onEvent !== undefined,
+      leadMs: readDuration(options.expiringLeadMs, 'expiringLeadMs', DEFAULT_EXPIRING_LEAD_MS),
+      // Replaced by the dispatcher's nudge when this instance delivers events.
+      committed: () => {},
+      onEventError: options.onEventError ?? defaultOnEventError,
+    },
     // Set just below: the recorder writes through this very runtime.
     usage: null as unknown as UsageRecorder,
   }

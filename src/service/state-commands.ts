@@ -5,7 +5,6 @@ import { toKey } from '../core/key-view'
 import { type KeyAction, transition } from '../core/states'
 import type { Actor, Key, SystemActor } from '../core/types'
 import { readInteger, readObject } from '../core/validate'
-import { emit } from './emit'
 import { guardLockout } from './lockout-guard'
 import { mutateKey } from './mutate-key'
 import type { Runtime } from './runtime'
@@ -15,24 +14,19 @@ async function commitTransition(
   id: string,
   action: KeyAction,
   actor: Actor | SystemActor,
-): Promise<{ key: Key; emit: () => Promise<void> }> {
+): Promise<Key> {
   const done = await mutateKey(rt, id, actor, ({ key }, now) => {
-    const moved = transition(key, action, actor, now)
-    return { record: moved.record, result: moved }
-  })
-  const { from, to } = done.result
-  return {
-    key: toKey(done.record, done.now),
-    emit: () =>
-      emit(
-        rt,
-        actor,
-        done,
+    const { record, from, to } = transition(key, action, actor, now)
+    return {
+      record,
+      result: null,
+      event:
         action === 'expire'
           ? { type: 'key.expired', from }
           : { type: 'key.state_changed', from, to },
-      ),
-  }
+    }
+  })
+  return toKey(done.record, done.now)
 }
 
 /** Runs a transition for an organisation or admin actor and emits `key.state_changed`. */
@@ -42,9 +36,7 @@ export async function changeState(
   id: unknown,
   action: KeyAction,
 ): Promise<Key> {
-  const done = await commitTransition(rt, requireKeyId(id), action, actor)
-  await done.emit()
-  return done.key
+  return commitTransition(rt, requireKeyId(id), action, actor)
 }
 
 /** Options of `deactivateKey`. */
@@ -72,25 +64,25 @@ export async function deactivateKey(
     id,
     { allowLockout, action: 'deactivate' },
     async () => {
-      const done = await mutateKey(rt, id, who, ({ key }, now) => ({
-        record: transition(key, 'deactivate', who, now).record,
-        result: null,
-      }))
+      const done = await mutateKey(rt, id, who, ({ key }, now) => {
+        const { record, from, to } = transition(key, 'deactivate', who, now)
+        return { record, result: null, event: { type: 'key.state_changed', from, to } }
+      })
       return { before: done.before, result: done }
     },
     () => undoDeactivation(rt, id, who),
   )
-  await emit(rt, who, done, { type: 'key.state_changed', from: 'active', to: 'deactivated' })
   return toKey(done.record, done.now)
 }
 
-// Re-activates a key this call deactivated; skipped if someone else has moved it since.
+// Re-activates a key this call deactivated; skipped if someone else has moved it since. The
+// deactivation committed and its event is recorded, so the undo records its own.
 async function undoDeactivation(rt: Runtime, id: string, actor: Actor): Promise<void> {
-  await mutateKey(rt, id, actor, ({ key }, now) =>
-    key.state === 'deactivated'
-      ? { record: transition(key, 'activate', actor, now).record, result: null }
-      : null,
-  )
+  await mutateKey(rt, id, actor, ({ key }, now) => {
+    if (key.state !== 'deactivated') return null
+    const { record, from, to } = transition(key, 'activate', actor, now)
+    return { record, result: null, event: { type: 'key.state_changed', from, to } }
+  })
 }
 
 /** Options of `expireDue`. */
@@ -112,8 +104,7 @@ export async function expireDue(rt: Runtime, options?: ExpireDueOptions): Promis
   let count = 0
   for (const candidate of due) {
     try {
-      const done = await commitTransition(rt, candidate.id, 'expire', system)
-      await done.emit()
+      await commitTransition(rt, candidate.id, 'expire', system)
       count++
     } catch (error) {
       // Extended, blocked or expired by someone else since the query: nothing left to do.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { memoryStore } from '../../adapters/memory'
-import { createKeycycle, KeycycleError } from '../../src'
+import { createKeycycle, type KeycycleEvent, KeycycleError } from '../../src'
 import { manualClock } from '../helpers/clock'
 import { countingStore } from '../helpers/counting-store'
 import { ADMIN } from '../helpers/setup'
@@ -116,7 +116,7 @@ describe('pepper rotation, end to end', () => {
 
 describe('deletion and the key limit through the service', () => {
   it('emits key.deleted without a token, and frees a place under maxKeysPerOrganisation', async () => {
-    const events: { type: string; key: { id: string } }[] = []
+    const events: KeycycleEvent[] = []
     const kc = createKeycycle({
       store: memoryStore(),
       maxKeysPerOrganisation: 2,
@@ -129,8 +129,10 @@ describe('deletion and the key limit through the service', () => {
     const { key } = await org.createKey()
     await expect(org.createKey()).rejects.toMatchObject({ code: 'limit', status: 409 })
     await org.deleteKey(key.id)
-    expect(events.at(-1)).toMatchObject({ type: 'key.deleted', key: { id: key.id } })
-    expect(JSON.stringify(events.at(-1))).not.toMatch(/kc_[0-9A-Z]{26}_/)
+    await kc.drainEvents()
+    const deleted = events.find((e) => e.type === 'key.deleted')
+    expect(deleted).toMatchObject({ type: 'key.deleted', key: { id: key.id } })
+    expect(JSON.stringify(deleted)).not.toMatch(/kc_[0-9A-Z]{26}_/)
     await org.createKey()
   })
 

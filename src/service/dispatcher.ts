@@ -1,0 +1,217 @@
+import { invalidInput } from '../core/errors'
+import { isScheduleCurrent, retryAt } from '../core/schedule'
+import type { ClaimedEvent } from '../store'
+import { eventBase, type KeycycleEvent } from './events'
+import type { DispatchOptions } from './options'
+import type { Runtime } from './runtime'
+
+/** {@link DispatchOptions} with every default filled in. */
+export type DispatchSettings = Required<DispatchOptions>
+
+const DEFAULTS: DispatchSettings = {
+  pollMs: 1000,
+  leaseMs: 60_000,
+  deliveryTimeoutMs: 30_000,
+  retryBaseMs: 1000,
+  retryMaxMs: 3_600_000,
+  maxAttempts: 12,
+  concurrency: 8,
+  retentionMs: 7 * 86_400_000,
+}
+
+/** Validates dispatch options (`validation` on a bad one) and fills in the defaults. */
+export function parseDispatchOptions(options: DispatchOptions | undefined): DispatchSettings {
+  const out = { ...DEFAULTS }
+  for (const [name, value] of Object.entries(options ?? {})) {
+    if (!(name in DEFAULTS)) throw invalidInput(`dispatch.${name}`, 'is not an option')
+    if (value === undefined) continue
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw invalidInput(`dispatch.${name}`, 'must be an integer ≥ 1')
+    }
+    out[name as keyof DispatchSettings] = value
+  }
+  if (out.deliveryTimeoutMs >= out.leaseMs) {
+    throw invalidInput('dispatch.deliveryTimeoutMs', 'must be below dispatch.leaseMs')
+  }
+  return out
+}
+
+// Prune delivered events about once a minute of polling, not on every poll.
+const PRUNE_EVERY_MS = 60_000
+const PRUNE_BATCH = 500
+// How long close() waits for deliveries in flight; later ones are delivered again elsewhere.
+const CLOSE_WAIT_MS = 1000
+
+/**
+ * Delivers the durable outbox to `onEvent` (SPEC §5): claims due events (the oldest
+ * undelivered of each key, so a key's events arrive in commit order), calls `onEvent` off the
+ * request path with a timeout, marks them delivered, and on failure puts them back with
+ * exponential backoff until `maxAttempts`, after which `onEventError` gets the event. Claims
+ * lapse after `leaseMs`, so the events of an instance that died are taken over by another.
+ * Delivery is at least once: a redelivery carries the same event `id`.
+ */
+export class Dispatcher {
+  private readonly owner: string
+  private readonly inflight = new Set<Promise<void>>()
+  private timer: ReturnType<typeof setInterval> | null = null
+  private pumping: Promise<number> | null = null
+  private again = false
+  private closed = false
+  private lastPrune = 0
+  private failing = false
+
+  constructor(
+    private readonly rt: Runtime,
+    private readonly onEvent: (event: KeycycleEvent) => void | Promise<void>,
+    private readonly settings: DispatchSettings,
+  ) {
+    this.owner = Array.from(rt.bytes(12), (b) => b.toString(16).padStart(2, '0')).join('')
+  }
+
+  /** Starts polling every `pollMs` (the timer never keeps a process alive). */
+  start(): void {
+    this.timer = setInterval(() => this.nudge(), this.settings.pollMs)
+    ;(this.timer as { unref?: () => void }).unref?.()
+    this.nudge()
+  }
+
+  /** Looks for due events soon (after a local commit), without waiting for the next poll. */
+  nudge(): void {
+    if (this.closed) return
+    if (this.pumping) {
+      this.again = true
+      return
+    }
+    void this.pump()
+  }
+
+  /**
+   * Delivers everything due now, including what becomes due by retries within this call's
+   * claims, and resolves with how many deliveries ended (delivered, dropped or given up) once
+   * nothing is due or in flight. For tests and graceful shutdowns.
+   */
+  async drain(): Promise<number> {
+    let ended = 0
+    for (;;) {
+      const claimed = await this.pump()
+      const pending = [...this.inflight]
+      if (claimed === 0 && pending.length === 0) return ended
+      await Promise.allSettled(pending)
+      ended += pending.length
+    }
+  }
+
+  /** Stops claiming; waits up to 1 s for deliveries in flight (the rest are delivered again). */
+  async close(): Promise<void> {
+    this.closed = true
+    if (this.timer !== null) clearInterval(this.timer)
+    let wait: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([
+      Promise.allSettled([...this.inflight]),
+      new Promise((resolve) => {
+        wait = setTimeout(resolve, CLOSE_WAIT_MS)
+      }),
+    ])
+    clearTimeout(wait)
+  }
+
+  // One claim round; concurrent callers share it, and a nudge during it runs one more.
+  private pump(): Promise<number> {
+    this.pumping ??= this.claim().finally(() => {
+      this.pumping = null
+      if (this.again && !this.closed) {
+        this.again = false
+        this.nudge()
+      }
+    })
+    return this.pumping
+  }
+
+  private async claim(): Promise<number> {
+    const room = this.settings.concurrency - this.inflight.size
+    if (this.closed || room <= 0) return 0
+    try {
+      const now = this.rt.now()
+      if (now - this.lastPrune >= PRUNE_EVERY_MS) {
+        this.lastPrune = now
+        await this.rt.store.pruneEvents(now - this.settings.retentionMs, PRUNE_BATCH)
+      }
+      const claimed = await this.rt.store.claimEvents({
+        owner: this.owner,
+        now,
+        leaseUntil: now + this.settings.leaseMs,
+        limit: room,
+      })
+      for (const event of claimed) {
+        const delivery = this.deliver(event).finally(() => this.inflight.delete(delivery))
+        this.inflight.add(delivery)
+      }
+      this.failing = false
+      return claimed.length
+    } catch (error) {
+      // The store is unreachable: say so once per outage; the next poll tries again.
+      if (!this.failing) console.error('keycycle: the event outbox could not be read', error)
+      this.failing = true
+      return 0
+    }
+  }
+
+  private async deliver(claimed: ClaimedEvent): Promise<void> {
+    const { rt, settings, owner } = this
+    const event = JSON.parse(claimed.body) as KeycycleEvent
+    try {
+      if (!(await this.refresh(event))) {
+        await rt.store.settleEvent(claimed, { owner, deliveredAt: rt.now() })
+        return
+      }
+      await withTimeout(() => this.onEvent(event), settings.deliveryTimeoutMs)
+      await rt.store.settleEvent(claimed, { owner, deliveredAt: rt.now() })
+    } catch (error) {
+      const attempts = claimed.attempts + 1
+      const now = rt.now()
+      try {
+        if (attempts >= settings.maxAttempts) {
+          rt.events.onEventError(error, event)
+          await rt.store.settleEvent(claimed, { owner, deliveredAt: now })
+        } else {
+          const jitter = rt.bytes(1)[0]! / 256
+          const at = retryAt(now, attempts, settings.retryBaseMs, settings.retryMaxMs, jitter)
+          await rt.store.settleEvent(claimed, { owner, retryAt: at })
+        }
+      } catch {
+        // Not settled: the claim lapses after leaseMs and the event is delivered again.
+      }
+    }
+  }
+
+  // A clock event is checked against the key as it is now (a later change may have made it
+  // stale) and carries the key's current view; false means drop it.
+  private async refresh(event: KeycycleEvent): Promise<boolean> {
+    if (event.type !== 'key.expiring' && event.type !== 'key.grace_ended') return true
+    const found = await this.rt.store.getKeyWithOrganisation(event.key.id)
+    if (!found || !isScheduleCurrent(event, found.key)) return false
+    const now = this.rt.now()
+    const { key, webhookConfig } = eventBase(
+      event.id,
+      now,
+      event.actor,
+      found.key,
+      found.organisation,
+    )
+    Object.assign(event, { key, webhookConfig })
+    return true
+  }
+}
+
+// Runs `work`, failing with a timeout error when it has not settled after `ms`.
+async function withTimeout(work: () => void | Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`onEvent did not settle within ${ms} ms`)), ms)
+  })
+  try {
+    await Promise.race([Promise.resolve().then(work), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
