@@ -152,6 +152,45 @@ export function migrations(names: TableNames): Record<string, Migration> {
         }
       },
     },
+    // The durable outbox (SPEC §5): events recorded in the same transaction as their change.
+    '2026_11_24_0004_outbox': {
+      async up(db: Kysely<unknown>) {
+        const mysql = dialectOf(db) === 'mysql'
+        let events = db.schema
+          .createTable(names.events)
+          .addColumn('id', ID, (c) => c.primaryKey())
+          .addColumn('subject_kind', 'varchar(16)', (c) => c.notNull())
+          .addColumn('subject_id', ID, (c) => c.notNull())
+          .addColumn('stream', ID, (c) => c.notNull())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('available_at', 'bigint', (c) => c.notNull())
+          // MySQL's TEXT holds 65,535 bytes, one short of a 64 KiB body.
+          .addColumn('body', mysql ? sql`mediumtext` : 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('claim_owner', 'varchar(255)')
+          .addColumn('claimed_until', 'bigint')
+          .addColumn('delivered_at', 'bigint')
+        // IDs compare exactly, as in 0003 (utf8mb4_bin exists on every MySQL and MariaDB).
+        if (mysql) events = events.modifyEnd(sql`character set utf8mb4 collate utf8mb4_bin`)
+        await events.execute()
+        // A stream's head: its lowest undelivered seq.
+        await db.schema
+          .createIndex(`${names.events}_stream`)
+          .on(names.events)
+          .columns(['stream', 'seq'])
+          .execute()
+        // Claiming scans undelivered events by due time (delivered_at null, then available_at);
+        // pruning scans delivered ones by delivered_at: one index serves both.
+        await db.schema
+          .createIndex(`${names.events}_due`)
+          .on(names.events)
+          .columns(['delivered_at', 'available_at'])
+          .execute()
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable(names.events).execute()
+      },
+    },
   }
 }
 

@@ -123,16 +123,57 @@ export const ORGANISATION_COLUMNS = everyColumn<OrganisationRow>()([
   'version',
 ])
 
+/**
+ * One outbox event (migration 0004). `body` is the event's JSON, kept as opaque text; the other
+ * columns are what the store orders, claims and settles by.
+ */
+export interface EventRow {
+  /** `evt_` + ULID. */
+  id: string
+  subject_kind: string
+  subject_id: string
+  /** The delivery-order group; within it, events go out one at a time by `seq`. */
+  stream: string
+  seq: IntColumn
+  /** Epoch ms (injected clock): not claimable before. */
+  available_at: IntColumn
+  body: string
+  /** Failed deliveries so far. */
+  attempts: IntColumn
+  /** The dispatcher holding the claim, and until when; null when none ever did or it was put back. */
+  claim_owner: string | null
+  claimed_until: NullableIntColumn
+  /** Null until delivered; then kept until pruned. */
+  delivered_at: NullableIntColumn
+}
+
+/** Every event column, in table order. */
+export const EVENT_COLUMNS = everyColumn<EventRow>()([
+  'id',
+  'subject_kind',
+  'subject_id',
+  'stream',
+  'seq',
+  'available_at',
+  'body',
+  'attempts',
+  'claim_owner',
+  'claimed_until',
+  'delivered_at',
+])
+
 /** The tables as the adapter's queries name them; real names carry the configured prefix. */
 export interface KeycycleTables {
   keys: KeyRow
   organisations: OrganisationRow
+  events: EventRow
 }
 
 /** Real table names for a prefix. */
 export interface TableNames {
   keys: string
   organisations: string
+  events: string
   migrations: string
   migrationLock: string
 }
@@ -142,6 +183,7 @@ export function tableNames(prefix: string): TableNames {
   return {
     keys: `${prefix}keys`,
     organisations: `${prefix}organisations`,
+    events: `${prefix}events`,
     migrations: `${prefix}migrations`,
     migrationLock: `${prefix}migrations_lock`,
   }
