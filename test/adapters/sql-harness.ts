@@ -45,7 +45,7 @@ export interface SqlBackend {
 }
 
 const randomPrefix = () => `kc${Math.random().toString(36).slice(2, 8)}_`
-const TABLES = ['keys', 'organisations', 'migrations', 'migrations_lock']
+const TABLES = ['events', 'keys', 'organisations', 'migrations', 'migrations_lock']
 
 async function openSqlite(): Promise<SqlBackend> {
   const dir = mkdtempSync(join(tmpdir(), 'keycycle-sqlite-'))
@@ -209,7 +209,7 @@ export async function reachable(dialect: Dialect): Promise<boolean> {
 
 /** Dumps every keycycle table through the raw driver, as one JSON text. */
 export async function dumpTables(backend: SqlBackend): Promise<string> {
-  const tables = ['organisations', 'keys', 'migrations'].map((t) => backend.prefix + t)
+  const tables = ['organisations', 'keys', 'events', 'migrations'].map((t) => backend.prefix + t)
   const dump: Record<string, unknown[]> = {}
   for (const table of tables) dump[table] = await backend.rawRows(table)
   return JSON.stringify(dump, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))
