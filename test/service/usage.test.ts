@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { memoryStore } from '../../adapters/memory'
-import { createKeycycle, type KeycycleEvent, KeycycleError } from '../../src'
+import { createKeycycle, KeycycleError, type KeycycleEvent } from '../../src'
 import { manualClock } from '../helpers/clock'
 import { countingStore } from '../helpers/counting-store'
 import { ADMIN } from '../helpers/setup'
