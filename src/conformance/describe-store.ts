@@ -1,9 +1,11 @@
 import { capabilitiesSuite } from './capabilities-suite'
+import { deliverySuite } from './delivery-suite'
 import type { OpenStore, StoreHarness } from './harness'
 import { outboxSuite } from './outbox-suite'
 import { portSuite } from './port-suite'
 import type { TestFunction, TestRunner } from './runner'
 import { serviceSuite } from './service-suite'
+import { valuesSuite } from './values-suite'
 import { watchSuite } from './watch-suite'
 
 /** What the suite's parts, and a store's own extras, are given. */
@@ -108,7 +110,9 @@ export function describeStore<O extends OpenStore>(
     runner.describe('service over the store', () => serviceSuite(context))
     runner.describe('change channel (stores with watch)', () => watchSuite(context))
     runner.describe('key capabilities', () => capabilitiesSuite(context))
+    runner.describe('extreme but valid values round-trip', () => valuesSuite(context))
     runner.describe('event outbox', () => outboxSuite(context))
+    runner.describe('event delivery', () => deliverySuite(context))
     extras?.(context)
   })
 }
