@@ -78,7 +78,7 @@ export function extremeValues() {
     '"'.repeat(MAX_CONFIG_ID_LENGTH),
     '\\'.repeat(MAX_CONFIG_ID_LENGTH),
     '\u0001'.repeat(MAX_CONFIG_ID_LENGTH), // the longest JSON: MAX_CONFIG_ID_JSON_LENGTH
-    '🔑'.repeat((MAX_CONFIG_ID_LENGTH - 1) / 2) + '"',
+    `${'🔑'.repeat((MAX_CONFIG_ID_LENGTH - 1) / 2)}"`,
     fill(MAX_CONFIG_ID_LENGTH),
     Number.MAX_SAFE_INTEGER,
     Number.MIN_SAFE_INTEGER,
