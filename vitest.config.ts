@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config'
 // the Redis Cluster. A folder named in none of these lists gets every setup: add it to the list
 // that fits once it is known to need less.
 const NEEDS_NOTHING = ['core', 'service']
-const NEEDS_BUILD = ['packaging', 'http', 'openapi', 'cli'] // dist/, from test/setup/build.ts
+const NEEDS_BUILD = ['packaging', 'http', 'openapi', 'cli', 'crash'] // dist/, from test/setup/build.ts
 const NEEDS_CLUSTER = ['adapters'] // the Redis Cluster, from test/setup/redis-cluster.ts
 
 const BUILD = 'test/setup/build.ts'
