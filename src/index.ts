@@ -15,6 +15,7 @@ export type {
 } from './core/inputs'
 export { DEFAULT_TRIAL_DURATION_MS } from './core/keys'
 export { DEFAULT_GRACE_PERIOD_MS } from './core/rotation'
+export { DEFAULT_EXPIRING_LEAD_MS } from './core/schedule'
 export type { Field, InputMode, Schema } from './core/schema'
 export {
   CONFIG_FIELDS,
@@ -52,24 +53,35 @@ export type {
 export { KEY_STATES, KEY_TYPES, SLOTS } from './core/types'
 export type { VerifyFailure, VerifyFailureCode, VerifyResult, VerifySuccess } from './core/verify'
 export type { DeleteOptions } from './service/delete-key'
-export type { EventBase, KeycycleEvent, KeycycleEventType } from './service/events'
+export type {
+  EventBase,
+  EventEnvelope,
+  KeycycleEvent,
+  KeycycleEventType,
+  OrganisationEventBase,
+} from './service/events'
 export type { ActorHandle } from './service/handle'
 export type { KeyWithToken, RotateOptions } from './service/key-commands'
 export type { KeyPage } from './service/key-queries'
 export type { Keycycle } from './service/keycycle'
 export { createKeycycle } from './service/keycycle'
-export type { Clock, KeycycleOptions, RandomSource } from './service/options'
+export type { Clock, DispatchOptions, KeycycleOptions, RandomSource } from './service/options'
 export type { CreatedOrganisation } from './service/organisations'
 export type { DeactivateOptions, ExpireDueOptions } from './service/state-commands'
 export type { CacheOptions } from './service/verify-cache'
 export type { ErrorCode, HttpOnlyErrorCode, RefusedCredentialCode } from './status'
 export type {
   ChangeFeed,
+  ClaimedEvent,
+  ClaimQuery,
   DueKeysQuery,
+  EventSettlement,
   InsertKeyOptions,
   KeyListQuery,
   KeyStore,
+  OutboxEvent,
   StoreChange,
   Subscription,
   WatchOptions,
+  WriteOptions,
 } from './store'
