@@ -1,7 +1,7 @@
 import { resolveConfig } from './config'
 import { DUMMY_DIGEST, digestsEqual } from './digest'
 import { toKey } from './key-view'
-import type { EffectiveConfig, Key, KeyRecord, Organisation, Slot, SlotRecord } from './types'
+import type { EffectiveConfig, Key, KeyRecord, Organisation, Slot } from './types'
 
 /** Why a token was refused. The first three must look identical to a client. */
 export type VerifyFailureCode =
@@ -40,28 +40,7 @@ export interface VerifyFailure {
 /** The outcome of `verify`: a value, never an exception, for any token. */
 export type VerifyResult = VerifySuccess | VerifyFailure
 
-interface Candidate {
-  digest: string
-  slot: Slot
-  until: number | null
-}
-
-// Always four candidates, dummies for empty slots or dead grace windows, so the work done does
-// not depend on how many tokens a key has, which one matches, or whether the key exists at all.
-function candidates(record: KeyRecord | null, now: number): Candidate[] {
-  const dummy = (slot: Slot): Candidate => ({ digest: DUMMY_DIGEST, slot, until: null })
-  const pair = (slot: Slot, value: SlotRecord | null | undefined): Candidate[] => {
-    if (!value) return [dummy(slot), dummy(slot)]
-    const retiring = value.retiring
-    return [
-      { digest: value.digest, slot, until: null },
-      retiring && retiring.until > now
-        ? { digest: retiring.digest, slot, until: retiring.until }
-        : dummy(slot),
-    ]
-  }
-  return [...pair('primary', record?.primary), ...pair('secondary', record?.secondary)]
-}
+const SLOT_ORDER: readonly Slot[] = ['primary', 'secondary']
 
 /**
  * Decides a verification at `now` given what the store returned (null for an unknown key) and
@@ -77,22 +56,38 @@ export function decideVerification(
   checkedAt: number = now,
 ): VerifyResult {
   const digestLike = typeof digest === 'string' ? () => digest : digest
-  let match: Candidate | null = null
-  for (const candidate of candidates(found?.key ?? null, now)) {
-    const expected = digestLike(candidate.digest)
-    const equal = expected !== null && digestsEqual(candidate.digest, expected)
-    if (equal && match === null && candidate.digest !== DUMMY_DIGEST) match = candidate
+  // Always four comparisons — each slot's current and retiring digest, the dummy standing in
+  // for an empty slot or a dead grace window — so the work done does not depend on how many
+  // tokens a key has, which one matches, or whether the key exists at all. No early exit, and
+  // nothing allocated on the way.
+  let slot: Slot | null = null
+  let until: number | null = null
+  for (const name of SLOT_ORDER) {
+    const value = found?.key[name]
+    const current = value ? value.digest : DUMMY_DIGEST
+    const retiring = value?.retiring
+    const live = retiring && retiring.until > now ? retiring : null
+    const old = live ? live.digest : DUMMY_DIGEST
+    const currentLike = digestLike(current)
+    const oldLike = digestLike(old)
+    const currentEqual = currentLike !== null && digestsEqual(current, currentLike)
+    const oldEqual = oldLike !== null && digestsEqual(old, oldLike)
+    if (slot === null && currentEqual && current !== DUMMY_DIGEST) slot = name
+    else if (slot === null && oldEqual && old !== DUMMY_DIGEST) {
+      slot = name
+      until = live!.until
+    }
   }
   if (found === null) return { ok: false, code: 'not_found', checkedAt }
-  if (match === null) return { ok: false, code: 'invalid', checkedAt }
+  if (slot === null) return { ok: false, code: 'invalid', checkedAt }
   const key = toKey(found.key, now)
   if (key.state !== 'active') return { ok: false, code: key.state, checkedAt }
   return {
     ok: true,
     key,
-    slot: match.slot,
-    rotating: match.until !== null,
-    graceEndsAt: match.until,
+    slot,
+    rotating: until !== null,
+    graceEndsAt: until,
     config: resolveConfig(found.key, found.organisation),
     checkedAt,
   }
