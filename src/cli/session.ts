@@ -76,6 +76,9 @@ export async function withKeycycle<T>(
     const pepper = context.io.env.KEYCYCLE_PEPPER
     const kc = createKeycycle({
       store,
+      // Changes made from a shell are announced like any other: the fleet's dispatchers
+      // deliver what the command records (README, Events).
+      recordEvents: true,
       ...(options.tokenPrefix === undefined ? {} : { tokenPrefix: options.tokenPrefix }),
       ...(pepper === undefined || pepper === '' ? {} : { pepper }),
     })
