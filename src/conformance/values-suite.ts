@@ -229,6 +229,7 @@ export function valuesSuite({ test, runner: { expect } }: StoreSuiteContext): vo
       webhookConfig: { value: defaults.webhookConfig },
     })
     await reads(cleared, token)
+    await kc.close()
   })
 
   test('keeps extreme values exactly through the port', async ({ store }) => {
