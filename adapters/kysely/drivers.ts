@@ -7,9 +7,32 @@ export interface PgNotification {
   payload?: string | undefined
 }
 
-/** The subset of a pg `PoolClient` the change channel uses: one connection, held for LISTEN. */
-export interface PgPoolClient {
+/** A query as the adapter sends it to pg: named (prepared once per connection) or not. */
+export interface PgQueryConfig {
+  name?: string
+  text: string
+  values: unknown[]
+}
+
+/** What pg answers a query with. */
+export interface PgQueryResult {
+  rows: unknown[]
+  rowCount?: number | null
+}
+
+/** Anything of pg's that runs a query: a `Pool` or one of its clients. */
+export interface PgQueryable {
+  query(config: PgQueryConfig): Promise<PgQueryResult>
+}
+
+/**
+ * The subset of a pg `PoolClient` the adapter uses: one connection, held for LISTEN or for a
+ * transaction.
+ */
+export interface PgPoolClient extends PgQueryable {
+  /** A simple query: no parameters, so it may hold several statements (`BEGIN; SET LOCAL …`). */
   query(text: string): Promise<unknown>
+  query(config: PgQueryConfig): Promise<PgQueryResult>
   on(event: 'notification', listener: (message: PgNotification) => void): unknown
   on(event: 'error', listener: (error: Error) => void): unknown
   on(event: 'end', listener: () => void): unknown
@@ -17,13 +40,8 @@ export interface PgPoolClient {
   release(destroy?: boolean | Error): void
 }
 
-/** The subset of pg's `Pool` the adapter uses (pg 8): named statements, and one client to listen. */
-export interface PgPool {
-  query(config: {
-    name: string
-    text: string
-    values: unknown[]
-  }): Promise<{ rows: unknown[]; rowCount?: number | null }>
+/** The subset of pg's `Pool` the adapter uses (pg 8): named statements, and clients to hold. */
+export interface PgPool extends PgQueryable {
   connect(): Promise<PgPoolClient>
 }
 

@@ -138,8 +138,8 @@ export interface EventRow {
   /** Epoch ms (injected clock): not claimable before. */
   available_at: IntColumn
   body: string
-  /** Failed deliveries so far. */
-  attempts: IntColumn
+  /** Failed deliveries so far; 0 when recorded. */
+  attempts: ColumnType<number | string | bigint, number | undefined, number>
   /** The dispatcher holding the claim, and until when; null when none ever did or it was put back. */
   claim_owner: string | null
   claimed_until: NullableIntColumn

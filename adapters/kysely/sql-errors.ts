@@ -20,6 +20,12 @@ export function isDuplicateKey(error: unknown): boolean {
   )
 }
 
+/** SQLite's "database is locked" (SQLITE_BUSY and its extended codes): another connection writes. */
+export function isBusy(error: unknown): boolean {
+  const { code } = fields(error)
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY')
+}
+
 /** A failure that the same statement may not hit on a second try. */
 export function isTransient(error: unknown): boolean {
   const { code, errno } = fields(error)
@@ -28,18 +34,21 @@ export function isTransient(error: unknown): boolean {
     code === '40P01' || // PostgreSQL deadlock_detected
     errno === 1213 || // MySQL ER_LOCK_DEADLOCK
     errno === 1205 || // MySQL ER_LOCK_WAIT_TIMEOUT
-    code === 'SQLITE_BUSY'
+    isBusy(error)
   )
 }
 
-/** Runs `work`, again (up to `attempts` in all) while it fails transiently. */
-export async function retryTransient<T>(work: () => Promise<T>, attempts = 4): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work()
-    } catch (error) {
-      if (attempt >= attempts || !isTransient(error)) throw error
-      await new Promise((resolve) => setTimeout(resolve, attempt * 5 + Math.random() * 10))
-    }
-  }
+/**
+ * The server gave up on a statement at the time limit a fence set: the write did not happen,
+ * and its deadline has (about) passed, so trying again is pointless.
+ */
+export function isFenceTimeout(error: unknown): boolean {
+  const { code, errno } = fields(error)
+  return (
+    code === '55P03' || // PostgreSQL lock_not_available (lock_timeout)
+    code === '57014' || // PostgreSQL query_canceled (statement_timeout)
+    code === '25P03' || // PostgreSQL idle_in_transaction_session_timeout
+    errno === 1969 || // MariaDB ER_STATEMENT_TIMEOUT (max_statement_time)
+    errno === 3024 // MySQL ER_QUERY_TIMEOUT (max_execution_time)
+  )
 }

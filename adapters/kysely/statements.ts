@@ -1,23 +1,29 @@
 import { type Kysely, type RawBuilder, sql, type UpdateQueryBuilder } from 'kysely'
 import { compileOnce, type Statement } from './compiled'
+import { pgEventsInsert } from './outbox-rows'
 import { KEY_COLUMNS, type KeycycleTables, ORGANISATION_COLUMNS, type TableNames } from './schema'
 
 type KeyColumn = (typeof KEY_COLUMNS)[number]
 type OrganisationColumn = (typeof ORGANISATION_COLUMNS)[number]
 /** An organisation column as a parameter of the statement that inserts it with its first key. */
 export type OrganisationParam = `organisation.${OrganisationColumn}`
+/**
+ * The events a write records (PostgreSQL only: a JSON array of {@link EventInsert} rows, inserted
+ * by the write's own statement when it writes; elsewhere the store inserts them itself).
+ */
+type Events = 'events'
 
 /** The store's fixed statements, each compiled once per store. */
 export interface Statements {
   /** The verification read: a key and its organisation, one JOIN. Key columns, then `o_*`. */
   keyWithOrganisation: Statement<'id'>
   organisation: Statement<'id'>
-  insertKey: Statement<KeyColumn>
+  insertKey: Statement<KeyColumn | Events>
   /** Compare-and-set: writes every column where `id` and `version = expected` match. */
-  updateKey: Statement<KeyColumn | 'expected'>
-  updateOrganisation: Statement<OrganisationColumn | 'expected'>
+  updateKey: Statement<KeyColumn | 'expected' | Events>
+  updateOrganisation: Statement<OrganisationColumn | 'expected' | Events>
   /** Compare-and-set delete: removes the key row where `id` and `version = expected` match. */
-  deleteKey: Statement<'id' | 'expected'>
+  deleteKey: Statement<'id' | 'expected' | Events>
   /** Takes the organisation row's write lock (a no-op update), inside a transaction. */
   lockOrganisation: Statement<'id'>
   /**
@@ -26,7 +32,7 @@ export interface Statements {
    * which the store runs in one transaction with `insertKey`.
    */
   insertOrganisation:
-    | { together: true; statement: Statement<OrganisationParam | KeyColumn> }
+    | { together: true; statement: Statement<OrganisationParam | KeyColumn | Events> }
     | { together: false; statement: Statement<OrganisationParam> }
 }
 
@@ -53,10 +59,11 @@ export function parseChange(payload: string): { kind: 'key' | 'organisation'; id
 }
 
 /**
- * Builds every fixed statement for these tables. On PostgreSQL each write announces itself in
- * the same statement (`WITH w AS (<write> RETURNING id) SELECT pg_notify(…) FROM w`), so the
- * notification is sent exactly when, and only if, the write commits; a lost compare-and-set
- * matches no row and announces nothing.
+ * Builds every fixed statement for these tables. On PostgreSQL each write records its events
+ * and announces itself in the same statement (`WITH w AS (<write> RETURNING id), e AS (INSERT
+ * INTO events … WHERE EXISTS (SELECT FROM w)) SELECT pg_notify(…) FROM w`), so the events are
+ * recorded and the notification sent exactly when, and only if, the write commits; a lost
+ * compare-and-set matches no row, records and announces nothing.
  */
 export function buildStatements(
   db: Kysely<unknown>,
@@ -73,9 +80,14 @@ export function buildStatements(
     Object.fromEntries(columns.map((column) => [column, param(column)]))
   const withoutId = <C extends string>(columns: readonly C[]) => columns.filter((c) => c !== 'id')
 
-  // `WITH w AS (<write> RETURNING id) SELECT pg_notify(…) FROM w`: one row per committed write.
-  const announced = (kind: 'key' | 'organisation', write: { returning(c: 'id'): unknown }) =>
-    sql`with w as (${write.returning('id') as RawBuilder<unknown>}) select pg_notify(${channel}, ${`${kind}:`} || w.id) as n from w`.compile(
+  // `WITH w AS (<write> RETURNING id), e AS (<its events>) SELECT pg_notify(…) FROM w`: one
+  // row per committed write.
+  const announced = (
+    kind: 'key' | 'organisation',
+    write: { returning(c: 'id'): unknown },
+    events: never,
+  ) =>
+    sql`with w as (${write.returning('id') as RawBuilder<unknown>}), e as (${pgEventsInsert(names.events, events, sql`exists (select 1 from w)`)}) select pg_notify(${channel}, ${`${kind}:`} || w.id) as n from w`.compile(
       db,
     )
 
@@ -101,8 +113,8 @@ export function buildStatements(
 
   const keyInsert = (param: (name: KeyColumn) => never) =>
     q.insertInto(keys).values(row(KEY_COLUMNS, param) as never)
-  const insertKey = compileOnce<KeyColumn>((param) =>
-    postgres ? announced('key', keyInsert(param)) : keyInsert(param).compile(),
+  const insertKey = compileOnce<KeyColumn | Events>((param) =>
+    postgres ? announced('key', keyInsert(param), param('events')) : keyInsert(param).compile(),
   )
 
   function compareAndSet<C extends string>(
@@ -110,7 +122,7 @@ export function buildStatements(
     kind: 'key' | 'organisation',
     columns: readonly C[],
   ) {
-    return compileOnce<C | 'expected'>((param) => {
+    return compileOnce<C | 'expected' | Events>((param) => {
       const update = (q as unknown as Kysely<Record<string, Row>>)
         .updateTable(table)
         .set(row(withoutId(columns), param))
@@ -121,7 +133,7 @@ export function buildStatements(
         string,
         unknown
       >
-      return postgres ? announced(kind, update) : update.compile()
+      return postgres ? announced(kind, update, param('events')) : update.compile()
     })
   }
 
@@ -134,12 +146,12 @@ export function buildStatements(
         ) as never,
       )
 
-  const deleteKey = compileOnce<'id' | 'expected'>((param) => {
+  const deleteKey = compileOnce<'id' | 'expected' | Events>((param) => {
     const remove = q
       .deleteFrom(keys)
       .where('id', '=', param('id'))
       .where('version', '=', param('expected'))
-    return postgres ? announced('key', remove) : remove.compile()
+    return postgres ? announced('key', remove, param('events')) : remove.compile()
   })
 
   const lockOrganisation = compileOnce<'id'>((param) =>
@@ -162,8 +174,8 @@ export function buildStatements(
       ? {
           together: true,
           // The key's foreign key is checked at the end of the statement, after both inserts.
-          statement: compileOnce<OrganisationParam | KeyColumn>((param) =>
-            sql`with o as (${organisationInsert(param).returning('id')}), k as (${keyInsert(param).returning('id')}) select pg_notify(${channel}, ${'organisation:'} || o.id) as o, pg_notify(${channel}, ${'key:'} || k.id) as k from o, k`.compile(
+          statement: compileOnce<OrganisationParam | KeyColumn | Events>((param) =>
+            sql`with o as (${organisationInsert(param).returning('id')}), k as (${keyInsert(param).returning('id')}), e as (${pgEventsInsert(names.events, param('events'), sql`exists (select 1 from o, k)`)}) select pg_notify(${channel}, ${'organisation:'} || o.id) as o, pg_notify(${channel}, ${'key:'} || k.id) as k from o, k`.compile(
               db,
             ),
           ),

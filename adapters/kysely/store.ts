@@ -1,9 +1,12 @@
 import type { ExpressionBuilder, Kysely } from 'kysely'
 import { invalidInput, KeycycleError } from '../../src/core/errors'
 import type { StateClause } from '../../src/core/filters'
-import type { DueKeysQuery, KeyListQuery, KeyStore } from '../../src/store'
+import type { DueKeysQuery, KeyListQuery, KeyStore, WriteOptions } from '../../src/store'
 import type { Statement } from './compiled'
+import { storeExecutor } from './executor'
 import { type KyselyStoreOptions, readKyselyArguments } from './options'
+import { kyselyOutbox } from './outbox'
+import { pgEventsParam } from './outbox-rows'
 import { listen } from './pg-channel'
 import {
   type KeyWithOrganisationRow,
@@ -14,9 +17,8 @@ import {
   organisationToRow,
   type Selected,
 } from './rows'
-import { bind, kyselyRunner, mysqlPoolRunner, pgPoolRunner } from './runners'
 import type { KeycycleTables, OrganisationRow } from './schema'
-import { isDuplicateKey, retryTransient } from './sql-errors'
+import { isDuplicateKey } from './sql-errors'
 import { buildStatements, channelName, sqlFlavour } from './statements'
 
 type Builder = ExpressionBuilder<{ k: KeycycleTables['keys'] }, 'k'>
@@ -45,9 +47,24 @@ function clauseFilter(eb: Builder, clause: StateClause) {
  * compiled once per store and run with new parameters. Every key or organisation write is one
  * `UPDATE … WHERE id = ? AND version = ?`, which every dialect executes atomically under row
  * locks. Creating an organisation with its first key is one statement on PostgreSQL and one
- * transaction elsewhere, retried on serialization failures, deadlocks and SQLITE_BUSY.
- * Verification reads a key and its organisation with one JOIN. Timestamps are BIGINT epoch ms
- * compared as numbers, so the database's time zone never matters.
+ * transaction elsewhere. Writes are retried on serialization failures, deadlocks and
+ * SQLITE_BUSY, in short asynchronous pauses. Verification reads a key and its organisation
+ * with one JOIN. Timestamps are BIGINT epoch ms compared as numbers, so the database's time
+ * zone never matters.
+ *
+ * Events (the durable outbox, table `<tablePrefix>events`) are recorded by the write they
+ * describe: on PostgreSQL inside its one statement, elsewhere by an INSERT in its transaction
+ * (a write without events needs none). Claims are conditional updates, one winner per event.
+ *
+ * Fenced writes (`deadline`): no attempt starts and no COMMIT is sent after the deadline, and
+ * each dialect's server bounds the statements: PostgreSQL by `SET LOCAL statement_timeout`,
+ * `lock_timeout` and `idle_in_transaction_session_timeout` of the time left (so a write whose
+ * caller gave up rolls back by itself), MariaDB by `max_statement_time` on each statement,
+ * MySQL only by `innodb_lock_wait_timeout` in whole seconds (≥ 1). On SQLite the store sets
+ * `PRAGMA busy_timeout = 5` on the connection it is given, so a locked database blocks the
+ * event loop for at most about 5 ms per attempt; it retries asynchronously until the deadline,
+ * then rejects with `unavailable`. Reads retry SQLITE_BUSY for up to a second (WAL mode
+ * readers are never blocked by a writer).
  *
  * On PostgreSQL every write announces itself with `pg_notify` in the same statement, on the
  * channel `<tablePrefix>changes`; given a pg `Pool` (`pg`), the store listens there (`watch`) and
@@ -86,19 +103,13 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     throw invalidInput('mysql', 'is for a MySQL/MariaDB Kysely instance only')
   }
   const statements = buildStatements(host, names, prefix, flavour === 'postgres')
-  const run = pg ? pgPoolRunner(pg) : mysql ? mysqlPoolRunner(mysql) : kyselyRunner(host)
+  const { rows, read, write } = storeExecutor(host, flavour, names.events, pg, mysql)
   const q = db as unknown as Kysely<KeycycleTables>
   const K = `${names.keys} as k` as 'keys as k'
 
-  // The rows of a fixed read, whose columns the statement names.
-  async function rows<R>(statement: Statement<'id'>, values: { id: string }) {
-    return (await run.rows(statement, values)) as R[]
-  }
-
-  async function insertOrFalse(work: () => Promise<unknown>): Promise<boolean> {
+  async function insertOrFalse(work: () => Promise<boolean>): Promise<boolean> {
     try {
-      await retryTransient(work)
-      return true
+      return await work()
     } catch (error) {
       if (isDuplicateKey(error)) return false
       throw error
@@ -107,13 +118,18 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
 
   // The one write every update is: atomic under each dialect's row lock, and since `version`
   // always changes, MySQL's "rows affected" counts the matched row.
-  async function compareAndSet<P extends string>(
-    statement: Statement<P | 'expected'>,
+  function compareAndSet<P extends string>(
+    what: string,
+    statement: Statement<P | 'expected' | 'events'>,
     row: Record<P, unknown>,
     expected: number,
+    options: WriteOptions | undefined,
   ): Promise<boolean> {
-    const values = { ...row, expected } as Record<P | 'expected', unknown>
-    return (await retryTransient(() => run.write(statement, values))) === 1
+    const values = { ...row, expected, events: pgEventsParam(options?.events) } as Record<
+      P | 'expected' | 'events',
+      unknown
+    >
+    return write(what, options, true, async (tx) => (await tx.write(statement, values)) === 1)
   }
 
   const store: KeyStore = {
@@ -124,35 +140,41 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
 
     insertKey(record, insertOptions) {
       const maxKeys = insertOptions?.maxKeys
+      const values = { ...keyToRow(record), events: pgEventsParam(insertOptions?.events) }
       if (maxKeys === undefined) {
-        return insertOrFalse(() => run.write(statements.insertKey, keyToRow(record)))
+        return insertOrFalse(() =>
+          write('insertKey', insertOptions, true, async (tx) => {
+            await tx.write(statements.insertKey, values)
+            return true
+          }),
+        )
       }
       // The organisation's row lock serialises creates in one organisation, so the count and
       // the insert are one atomic step: of two racing for the last place, one waits and fails.
       return insertOrFalse(() =>
-        host.transaction().execute(async (trx) => {
-          await trx.executeQuery(bind(statements.lockOrganisation, { id: record.organisation }))
-          const counted = await (trx as unknown as Kysely<KeycycleTables>)
+        write('insertKey', insertOptions, false, async (tx) => {
+          await tx.write(statements.lockOrganisation, { id: record.organisation })
+          const count = q
             .selectFrom(names.keys as 'keys')
             .select((eb) => eb.fn.countAll().as('n'))
             .where('organisation', '=', record.organisation)
-            .executeTakeFirstOrThrow()
-          const held = Number(counted.n)
+            .compile()
+          const [counted] = (await tx.execute(count)).rows as { n: number | string | bigint }[]
+          const held = Number(counted?.n ?? 0)
           if (held >= maxKeys) {
             throw new KeycycleError(
               'limit',
               `the organisation holds ${held} keys, the most allowed`,
             )
           }
-          await trx.executeQuery(bind(statements.insertKey, keyToRow(record)))
+          await tx.write(statements.insertKey, values)
+          return true
         }),
       )
     },
 
-    deleteKey: async (id, expectedVersion) =>
-      (await retryTransient(() =>
-        run.write(statements.deleteKey, { id, expected: expectedVersion }),
-      )) === 1,
+    deleteKey: (id, expectedVersion, options) =>
+      compareAndSet('deleteKey', statements.deleteKey, { id }, expectedVersion, options),
 
     async countDigests(now) {
       const counts: Record<string, number> = {}
@@ -162,17 +184,19 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
         const pepper = cut === -1 ? '' : digest.slice(0, cut)
         counts[pepper] = (counts[pepper] ?? 0) + 1
       }
-      const rows = await q
-        .selectFrom(K)
-        .select([
-          'k.primary_digest',
-          'k.primary_retiring_digest',
-          'k.primary_retiring_until',
-          'k.secondary_digest',
-          'k.secondary_retiring_digest',
-          'k.secondary_retiring_until',
-        ])
-        .execute()
+      const rows = await read(() =>
+        q
+          .selectFrom(K)
+          .select([
+            'k.primary_digest',
+            'k.primary_retiring_digest',
+            'k.primary_retiring_until',
+            'k.secondary_digest',
+            'k.secondary_retiring_digest',
+            'k.secondary_retiring_until',
+          ])
+          .execute(),
+      )
       for (const row of rows) {
         count(row.primary_digest)
         count(row.secondary_digest)
@@ -182,8 +206,8 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
       return counts
     },
 
-    updateKey: (next, expectedVersion) =>
-      compareAndSet(statements.updateKey, keyToRow(next), expectedVersion),
+    updateKey: (next, expectedVersion, options) =>
+      compareAndSet('updateKey', statements.updateKey, keyToRow(next), expectedVersion, options),
 
     async listKeys(query: KeyListQuery) {
       let select = q.selectFrom(K).selectAll('k').where('k.organisation', '=', query.organisation)
@@ -193,19 +217,23 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
         select = select.where((eb) => eb.or(states.map((c) => clauseFilter(eb, c))))
       if (query.idAbove !== undefined) select = select.where('k.id', '>', query.idAbove)
       if (query.idBelow !== undefined) select = select.where('k.id', '<', query.idBelow)
-      const rows = await select.orderBy('k.id', query.order).limit(query.limit).execute()
+      const rows = await read(() =>
+        select.orderBy('k.id', query.order).limit(query.limit).execute(),
+      )
       return rows.map(keyFromRow)
     },
 
     async listDueKeys(query: DueKeysQuery) {
-      const rows = await q
-        .selectFrom(K)
-        .selectAll('k')
-        .where((eb) => clauseFilter(eb, query.clause))
-        .orderBy('k.expires_at')
-        .orderBy('k.id')
-        .limit(query.limit)
-        .execute()
+      const rows = await read(() =>
+        q
+          .selectFrom(K)
+          .selectAll('k')
+          .where((eb) => clauseFilter(eb, query.clause))
+          .orderBy('k.expires_at')
+          .orderBy('k.id')
+          .limit(query.limit)
+          .execute(),
+      )
       return rows.map(keyFromRow)
     },
 
@@ -214,24 +242,35 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
       return row === undefined ? null : organisationFromRow(row)
     },
 
-    insertOrganisation(organisation, firstKey) {
-      const values = { ...keyToRow(firstKey) } as Record<string, unknown>
+    insertOrganisation(organisation, firstKey, options) {
+      const values = {
+        ...keyToRow(firstKey),
+        events: pgEventsParam(options?.events),
+      } as Record<string, unknown>
       for (const [column, value] of Object.entries(organisationToRow(organisation))) {
         values[`organisation.${column}`] = value
       }
       const { together, statement } = statements.insertOrganisation
-      if (together) return insertOrFalse(() => run.write(statement, values))
       return insertOrFalse(() =>
-        host.transaction().execute(async (trx) => {
+        write('insertOrganisation', options, together, async (tx) => {
+          await tx.write(statement, values)
           // The organisation row comes first (the key references it); both commit together.
-          await trx.executeQuery(bind(statement, values))
-          await trx.executeQuery(bind(statements.insertKey, values))
+          if (!together) await tx.write(statements.insertKey, values)
+          return true
         }),
       )
     },
 
-    updateOrganisation: (next, expectedVersion) =>
-      compareAndSet(statements.updateOrganisation, organisationToRow(next), expectedVersion),
+    updateOrganisation: (next, expectedVersion, options) =>
+      compareAndSet(
+        'updateOrganisation',
+        statements.updateOrganisation,
+        organisationToRow(next),
+        expectedVersion,
+        options,
+      ),
+
+    ...kyselyOutbox(host, names.events),
   }
   if (pg !== undefined) {
     const channel = channelName(prefix)

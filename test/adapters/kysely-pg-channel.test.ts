@@ -50,7 +50,7 @@ function scriptedPool() {
       const client = new ScriptedClient()
       if (listenGate) client.listen = listenGate
       clients.push(client)
-      return client as PgPoolClient
+      return client as unknown as PgPoolClient
     },
   }
   return {
@@ -209,7 +209,7 @@ describe('PostgreSQL change channel (LISTEN/NOTIFY)', () => {
     scripted.pool.connect = async () => {
       const client = (await connect()) as unknown as ScriptedClient
       client.listen = 'fail'
-      return client as PgPoolClient
+      return client as unknown as PgPoolClient
     }
     await expect(store.watch!(feed, { heartbeatMs: HEARTBEAT })).rejects.toThrow(
       'permission denied',

@@ -1,0 +1,120 @@
+import type { Kysely } from 'kysely'
+import type { WriteOptions } from '../../src/store'
+import type { Statement } from './compiled'
+import {
+  type DialectFence,
+  mysqlFamilyFence,
+  postgresFence,
+  setSqliteBusyTimeout,
+  sqliteFence,
+} from './dialect-fences'
+import type { MysqlPool, PgPool } from './drivers'
+import { attemptUntil, readRetrying } from './fence'
+import { insertEvents } from './outbox-rows'
+import { pgPoolRunner } from './pg-runner'
+import { kyselyRunner, mysqlPoolRunner, type Runner, type Session } from './runners'
+
+/** How the store runs its statements: reads, and writes with their events and fence. */
+export interface StoreExecutor {
+  /** The rows of a fixed read. */
+  rows<R>(statement: Statement<'id'>, values: { id: string }): Promise<R[]>
+  /** A read built per call (through the host's Kysely). */
+  read<T>(query: () => Promise<T>): Promise<T>
+  /**
+   * One write. `change` runs its statements on `tx` and resolves whether it wrote; the write's
+   * events are recorded with it when it did (on PostgreSQL by the write's own statement, through
+   * its `events` parameter; elsewhere by an INSERT in the same transaction), and never when it
+   * did not. Fenced by `options.deadline` (see fence.ts and dialect-fences.ts). `alone` says
+   * the change is a single statement, which commits by itself when nothing must join it.
+   */
+  write(
+    what: string,
+    options: WriteOptions | undefined,
+    alone: boolean,
+    change: (tx: Session) => Promise<boolean>,
+  ): Promise<boolean>
+  /** The runner beneath, for what needs none of the above. */
+  run: Runner
+}
+
+/**
+ * The executor for the host's Kysely instance of `flavour`, on the driver's pool when given one.
+ * On SQLite it first sets the connection's busy timeout (once, before the store's first
+ * statement), so that a locked database never blocks the event loop for long.
+ */
+export function storeExecutor(
+  host: Kysely<unknown>,
+  flavour: 'postgres' | 'mysql' | 'other',
+  eventsTable: string,
+  pg: PgPool | undefined,
+  mysql: MysqlPool | undefined,
+): StoreExecutor {
+  const postgres = flavour === 'postgres'
+  // MySQL's family is told apart on the first fenced transaction, once.
+  let mysqlFence: Promise<DialectFence> | undefined
+  const fenceOf: Parameters<typeof kyselyRunner>[1] =
+    flavour === 'postgres'
+      ? async () => postgresFence
+      : flavour === 'mysql'
+        ? (exec) => {
+            mysqlFence ??= mysqlFamilyFence(exec).catch((error: unknown) => {
+              mysqlFence = undefined
+              throw error
+            })
+            return mysqlFence
+          }
+        : async () => sqliteFence
+  const plain = kyselyRunner(host, fenceOf)
+  const run = pg ? pgPoolRunner(pg) : mysql ? mysqlPoolRunner(mysql, plain) : plain
+
+  let busyTimeoutSet = flavour !== 'other'
+  let settingBusyTimeout: Promise<void> | undefined
+  const ready = async () => {
+    settingBusyTimeout ??= setSqliteBusyTimeout(host).then(
+      () => {
+        busyTimeoutSet = true
+      },
+      (error: unknown) => {
+        settingBusyTimeout = undefined
+        throw error
+      },
+    )
+    await settingBusyTimeout
+  }
+
+  return {
+    run,
+    async rows<R>(statement: Statement<'id'>, values: { id: string }) {
+      if (!busyTimeoutSet) await ready()
+      return (await readRetrying(() => run.rows(statement, values))) as R[]
+    },
+    async read(query) {
+      if (!busyTimeoutSet) await ready()
+      return readRetrying(query)
+    },
+    async write(what, options, alone, change) {
+      if (!busyTimeoutSet) await ready()
+      const events = options?.events ?? []
+      const deadline = options?.deadline
+      const recorded = async (tx: Session) => {
+        if (!(await change(tx))) return false
+        if (!postgres && events.length > 0) {
+          await tx.execute(insertEvents(host, eventsTable, events))
+        }
+        return true
+      }
+      // A single statement commits by itself: on PostgreSQL (its events ride in it) unless a
+      // deadline asks for SET LOCAL timeouts; elsewhere when it has no events to join it, and
+      // on SQLite whatever the deadline (it cannot wait past its busy timeout), not on MySQL
+      // (its fences need the transaction's session).
+      const oneStatement =
+        alone &&
+        (postgres
+          ? deadline === undefined
+          : events.length === 0 && (deadline === undefined || flavour === 'other'))
+      return attemptUntil(deadline, what, () =>
+        oneStatement ? recorded(run) : run.transaction(deadline, recorded),
+      )
+    },
+  }
+}
