@@ -1,7 +1,8 @@
 /**
  * Where everything lives. Every record of one key shares the hash tag `{key_…}` and every
  * record of one organisation `{org_…}`, so each write touches one hash slot and runs as one
- * script, on a standalone server or a Cluster alike.
+ * script, on a standalone server or a Cluster alike. A record's outbox (its events) shares the
+ * record's tag, so the script that writes the record writes its events too.
  */
 export interface Layout {
   /** Hash of a key: `version`, `record` (JSON) and `organisation` (the owner's ID). */
@@ -18,10 +19,46 @@ export interface Layout {
   due: string
   /** Pub/sub channel announcing each committed record write as `key:<id>` or `organisation:<id>`. */
   changes: string
+  /** The outbox of the record `subject` (a key or organisation ID), on its hash slot. */
+  outbox(subject: string): SubjectOutbox
+  /** The outbox indexes: which subjects have events, in the slot `{outbox}`. */
+  pending: OutboxIndex
+  delivered: OutboxIndex
 }
+
+/** One subject's outbox. Every name shares the subject's hash tag. */
+export interface SubjectOutbox {
+  /** Set of the streams holding undelivered events; gone when there are none. */
+  queue: string
+  /** Sorted set of delivered event IDs by `deliveredAt`, until pruned. */
+  sent: string
+  /** Hash of one event (see `outbox-scripts.ts` for its fields). */
+  event(id: string): string
+  /** Sorted set of a stream's undelivered event IDs by `seq`. */
+  stream(stream: string): string
+  /** What precedes `event:<id>` and `stream:<stream>`, for scripts that build those names. */
+  base: string
+}
+
+/**
+ * An index of subjects: a sorted set of subject IDs scored by a time hint, and a hash of
+ * each subject's touch token (replaced by every writer, so a reader can tell whether the entry
+ * changed under it).
+ */
+export interface OutboxIndex {
+  subjects: string
+  tokens: string
+}
+
+/** Glob (before escaping the prefix) matching every subject's `queue` and `sent`. */
+export const OUTBOX_GLOB = '{*}:outbox:*'
 
 export function layout(prefix: string): Layout {
   const organisationAround = [`${prefix}{`, '}:org'] as const
+  const index = (name: string): OutboxIndex => ({
+    subjects: `${prefix}{outbox}:${name}`,
+    tokens: `${prefix}{outbox}:${name}:tokens`,
+  })
   return {
     key: (id) => `${prefix}{${id}}:key`,
     organisation: (id) => `${organisationAround[0]}${id}${organisationAround[1]}`,
@@ -30,5 +67,17 @@ export function layout(prefix: string): Layout {
     organisationKeys: (organisation) => `${prefix}{${organisation}}:keys`,
     due: `${prefix}{due}:expiry`,
     changes: `${prefix}changes`,
+    outbox: (subject) => {
+      const base = `${prefix}{${subject}}:`
+      return {
+        queue: `${base}outbox:queue`,
+        sent: `${base}outbox:sent`,
+        event: (id) => `${base}event:${id}`,
+        stream: (stream) => `${base}stream:${stream}`,
+        base,
+      }
+    },
+    pending: index('pending'),
+    delivered: index('delivered'),
   }
 }

@@ -26,6 +26,12 @@ export interface RedisStoreOptions {
    * reject records (a list first reads as many as its page needs). 1–10 000. Default 100.
    */
   batchSize?: number
+  /**
+   * How often, at most, the outbox's recovery scan walks the keyspace (SCAN, in the
+   * background of a claim), in ms: it finds events whose index entry a process killed mid-write
+   * never wrote (a Cluster keeps that index in another slot). A store's first claim scans at once. An integer from 1 to 2 147 483 647. Default 60 000.
+   */
+  outboxScanMs?: number
 }
 
 /** What a Redis `prefix` may be: up to 64 characters, none of them whitespace, control, `{`, `}`. */
@@ -39,6 +45,7 @@ export interface RedisSettings {
   timeoutMs: number
   markerTtlMs: number
   batch: number
+  outboxScanMs: number
 }
 
 /**
@@ -63,6 +70,7 @@ export function readRedisArguments(client: unknown, options: unknown): RedisSett
     'commandTimeoutMs',
     'markerTtlMs',
     'batchSize',
+    'outboxScanMs',
   ])
   const { prefix = 'keycycle:' } = opts
   if (typeof prefix !== 'string' || !REDIS_PREFIX.test(prefix)) {
@@ -78,5 +86,6 @@ export function readRedisArguments(client: unknown, options: unknown): RedisSett
     timeoutMs: integer('commandTimeoutMs', 500, MAX_TIMER_MS),
     markerTtlMs: integer('markerTtlMs', 60_000, MAX_TIMER_MS),
     batch: integer('batchSize', 100, 10_000),
+    outboxScanMs: integer('outboxScanMs', 60_000, MAX_TIMER_MS),
   }
 }

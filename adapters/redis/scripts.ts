@@ -1,32 +1,29 @@
-import { sha1 } from '@noble/hashes/legacy.js'
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js'
+import { KeycycleError } from '../../src/core/errors'
 import type { Commands } from './client'
-
-/** A Lua script, sent by SHA. */
-interface Script {
-  source: string
-  sha: string
-}
-
-const script = (source: string): Script => ({
-  source,
-  sha: bytesToHex(sha1(utf8ToBytes(source))),
-})
+import { evaluate, LATE, REFUSED_LATE, script } from './lua'
+import { APPEND, type OutboxWrite } from './outbox-append'
 
 /**
- * Compare-and-set of one record hash, applied at most once per request ID, announcing what it
- * wrote on the change channel in the same script (so a committed write is never unannounced).
- * KEYS[1] the record hash, KEYS[2] the request marker (same hash slot).
+ * Compare-and-set of one record hash, applied at most once per request ID and never past its
+ * fence, recording the write's events and announcing it on the change channel in the same
+ * script (so a committed write is never unannounced, and its events exist exactly when it does).
+ * KEYS[1] the record hash, KEYS[2] the request marker (same hash slot), then the outbox's keys.
  * ARGV[1] the expected version ('' = the record must not exist), ARGV[2] the new version,
  * ARGV[3] the record JSON, ARGV[4] the marker's lifetime in ms, ARGV[5] the change channel,
- * ARGV[6] the announcement, ARGV[7] the owning organisation of a key ('' for an organisation).
- * Returns 1 if written, 0 if not. A marker left by an earlier send of the same request (ioredis
- * resends unanswered commands after a reconnect) returns that send's answer instead, so a
- * write that committed is never reported as lost, and never applied twice.
+ * ARGV[6] the announcement, ARGV[7] the owning organisation of a key ('' for an organisation),
+ * ARGV[8] the fence (server ms, '' for none), then the outbox's arguments (see `APPEND`).
+ * Returns 1 if written, 0 if not, -1 if refused past the fence. A marker left by an earlier send
+ * of the same request (ioredis resends unanswered commands after a reconnect) returns that
+ * send's answer instead, so a write that committed is never reported as lost, and never
+ * applied twice.
  */
-const COMPARE_AND_SET = script(`
+const COMPARE_AND_SET = script(
+  LATE,
+  APPEND,
+  `
 local done = redis.call('GET', KEYS[2])
 if done then return tonumber(done) end
+if late(ARGV[8]) then return ${REFUSED_LATE} end
 local current = redis.call('HGET', KEYS[1], 'version')
 local ok = 0
 if ARGV[1] == '' then
@@ -40,46 +37,64 @@ if ok == 1 then
   else
     redis.call('HSET', KEYS[1], 'version', ARGV[2], 'record', ARGV[3], 'organisation', ARGV[7])
   end
+  append(3, 9)
   redis.call('PUBLISH', ARGV[5], ARGV[6])
 end
 redis.call('SET', KEYS[2], ok, 'PX', ARGV[4])
 return ok
-`)
+`,
+)
 
 /**
- * Compare-and-set delete, at most once per request ID (as {@link COMPARE_AND_SET}).
- * KEYS[1] the record hash, KEYS[2] the request marker. ARGV[1] the expected version, ARGV[2]
- * the marker's lifetime, ARGV[3] the channel, ARGV[4] the announcement. Returns 1 if deleted.
+ * Compare-and-set delete, at most once per request ID and never past its fence, with its
+ * events (as {@link COMPARE_AND_SET}). KEYS[1] the record hash, KEYS[2] the request marker, then
+ * the outbox's keys. ARGV[1] the expected version, ARGV[2] the marker's lifetime, ARGV[3] the
+ * channel, ARGV[4] the announcement, ARGV[5] the fence, then the outbox's arguments. Returns 1
+ * if deleted, 0 if not, -1 if refused past the fence.
  */
-const DELETE_IF_VERSION = script(`
+const DELETE_IF_VERSION = script(
+  LATE,
+  APPEND,
+  `
 local done = redis.call('GET', KEYS[2])
 if done then return tonumber(done) end
+if late(ARGV[5]) then return ${REFUSED_LATE} end
 local ok = 0
 if redis.call('HGET', KEYS[1], 'version') == ARGV[1] then
   redis.call('DEL', KEYS[1])
+  append(3, 6)
   redis.call('PUBLISH', ARGV[3], ARGV[4])
   ok = 1
 end
 redis.call('SET', KEYS[2], ok, 'PX', ARGV[2])
 return ok
-`)
+`,
+)
 
 /**
  * Adds a key to its organisation's index unless the index already holds `max` keys.
- * KEYS[1] the index; ARGV[1] the key ID, ARGV[2] the most keys. Returns 1 if the key is in
- * the index (added now or before), 0 if refused. Counting and adding in one script is what
- * lets exactly one of two creates racing for the last place win.
+ * KEYS[1] the index; ARGV[1] the key ID, ARGV[2] the most keys, ARGV[3] the fence. Returns 1
+ * if the key is in the index (added now or before), 0 if refused, -1 if past the fence.
+ * Counting and adding in one script is what lets exactly one of two creates racing for the
+ * last place win.
  */
-const ADD_WITHIN_LIMIT = script(`
+const ADD_WITHIN_LIMIT = script(
+  LATE,
+  `
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 1 end
+if late(ARGV[3]) then return ${REFUSED_LATE} end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
 redis.call('ZADD', KEYS[1], 0, ARGV[1])
 return 1
-`)
+`,
+)
 
-/** Deletes KEYS[1] and announces ARGV[2] on channel ARGV[1]. Returns how many keys went. */
+/**
+ * Deletes every key of KEYS (a record just inserted, with its outbox) and announces ARGV[2] on
+ * channel ARGV[1]. Returns how many keys went. Not fenced: it undoes a write.
+ */
 const REMOVE = script(`
-local n = redis.call('DEL', KEYS[1])
+local n = redis.call('DEL', unpack(KEYS))
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 return n
 `)
@@ -101,31 +116,34 @@ local organisation = redis.call('HGET', ARGV[1] .. (owner or '') .. ARGV[2], 're
 return { key[1], organisation }
 `)
 
-/**
- * Runs `s` by SHA, falling back to sending the source when the server does not know it (after
- * `SCRIPT FLUSH`, a restart or a failover), which also caches it again.
- */
-async function evaluate(
-  commands: Commands,
-  s: Script,
-  keys: string[],
-  args: (string | number)[],
-): Promise<unknown> {
-  try {
-    return await commands.evalsha(s.sha, keys.length, ...keys, ...args)
-  } catch (error) {
-    if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error
-    return await commands.eval(s.source, keys.length, ...keys, ...args)
-  }
-}
-
 /** Where a write is announced: the channel, and the message (`key:<id>`, `organisation:<id>`). */
 export interface Announcement {
   channel: string
   message: string
 }
 
-/** Runs {@link COMPARE_AND_SET}: true if `next` was written (and announced). */
+// The cause of the `unavailable` a script refused past its fence rejects with.
+const LATE_CAUSE = new Error('the script reached Redis after its fence')
+
+/** True for the rejection of a write that a script refused past its fence: it never applies. */
+export function refusedLate(error: unknown): boolean {
+  return error instanceof KeycycleError && error.cause === LATE_CAUSE
+}
+
+// A write script's answer: 1 written, 0 not, or refused past the fence (an `unavailable`).
+function written(reply: unknown, what: string): boolean {
+  if (reply === REFUSED_LATE) {
+    throw new KeycycleError('unavailable', `redis: ${what} refused: its deadline had passed`, {
+      cause: LATE_CAUSE,
+    })
+  }
+  return reply === 1
+}
+
+/**
+ * Runs {@link COMPARE_AND_SET}: true if `next` was written (and announced, with its events).
+ * Rejects with `unavailable` when the script reached the server past `fence`.
+ */
 export async function compareAndSet(
   commands: Commands,
   keys: [record: string, marker: string],
@@ -133,26 +151,35 @@ export async function compareAndSet(
   next: { version: number; json: string; owner: string },
   markerTtlMs: number,
   announce: Announcement,
+  fence: string,
+  outbox: OutboxWrite,
 ): Promise<boolean> {
-  const reply = await evaluate(commands, COMPARE_AND_SET, keys, [
-    expectedVersion === null ? '' : String(expectedVersion),
-    String(next.version),
-    next.json,
-    markerTtlMs,
-    announce.channel,
-    announce.message,
-    next.owner,
-  ])
-  return reply === 1
+  const reply = await evaluate(
+    commands,
+    COMPARE_AND_SET,
+    [...keys, ...outbox.keys],
+    [
+      expectedVersion === null ? '' : String(expectedVersion),
+      String(next.version),
+      next.json,
+      markerTtlMs,
+      announce.channel,
+      announce.message,
+      next.owner,
+      fence,
+      ...outbox.args,
+    ],
+  )
+  return written(reply, 'write')
 }
 
-/** Runs {@link REMOVE}: deletes one record hash and announces it. */
+/** Runs {@link REMOVE}: deletes a record hash just inserted, with its outbox, and announces it. */
 export async function remove(
   commands: Commands,
-  hash: string,
+  keys: readonly string[],
   announce: Announcement,
 ): Promise<void> {
-  await evaluate(commands, REMOVE, [hash], [announce.channel, announce.message])
+  await evaluate(commands, REMOVE, keys, [announce.channel, announce.message])
 }
 
 /** Runs {@link READ_KEY_WITH_ORGANISATION}: the two records' JSON, each null when missing. */
@@ -171,29 +198,45 @@ export async function readKeyWithOrganisation(
   return [key, organisation]
 }
 
-/** Runs {@link DELETE_IF_VERSION}: true if the record was at `expectedVersion` and is gone. */
+/**
+ * Runs {@link DELETE_IF_VERSION}: true if the record was at `expectedVersion` and is gone (its
+ * events recorded). Rejects with `unavailable` when the script reached the server past `fence`.
+ */
 export async function deleteIfVersion(
   commands: Commands,
   keys: [record: string, marker: string],
   expectedVersion: number,
   markerTtlMs: number,
   announce: Announcement,
+  fence: string,
+  outbox: OutboxWrite,
 ): Promise<boolean> {
-  const reply = await evaluate(commands, DELETE_IF_VERSION, keys, [
-    String(expectedVersion),
-    markerTtlMs,
-    announce.channel,
-    announce.message,
-  ])
-  return reply === 1
+  const reply = await evaluate(
+    commands,
+    DELETE_IF_VERSION,
+    [...keys, ...outbox.keys],
+    [
+      String(expectedVersion),
+      markerTtlMs,
+      announce.channel,
+      announce.message,
+      fence,
+      ...outbox.args,
+    ],
+  )
+  return written(reply, 'delete')
 }
 
-/** Runs {@link ADD_WITHIN_LIMIT}: false when the index already holds `max` keys. */
+/**
+ * Runs {@link ADD_WITHIN_LIMIT}: false when the index already holds `max` keys. Rejects with
+ * `unavailable` when the script reached the server past `fence`.
+ */
 export async function addWithinLimit(
   commands: Commands,
   index: string,
   keyId: string,
   max: number,
+  fence: string,
 ): Promise<boolean> {
-  return (await evaluate(commands, ADD_WITHIN_LIMIT, [index], [keyId, max])) === 1
+  return written(await evaluate(commands, ADD_WITHIN_LIMIT, [index], [keyId, max, fence]), 'insert')
 }

@@ -1,31 +1,51 @@
 import { KeycycleError } from '../../src/core/errors'
 import type { KeyRecord, Organisation } from '../../src/core/types'
-import type { KeyStore, StoreChange } from '../../src/store'
+import type { KeyStore, OutboxEvent, StoreChange, WriteOptions } from '../../src/store'
 import { changeMessage, subscriberOf, watchChannel } from './channel'
 import { type Commands, endedClient, type RedisClient, redisCall } from './client'
 import { countDigests } from './digests'
 import { layout } from './layout'
 import { type RedisStoreOptions, readRedisArguments } from './options'
+import { redisOutbox } from './outbox'
+import { type OutboxWrite, outboxWrite, touchesOf } from './outbox-append'
+import { touchIndex } from './outbox-index'
+import { outboxRecovery } from './outbox-recovery'
 import { listDueKeys, listKeys } from './queries'
+import { keyPrefixOf } from './scan'
 import {
   addWithinLimit,
   compareAndSet,
   deleteIfVersion,
   readKeyWithOrganisation,
+  refusedLate,
   remove,
 } from './scripts'
+import { serverClock } from './server-clock'
+
+/**
+ * How long a fenced write waits past its deadline for the reply of a script applied just
+ * before the fence (ms), before it answers `unavailable`.
+ */
+const LATE_REPLY_MS = 100
+
+/** How often the server clock is measured again while writes come (ms). */
+const CLOCK_REFRESH_MS = 10_000
 
 /**
  * A {@link KeyStore} over the host's ioredis client, standalone or Cluster.
  *
  * Atomic: each write to one key or one organisation is a single Lua compare-and-set on its own
- * hash slot, applied at most once even if ioredis resends it after a reconnect, and announced on
- * the change channel by the same script. Eventually consistent: the organisation index (for
- * lists) and the due index (for the expiry sweep) live in other slots and are written before
- * the record, so they may hold extra or stale entries but never miss a committed key; every
- * answer is checked against the records, which are the authority. Verification is one round
- * trip on a standalone server (one read-only script) and two on a Cluster (key, then its
- * organisation, which lives in another slot); an unknown key ID costs the same.
+ * hash slot, applied at most once even if ioredis resends it after a reconnect, announced on
+ * the change channel and recording its events (SPEC §5) in the same script. Fenced: a write
+ * with a `deadline` carries it as a fence in the server's time (measured with `TIME`, see
+ * `server-clock.ts`), and the script refuses to apply past it, however late it arrives.
+ * Eventually consistent: the organisation index (for lists), the due index (for the expiry
+ * sweep) and, on a Cluster, the outbox's index live in other slots and are written before the
+ * record, so they may hold extra or stale entries but never miss a committed key or event (the
+ * outbox's also after it, and a recovery scan repairs a crash between the two); every answer is
+ * checked against the records, which are the authority. Verification is one round trip on a
+ * standalone server (one read-only script) and two on a Cluster (key, then its organisation,
+ * which lives in another slot); an unknown key ID costs the same.
  *
  * `watch` subscribes to the change channel on a connection of its own (a duplicate of the
  * client, or of one Cluster master's connection), checked by PING every `heartbeatMs / 2`.
@@ -39,13 +59,40 @@ import {
  * ```
  */
 export function redisStore(client: RedisClient, options: RedisStoreOptions = {}): KeyStore {
-  const { prefix, timeoutMs, markerTtlMs, batch } = readRedisArguments(client, options)
+  const { prefix, timeoutMs, markerTtlMs, batch, outboxScanMs } = readRedisArguments(
+    client,
+    options,
+  )
   const commands = client as unknown as Commands
   const at = layout(prefix)
+  const clock = serverClock(client, { refreshMs: CLOCK_REFRESH_MS, timeoutMs })
+  const token = () => globalThis.crypto.randomUUID()
   const run = <T>(method: string, work: () => Promise<T>) =>
     redisCall(commands, method, timeoutMs, work)
+  // A write within its deadline: refused at once when it has passed, else sent with its fence,
+  // and answered `unavailable` soon after the deadline when the server has not replied.
+  const runWrite = <T>(
+    method: string,
+    writeOptions: WriteOptions | undefined,
+    work: (fence: string) => Promise<T>,
+  ): Promise<T> => {
+    const deadline = writeOptions?.deadline
+    if (deadline === undefined) return run(method, () => work(''))
+    const left = deadline - Date.now()
+    if (left <= 0) {
+      return Promise.reject(
+        new KeycycleError(
+          'unavailable',
+          `redis: ${method}: its deadline passed before it was sent`,
+        ),
+      )
+    }
+    return redisCall(commands, method, Math.min(timeoutMs, left + LATE_REPLY_MS), async () =>
+      work(String(await clock.fence(deadline))),
+    )
+  }
   // ioredis adds its own `keyPrefix` to declared keys only; a name built inside a script needs it.
-  const keyPrefix = client.isCluster ? '' : (client.options?.keyPrefix ?? '')
+  const keyPrefix = keyPrefixOf(client)
   const organisationAround = [
     keyPrefix + at.organisationAround[0],
     at.organisationAround[1],
@@ -60,17 +107,35 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
     channel: at.changes,
     message: changeMessage(change),
   })
+
+  // A write's events go in its script. The pending index is touched in the script on a
+  // standalone server; on a Cluster (another slot) before it for `early` and after it commits
+  // for `all` — the second touch not awaited: commands to one node keep their order, and a
+  // crash before it is what the recovery scan is for.
+  const withEvents = async (
+    events: readonly OutboxEvent[],
+    early: readonly OutboxEvent[],
+    all: readonly OutboxEvent[],
+    script: (outbox: OutboxWrite) => Promise<boolean>,
+  ): Promise<boolean> => {
+    if (!client.isCluster)
+      return script(outboxWrite(at, events, touchesOf(all, token()), at.pending))
+    await touchIndex(commands, at.pending, touchesOf(early, token()))
+    const committed = await script(outboxWrite(at, events, [], null))
+    if (committed) touchIndex(commands, at.pending, touchesOf(all, token())).catch(() => {})
+    return committed
+  }
+
   const write = (
     kind: StoreChange['kind'],
     next: KeyRecord | Organisation,
     expected: number | null,
+    fence: string,
+    outbox: OutboxWrite,
   ) =>
     compareAndSet(
       commands,
-      [
-        kind === 'key' ? at.key(next.id) : at.organisation(next.id),
-        at.marker(next.id, globalThis.crypto.randomUUID()),
-      ],
+      [kind === 'key' ? at.key(next.id) : at.organisation(next.id), at.marker(next.id, token())],
       expected,
       {
         version: next.version,
@@ -79,6 +144,8 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
       },
       markerTtlMs,
       announce({ kind, id: next.id }),
+      fence,
+      outbox,
     )
   // Index entries go in before the record, so a committed key is always findable.
   const indexDue = async (record: KeyRecord) => {
@@ -117,30 +184,38 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
       }),
 
     insertKey: (record, insertOptions) =>
-      run('insertKey', async () => {
+      runWrite('insertKey', insertOptions, async (fence) => {
         const max = insertOptions?.maxKeys
         if (max !== undefined) {
           // Counted and claimed in one script on the organisation's slot. An index entry left
           // by a crash between this and the record, or by a delete whose clean-up failed,
           // holds its place until removed: the limit errs towards refusing.
           const index = at.organisationKeys(record.organisation)
-          if (!(await addWithinLimit(commands, index, record.id, max))) {
+          if (!(await addWithinLimit(commands, index, record.id, max, fence))) {
             throw new KeycycleError('limit', `the organisation holds ${max} keys, the most allowed`)
           }
         }
         await indexKey(record)
-        return write('key', record, null)
+        const events = insertOptions?.events ?? []
+        return withEvents(events, events, events, (outbox) =>
+          write('key', record, null, fence, outbox),
+        )
       }),
 
-    deleteKey: (id, expectedVersion) =>
-      run('deleteKey', async () => {
+    deleteKey: (id, expectedVersion, writeOptions) =>
+      runWrite('deleteKey', writeOptions, async (fence) => {
         const record = await readKey(id)
-        const deleted = await deleteIfVersion(
-          commands,
-          [at.key(id), at.marker(id, globalThis.crypto.randomUUID())],
-          expectedVersion,
-          markerTtlMs,
-          { channel: at.changes, message: changeMessage({ kind: 'key', id }) },
+        const events = writeOptions?.events ?? []
+        const deleted = await withEvents(events, events, events, (outbox) =>
+          deleteIfVersion(
+            commands,
+            [at.key(id), at.marker(id, token())],
+            expectedVersion,
+            markerTtlMs,
+            announce({ kind: 'key', id }),
+            fence,
+            outbox,
+          ),
         )
         // The indexes only propose IDs (reads check the records), so they are cleaned after.
         if (deleted && record !== null) {
@@ -152,10 +227,13 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
 
     countDigests: (now) => run('countDigests', () => countDigests(client, prefix, now)),
 
-    updateKey: (next, expectedVersion) =>
-      run('updateKey', async () => {
+    updateKey: (next, expectedVersion, writeOptions) =>
+      runWrite('updateKey', writeOptions, async (fence) => {
         await indexDue(next)
-        return write('key', next, expectedVersion)
+        const events = writeOptions?.events ?? []
+        return withEvents(events, events, events, (outbox) =>
+          write('key', next, expectedVersion, fence, outbox),
+        )
       }),
 
     listKeys: (query) => run('listKeys', () => listKeys(commands, at, readKey, query, batch)),
@@ -165,18 +243,56 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
 
     getOrganisation: (id) => run('getOrganisation', () => read<Organisation>(at.organisation(id))),
 
-    insertOrganisation: (organisation, firstKey) =>
-      run('insertOrganisation', async () => {
-        // The key first: until the organisation exists, nothing can read the key.
+    insertOrganisation: (organisation, firstKey, writeOptions) =>
+      runWrite('insertOrganisation', writeOptions, async (fence) => {
+        const events = writeOptions?.events ?? []
+        const keyEvents = events.filter((e) => e.subject.id === firstKey.id)
+        const ownEvents = events.filter((e) => e.subject.id !== firstKey.id)
+        // The key first: until the organisation exists, nothing can read the key. The key's
+        // events are indexed only with the organisation, so none is claimed for a key whose
+        // organisation then fails.
         await indexKey(firstKey)
-        if (!(await write('key', firstKey, null))) return false
-        if (await write('organisation', organisation, null)) return true
-        await remove(commands, at.key(firstKey.id), announce({ kind: 'key', id: firstKey.id }))
+        const keyOutbox = outboxWrite(at, keyEvents, [], null)
+        if (!(await write('key', firstKey, null, fence, keyOutbox))) return false
+        const undo = () =>
+          remove(
+            commands,
+            [at.key(firstKey.id), ...keyOutbox.keys],
+            announce({ kind: 'key', id: firstKey.id }),
+          )
+        try {
+          if (
+            await withEvents(ownEvents, ownEvents, events, (outbox) =>
+              write('organisation', organisation, null, fence, outbox),
+            )
+          ) {
+            return true
+          }
+        } catch (error) {
+          // Refused past its fence, the organisation never comes, so the key goes. Any other
+          // fault leaves the outcome unknown, and the key with it.
+          if (refusedLate(error)) await undo()
+          throw error
+        }
+        await undo()
         return false
       }),
 
-    updateOrganisation: (next, expectedVersion) =>
-      run('updateOrganisation', () => write('organisation', next, expectedVersion)),
+    updateOrganisation: (next, expectedVersion, writeOptions) =>
+      runWrite('updateOrganisation', writeOptions, (fence) => {
+        const events = writeOptions?.events ?? []
+        return withEvents(events, events, events, (outbox) =>
+          write('organisation', next, expectedVersion, fence, outbox),
+        )
+      }),
+
+    ...redisOutbox({
+      commands,
+      at,
+      keyPrefix,
+      recovery: outboxRecovery(client, prefix, at, outboxScanMs),
+      token,
+    }),
 
     watch: (feed, watchOptions) =>
       endedClient(commands, 'watch') ??
