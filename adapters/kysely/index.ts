@@ -1,8 +1,18 @@
-export type { MysqlPool, PgNotification, PgPool, PgPoolClient, SqlValue } from './drivers'
+export type {
+  MysqlPool,
+  PgNotification,
+  PgPool,
+  PgPoolClient,
+  PgQueryable,
+  PgQueryConfig,
+  PgQueryResult,
+  SqlValue,
+} from './drivers'
 export { migrateKeycycle } from './migrate'
 export type { KyselyMigrateOptions, KyselyStoreOptions } from './options'
 export { TABLE_PREFIX } from './options'
 export type {
+  EventRow,
   IntColumn,
   KeycycleTables,
   KeyRow,

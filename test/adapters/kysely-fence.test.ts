@@ -1,0 +1,228 @@
+// Fenced writes on real servers (SPEC §7): a write whose deadline passes while another session
+// holds the lock it needs is answered `unavailable`, and nothing of it commits afterwards; on
+// SQLite the event loop stays free meanwhile.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import Database from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
+import { createPool as createMysqlPool } from 'mysql2/promise'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type KyselyStoreOptions, kyselyStore, migrateKeycycle } from '../../adapters/kysely'
+import { reusePreparedStatements } from '../../adapters/kysely/sqlite-statements'
+import { createKeycycle, KeycycleError } from '../../src/index'
+import type { KeyStore } from '../../src/store'
+import { MYSQL_URL, PG_URL, reachable, sqlHarness } from './sql-harness'
+
+const STORE_TIMEOUT_MS = 300
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** A store over a real database, and a second session that can hold a key's write lock. */
+interface Fixture {
+  store: KeyStore
+  /** Takes the write lock `id` needs, in a transaction of another session, until `release`. */
+  lock(keysTable: string, id: string): Promise<void>
+  release(): Promise<void>
+  /** How many events the outbox holds about `id`, read with the raw driver. */
+  events(id: string): Promise<number>
+  prefix: string
+  close(): Promise<void>
+}
+
+async function sqliteFixture(): Promise<Fixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'keycycle-fence-'))
+  const file = join(dir, 'keycycle.db')
+  const connect = () => {
+    // better-sqlite3's default busy timeout is 5 s; the store lowers it on its own connection.
+    const database = new Database(file)
+    database.pragma('journal_mode = WAL')
+    return database
+  }
+  const db = new Kysely<unknown>({
+    dialect: new SqliteDialect({ database: reusePreparedStatements(connect()) }),
+  })
+  const prefix = 'fence_'
+  await migrateKeycycle(db, { tablePrefix: prefix })
+  const holder = connect()
+  return {
+    store: kyselyStore(db, { tablePrefix: prefix }),
+    prefix,
+    async lock() {
+      holder.exec('BEGIN IMMEDIATE')
+    },
+    async release() {
+      if (holder.inTransaction) holder.exec('ROLLBACK')
+    },
+    events: async (id) =>
+      (
+        holder
+          .prepare(`SELECT count(*) AS n FROM "${prefix}events" WHERE subject_id = ?`)
+          .get(id) as { n: number }
+      ).n,
+    async close() {
+      await db.destroy()
+      holder.close()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+async function postgresFixture(options: 'pool' | 'kysely'): Promise<Fixture> {
+  const opened = await sqlHarness('postgres', 1).open()
+  const { prefix, storeOptions } = opened.backend
+  const extra: Omit<KyselyStoreOptions, 'tablePrefix'> =
+    options === 'pool' ? (storeOptions?.[0] ?? {}) : {}
+  const store = kyselyStore(opened.backend.dbs[0]!, { ...extra, tablePrefix: prefix })
+  const holder = new pg.Client({ connectionString: PG_URL })
+  await holder.connect()
+  return {
+    store,
+    prefix,
+    async lock(keys, id) {
+      await holder.query('BEGIN')
+      await holder.query(`SELECT id FROM "${keys}" WHERE id = $1 FOR UPDATE`, [id])
+    },
+    release: async () => void (await holder.query('ROLLBACK')),
+    events: async (id) =>
+      Number(
+        (
+          await holder.query(`SELECT count(*) AS n FROM "${prefix}events" WHERE subject_id = $1`, [
+            id,
+          ])
+        ).rows[0].n,
+      ),
+    async close() {
+      await holder.end()
+      await opened.close()
+    },
+  }
+}
+
+async function mysqlFixture(): Promise<Fixture> {
+  const opened = await sqlHarness('mysql', 1).open()
+  const { prefix } = opened.backend
+  const holder = createMysqlPool({ uri: MYSQL_URL, connectionLimit: 1 })
+  const connection = await holder.getConnection()
+  return {
+    store: opened.store,
+    prefix,
+    async lock(keys, id) {
+      await connection.query('BEGIN')
+      await connection.query(`SELECT id FROM \`${keys}\` WHERE id = ? FOR UPDATE`, [id])
+    },
+    release: async () => void (await connection.query('ROLLBACK')),
+    async events(id) {
+      const [rows] = await connection.query(
+        `SELECT count(*) AS n FROM \`${prefix}events\` WHERE subject_id = ?`,
+        [id],
+      )
+      return Number((rows as { n: number }[])[0]!.n)
+    },
+    async close() {
+      connection.release()
+      await holder.end()
+      await opened.close()
+    },
+  }
+}
+
+const CASES: [string, 'sqlite' | 'postgres' | 'mysql', () => Promise<Fixture>][] = [
+  ['SQLite (another connection holds BEGIN IMMEDIATE)', 'sqlite', sqliteFixture],
+  [
+    'PostgreSQL, pg pool (another session holds FOR UPDATE)',
+    'postgres',
+    () => postgresFixture('pool'),
+  ],
+  [
+    'PostgreSQL, Kysely only (another session holds FOR UPDATE)',
+    'postgres',
+    () => postgresFixture('kysely'),
+  ],
+  ['MariaDB/MySQL (another session holds FOR UPDATE)', 'mysql', mysqlFixture],
+]
+
+for (const [name, dialect, open] of CASES) {
+  describe.runIf(await reachable(dialect))(`fenced writes: ${name}`, () => {
+    let fixture: Fixture
+    beforeAll(async () => {
+      fixture = await open()
+    })
+    afterAll(() => fixture.close())
+
+    it('answers unavailable at the deadline, and commits nothing once the lock is released', async () => {
+      const kc = createKeycycle({
+        store: fixture.store,
+        storeTimeoutMs: STORE_TIMEOUT_MS,
+        recordEvents: true,
+      })
+      const { organisation, key, token } = await kc.createOrganisation()
+      const org = kc.asOrganisation(organisation.id)
+      const recorded = await fixture.events(key.id)
+      expect(recorded).toBeGreaterThan(0)
+
+      await fixture.lock(`${fixture.prefix}keys`, key.id)
+      const loop = monitorEventLoopDelay({ resolution: 1 })
+      loop.enable()
+      // The histogram's first tick only sets its baseline: let it tick before the write.
+      await sleep(20)
+      const started = Date.now()
+      const error = await org.regenerateKey(key.id, 'primary').catch((e: unknown) => e)
+      const answeredMs = Date.now() - started
+      // A block that ended the call is recorded at the tick after it.
+      await sleep(20)
+      loop.disable()
+      const maxDelayMs = loop.max / 1e6
+      // Held past the deadline and the service's grace: whatever was sent must not commit.
+      await sleep(STORE_TIMEOUT_MS + 1200)
+      await fixture.release()
+      await sleep(300)
+      console.info(
+        `${name}: unavailable after ${answeredMs} ms, event loop max delay ${maxDelayMs.toFixed(1)} ms`,
+      )
+
+      expect(error).toBeInstanceOf(KeycycleError)
+      expect(error).toMatchObject({ code: 'unavailable' })
+      // The store's own answer, at its deadline, not the service's after the grace second.
+      expect(answeredMs).toBeGreaterThanOrEqual(STORE_TIMEOUT_MS - 20)
+      expect(answeredMs).toBeLessThan(STORE_TIMEOUT_MS + 500)
+      if (dialect === 'sqlite') expect(maxDelayMs).toBeLessThan(50)
+      expect((await kc.verify(token)).ok).toBe(true)
+      expect((await org.getKey(key.id)).version).toBe(key.version)
+      expect(await fixture.events(key.id)).toBe(recorded)
+      await kc.close()
+    })
+
+    it('commits a write whose lock is released before the deadline', async () => {
+      const kc = createKeycycle({
+        store: fixture.store,
+        storeTimeoutMs: STORE_TIMEOUT_MS * 4,
+        recordEvents: true,
+      })
+      const { organisation, key, token } = await kc.createOrganisation()
+      const org = kc.asOrganisation(organisation.id)
+      const recorded = await fixture.events(key.id)
+      await fixture.lock(`${fixture.prefix}keys`, key.id)
+      setTimeout(() => void fixture.release(), 150)
+      const regenerated = await org.regenerateKey(key.id, 'primary')
+      expect(regenerated.key.version).toBe(key.version + 1)
+      expect((await kc.verify(token)).ok).toBe(false)
+      expect((await kc.verify(regenerated.token)).ok).toBe(true)
+      expect(await fixture.events(key.id)).toBe(recorded + 1)
+      await kc.close()
+    })
+
+    it('starts no write whose deadline has passed', async () => {
+      const kc = createKeycycle({ store: fixture.store, recordEvents: true })
+      const { key } = await kc.createOrganisation()
+      const record = (await fixture.store.getKeyWithOrganisation(key.id))!.key
+      const late = fixture.store.updateKey({ ...record, name: 'late', version: 2 }, 1, {
+        deadline: Date.now() - 1,
+      })
+      await expect(late).rejects.toMatchObject({ code: 'unavailable' })
+      expect((await fixture.store.getKeyWithOrganisation(key.id))?.key.name).toBe(record.name)
+      await kc.close()
+    })
+  })
+}
