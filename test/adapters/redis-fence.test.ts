@@ -18,7 +18,7 @@ import {
 } from './redis-harness'
 import { startRedisServer } from './redis-server'
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 // A write script names its request marker (`…:req:<uuid>`) among its keys; reads never do.
 const isWrite = (args: unknown[]) => args.some((a) => typeof a === 'string' && a.includes(':req:'))
