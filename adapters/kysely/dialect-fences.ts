@@ -36,20 +36,27 @@ export async function setSqliteBusyTimeout(db: Kysely<unknown>): Promise<void> {
 }
 
 /**
- * The PostgreSQL timeouts of a fenced transaction, as `SET LOCAL` statements (they end with
- * it): every statement and every lock wait is cancelled, and a transaction left idle (its
- * client stalled or gone) is ended, once `ms` have passed, each counted on the server.
+ * The PostgreSQL timeouts of a fenced transaction, as `SET LOCAL` statements (they end with it):
+ * every statement and every lock wait is cancelled once `ms` have passed, counted on the
+ * server. With `idle`, a transaction left idle that long (its client stalled or gone) is ended
+ * too, which closes the connection: only for a client whose `error` event the caller handles
+ * (pg emits one when the server ends a connection that has no query running).
  */
-export const pgLocalTimeouts = (ms: number) =>
-  ['statement_timeout', 'lock_timeout', 'idle_in_transaction_session_timeout']
-    .map((name) => `SET LOCAL ${name} = ${Math.max(1, Math.ceil(ms))}`)
-    .join('; ')
+export function pgLocalTimeouts(ms: number, idle: boolean): string {
+  const names = ['statement_timeout', 'lock_timeout']
+  if (idle) names.push('idle_in_transaction_session_timeout')
+  const value = Math.max(1, Math.ceil(ms))
+  return names.map((name) => `SET LOCAL ${name} = ${value}`).join('; ')
+}
 
-/** PostgreSQL: the remaining time as `SET LOCAL` timeouts, in one round trip. */
+/**
+ * PostgreSQL through Kysely: the time left as `SET LOCAL` statement and lock timeouts, in one
+ * round trip. No idle timeout: Kysely's connections have no `error` listener while checked out.
+ */
 export const postgresFence: DialectFence = {
   async open(exec, deadline) {
-    // No parameters: pg sends it as one simple query, three statements in one round trip.
-    await exec(CompiledQuery.raw(pgLocalTimeouts(remainingMs(deadline))))
+    // No parameters: pg sends it as one simple query, several statements in one round trip.
+    await exec(CompiledQuery.raw(pgLocalTimeouts(remainingMs(deadline), false)))
   },
   statement: (text) => text,
   close: noop,

@@ -36,6 +36,8 @@ export interface PgPoolClient extends PgQueryable {
   on(event: 'notification', listener: (message: PgNotification) => void): unknown
   on(event: 'error', listener: (error: Error) => void): unknown
   on(event: 'end', listener: () => void): unknown
+  /** Removes a listener added with `on` (pg's clients are EventEmitters). */
+  removeListener?(event: 'error', listener: (error: Error) => void): unknown
   /** Given `true` or an error, pg destroys the connection instead of returning it to the pool. */
   release(destroy?: boolean | Error): void
 }

@@ -31,8 +31,10 @@ function pgSession(target: PgQueryable, deadline?: number): Session {
 /**
  * Runs as named prepared statements on a pg pool. A transaction holds one of its clients; with
  * a deadline it opens with `SET LOCAL` timeouts of the time left (one round trip with BEGIN),
- * so that the server cancels a statement or lock wait at the deadline and ends a transaction
- * left idle past it, and it sends COMMIT only before the deadline.
+ * so that the server cancels a statement or lock wait at the deadline and ends the transaction
+ * if it is left idle past it (this process stalled), and it sends COMMIT only before the
+ * deadline. While held, the client's `error` events (the server ending it) are caught, and such
+ * a client is destroyed on release instead of pooled.
  */
 export function pgPoolRunner(pool: PgPool): Runner {
   return {
@@ -40,23 +42,30 @@ export function pgPoolRunner(pool: PgPool): Runner {
     async transaction(deadline, work) {
       if (deadline !== undefined) stillAhead(deadline)
       const client = await pool.connect()
-      // A client whose ROLLBACK failed is in an unknown state: destroyed, never pooled again.
       let broken: Error | boolean | undefined
+      const onError = (error: Error) => {
+        broken = error
+      }
+      client.on('error', onError)
       try {
         stillAhead(deadline) // the pool may have kept us waiting
         await client.query(
-          deadline === undefined ? 'BEGIN' : `BEGIN; ${pgLocalTimeouts(remainingMs(deadline))}`,
+          deadline === undefined
+            ? 'BEGIN'
+            : `BEGIN; ${pgLocalTimeouts(remainingMs(deadline), true)}`,
         )
         const result = await work(pgSession(client, deadline))
         stillAhead(deadline)
         await client.query('COMMIT')
         return result
       } catch (error) {
+        // A client whose ROLLBACK failed is in an unknown state: destroyed, never pooled again.
         await client.query('ROLLBACK').catch((failed: unknown) => {
-          broken = failed instanceof Error ? failed : true
+          broken ??= failed instanceof Error ? failed : true
         })
         throw error
       } finally {
+        client.removeListener?.('error', onError)
         client.release(broken)
       }
     },

@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
+import { CompiledQuery, Kysely, SqliteDialect } from 'kysely'
 import { createPool as createMysqlPool } from 'mysql2/promise'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KyselyStoreOptions, kyselyStore, migrateKeycycle } from '../../adapters/kysely'
+import { pgPoolRunner } from '../../adapters/kysely/pg-runner'
 import { reusePreparedStatements } from '../../adapters/kysely/sqlite-statements'
 import { createKeycycle, KeycycleError } from '../../src/index'
 import type { KeyStore } from '../../src/store'
@@ -226,3 +227,42 @@ for (const [name, dialect, open] of CASES) {
     })
   })
 }
+
+describe.runIf(await reachable('postgres'))(
+  'fenced writes: PostgreSQL, an abandoned transaction',
+  () => {
+    it('is ended by the server at its deadline, releasing its row lock, with no crash', async () => {
+      const table = `fence_abandon_${Math.random().toString(36).slice(2, 8)}`
+      const pool = new pg.Pool({ connectionString: PG_URL, max: 1 })
+      const other = new pg.Client({ connectionString: PG_URL })
+      await other.connect()
+      try {
+        await other.query(`CREATE TABLE "${table}" (id int PRIMARY KEY, v int)`)
+        await other.query(`INSERT INTO "${table}" VALUES (1, 0)`)
+        const runner = pgPoolRunner(pool)
+        // The write takes the row's lock, then its process stalls past the deadline.
+        const held = runner
+          .transaction(Date.now() + 200, async (tx) => {
+            await tx.execute(CompiledQuery.raw(`UPDATE "${table}" SET v = 1 WHERE id = 1`))
+            await sleep(800)
+          })
+          .catch((e: unknown) => e)
+        await sleep(450)
+        // Still stalled, but the server has ended its transaction: the lock is free.
+        await other.query('SET lock_timeout = 100')
+        await other.query(`UPDATE "${table}" SET v = 2 WHERE id = 1`)
+        expect(await held).toMatchObject({ code: 'unavailable' })
+        const { rows } = await other.query(`SELECT v FROM "${table}"`)
+        expect(rows).toEqual([{ v: 2 }])
+        // The ended connection was destroyed, not pooled: the next query gets a fresh one.
+        expect((await pool.query({ text: 'SELECT 1 AS one', values: [] })).rows).toEqual([
+          { one: 1 },
+        ])
+      } finally {
+        await other.query(`DROP TABLE IF EXISTS "${table}"`)
+        await other.end()
+        await pool.end()
+      }
+    })
+  },
+)
