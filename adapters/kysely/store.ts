@@ -57,9 +57,10 @@ function clauseFilter(eb: Builder, clause: StateClause) {
  * (a write without events needs none). Claims are conditional updates, one winner per event.
  *
  * Fenced writes (`deadline`): no attempt starts and no COMMIT is sent after the deadline, and
- * each dialect's server bounds the statements: PostgreSQL by `SET LOCAL statement_timeout`,
- * `lock_timeout` and `idle_in_transaction_session_timeout` of the time left (so a write whose
- * caller gave up rolls back by itself), MariaDB by `max_statement_time` on each statement,
+ * each dialect's server bounds the statements: PostgreSQL by `SET LOCAL statement_timeout` and
+ * `lock_timeout` of the time left (so a write whose caller gave up rolls back by itself), and
+ * with `pg` also `idle_in_transaction_session_timeout` (a stalled process's transaction ends
+ * at the deadline), MariaDB by `max_statement_time` on each statement,
  * MySQL only by `innodb_lock_wait_timeout` in whole seconds (≥ 1). On SQLite the store sets
  * `PRAGMA busy_timeout = 5` on the connection it is given, so a locked database blocks the
  * event loop for at most about 5 ms per attempt; it retries asynchronously until the deadline,
