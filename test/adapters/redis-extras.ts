@@ -22,6 +22,7 @@ import {
   removeAll,
   type Topology,
 } from './redis-harness'
+import { outboxExtras } from './redis-outbox'
 import { revocationExtras } from './redis-revocation'
 import { roundTripExtras } from './redis-round-trips'
 
@@ -78,6 +79,7 @@ export function redisExtras(topology: Topology) {
     roundTripExtras(topology)(context)
     channelExtras(topology)(context)
     revocationExtras(topology)(context)
+    outboxExtras(topology)(context)
     if (topology === 'standalone') describeFaults()
   }
 }
