@@ -14,15 +14,17 @@ export interface EventInsert {
   body: string
 }
 
-const INSERTED = [
-  'id',
-  'subject_kind',
-  'subject_id',
-  'stream',
-  'seq',
-  'available_at',
-  'body',
-] as const satisfies readonly (keyof EventInsert)[]
+// Each inserted column with its PostgreSQL type, for `json_to_recordset`.
+const INSERTED_TYPES: Record<keyof EventInsert, string> = {
+  id: 'text',
+  subject_kind: 'text',
+  subject_id: 'text',
+  stream: 'text',
+  seq: 'bigint',
+  available_at: 'bigint',
+  body: 'text',
+}
+const INSERTED = Object.keys(INSERTED_TYPES) as (keyof EventInsert)[]
 
 /** An event as a write records it: unclaimed, undelivered, no attempts yet. */
 export function eventToRow(event: OutboxEvent): EventInsert {
@@ -66,17 +68,8 @@ export function pgEventsInsert(
   json: unknown,
   condition: RawBuilder<unknown>,
 ): RawBuilder<unknown> {
-  const types: Record<keyof EventInsert, string> = {
-    id: 'text',
-    subject_kind: 'text',
-    subject_id: 'text',
-    stream: 'text',
-    seq: 'bigint',
-    available_at: 'bigint',
-    body: 'text',
-  }
   const columns = sql.join(INSERTED.map((c) => sql.ref(c)))
-  const shape = sql.raw(INSERTED.map((c) => `${c} ${types[c]}`).join(', '))
+  const shape = sql.raw(INSERTED.map((c) => `${c} ${INSERTED_TYPES[c]}`).join(', '))
   return sql`insert into ${sql.table(table)} (${columns}) select ${columns} from json_to_recordset(${json}::json) as x(${shape}) where ${condition}`
 }
 

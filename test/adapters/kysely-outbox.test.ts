@@ -1,11 +1,11 @@
 // What the SQL outbox adds to the shared suite: a failed event insert undoes its write, bodies
 // of the full 64 KiB round-trip, and a write without events or deadline stays one statement.
-import type { KyselyPlugin } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { kyselyStore } from '../../adapters/kysely'
 import { keyRecord, T0 } from '../../src/conformance'
 import type { Organisation } from '../../src/core/types'
 import type { KeyStore, OutboxEvent } from '../../src/store'
+import { countingPlugin } from './sql-extras'
 import { type Dialect, reachable, type SqlOpenStore, sqlHarness } from './sql-harness'
 
 let serial = 0
@@ -33,18 +33,6 @@ async function storedKey(store: KeyStore) {
   }
   expect(await store.insertOrganisation(organisation, key)).toBe(true)
   return key
-}
-
-/** Counts the queries a Kysely instance runs (BEGIN and COMMIT are the driver's, not counted). */
-function countingPlugin(): KyselyPlugin & { count: number } {
-  return {
-    count: 0,
-    transformQuery: (args) => args.node,
-    async transformResult(args) {
-      this.count++
-      return args.result
-    },
-  }
 }
 
 for (const dialect of ['sqlite', 'postgres', 'mysql'] as Dialect[]) {

@@ -35,7 +35,7 @@ export function recordingFeed() {
 }
 
 /** Counts the statements a Kysely instance runs (a plugin sees every result). */
-function countingPlugin(): KyselyPlugin & { count: number } {
+export function countingPlugin(): KyselyPlugin & { count: number } {
   return {
     count: 0,
     transformQuery: (args) => args.node,
