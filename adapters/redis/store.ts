@@ -1,9 +1,10 @@
 import { KeycycleError } from '../../src/core/errors'
 import type { KeyRecord, Organisation } from '../../src/core/types'
-import type { KeyStore, OutboxEvent, StoreChange, WriteOptions } from '../../src/store'
+import type { KeyStore, OutboxEvent, StoreChange } from '../../src/store'
 import { changeMessage, subscriberOf, watchChannel } from './channel'
 import { type Commands, endedClient, type RedisClient, redisCall } from './client'
 import { countDigests } from './digests'
+import { fencedCalls } from './fenced-call'
 import { layout } from './layout'
 import { type RedisStoreOptions, readRedisArguments } from './options'
 import { redisOutbox } from './outbox'
@@ -20,16 +21,6 @@ import {
   refusedLate,
   remove,
 } from './scripts'
-import { serverClock } from './server-clock'
-
-/**
- * How long a fenced write waits past its deadline for the reply of a script applied just
- * before the fence (ms), before it answers `unavailable`.
- */
-const LATE_REPLY_MS = 100
-
-/** How often the server clock is measured again while writes come (ms). */
-const CLOCK_REFRESH_MS = 10_000
 
 /**
  * A {@link KeyStore} over the host's ioredis client, standalone or Cluster.
@@ -37,8 +28,8 @@ const CLOCK_REFRESH_MS = 10_000
  * Atomic: each write to one key or one organisation is a single Lua compare-and-set on its own
  * hash slot, applied at most once even if ioredis resends it after a reconnect, announced on
  * the change channel and recording its events (SPEC §5) in the same script. Fenced: a write
- * with a `deadline` carries it as a fence in the server's time (measured with `TIME`, see
- * `server-clock.ts`), and the script refuses to apply past it, however late it arrives.
+ * with a `deadline` carries it as a fence in the server's time (see `fenced-call.ts`),
+ * and the script refuses to apply past it, however late it arrives.
  * Eventually consistent: the organisation index (for lists), the due index (for the expiry
  * sweep) and, on a Cluster, the outbox's index live in other slots and are written before the
  * record, so they may hold extra or stale entries but never miss a committed key or event (the
@@ -65,32 +56,10 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
   )
   const commands = client as unknown as Commands
   const at = layout(prefix)
-  const clock = serverClock(client, { refreshMs: CLOCK_REFRESH_MS, timeoutMs })
   const token = () => globalThis.crypto.randomUUID()
   const run = <T>(method: string, work: () => Promise<T>) =>
     redisCall(commands, method, timeoutMs, work)
-  // A write within its deadline: refused at once when it has passed, else sent with its fence,
-  // and answered `unavailable` soon after the deadline when the server has not replied.
-  const runWrite = <T>(
-    method: string,
-    writeOptions: WriteOptions | undefined,
-    work: (fence: string) => Promise<T>,
-  ): Promise<T> => {
-    const deadline = writeOptions?.deadline
-    if (deadline === undefined) return run(method, () => work(''))
-    const left = deadline - Date.now()
-    if (left <= 0) {
-      return Promise.reject(
-        new KeycycleError(
-          'unavailable',
-          `redis: ${method}: its deadline passed before it was sent`,
-        ),
-      )
-    }
-    return redisCall(commands, method, Math.min(timeoutMs, left + LATE_REPLY_MS), async () =>
-      work(String(await clock.fence(deadline))),
-    )
-  }
+  const runWrite = fencedCalls(client, commands, timeoutMs)
   // ioredis adds its own `keyPrefix` to declared keys only; a name built inside a script needs it.
   const keyPrefix = keyPrefixOf(client)
   const organisationAround = [
