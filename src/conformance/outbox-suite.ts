@@ -85,7 +85,7 @@ export function outboxSuite({ test, runner: { expect } }: StoreSuiteContext): vo
       config: {},
       createdAt: T0,
       modifiedAt: T0,
-      modifiedBy: { kind: 'organisation' as const, id: first.organisation },
+      modifiedBy: `organisation:${first.organisation}`,
       version: 1,
     }
     const org = { id: organisation.id }

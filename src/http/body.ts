@@ -1,7 +1,7 @@
 import { KeycycleError } from '../core/errors'
 
-/** Default largest accepted request body: 16 KiB. */
-export const DEFAULT_BODY_LIMIT = 16 * 1024
+/** Default largest accepted request body: 64 KiB (the largest valid key input, every field at its limit and escaped, is about 28 KB). */
+export const DEFAULT_BODY_LIMIT = 64 * 1024
 
 const bodyError = (message: string) =>
   new KeycycleError('validation', `body: ${message}`, { details: { field: 'body' } })

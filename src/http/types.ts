@@ -79,7 +79,7 @@ export interface RouterOptions extends CredentialOptions {
    * an `organisation` field or query parameter, or present one of its keys. Default: never.
    */
   isAdmin?: (request: unknown) => boolean | string | Promise<boolean | string>
-  /** Largest accepted body in bytes. Default 16 KiB. */
+  /** Largest accepted body in bytes. Default 64 KiB, above the largest valid input. */
   bodyLimit?: number
   /** NCP `domainCode` in regenerate responses. Default `PUB`. */
   domainCode?: string
