@@ -82,13 +82,17 @@ export function storeExecutor(
     await settingBusyTimeout
   }
 
+  // Only SQLite answers a read with BUSY; elsewhere the verification read stays one call.
+  const sqlite = flavour === 'other'
   return {
     run,
     async rows<R>(statement: Statement<'id'>, values: { id: string }) {
+      if (!sqlite) return (await run.rows(statement, values)) as R[]
       if (!busyTimeoutSet) await ready()
       return (await readRetrying(() => run.rows(statement, values))) as R[]
     },
     async read(query) {
+      if (!sqlite) return query()
       if (!busyTimeoutSet) await ready()
       return readRetrying(query)
     },
