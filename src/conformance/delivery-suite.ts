@@ -3,9 +3,12 @@ import { createKeycycle } from '../service/keycycle'
 import type { StoreSuiteContext } from './describe-store'
 import { ADMIN, DAY, HOUR, manualClock } from './fixtures'
 
-// The organisation an event belongs to, for keeping only this test's events.
-const organisationOf = (event: KeycycleEvent) =>
-  'key' in event ? event.key.organisation : event.organisation.id
+// The organisation an event belongs to, for keeping only this test's events (the store may
+// hold other tests' events too, of any shape).
+const organisationOf = (event: KeycycleEvent): string | undefined => {
+  const seen = event as { key?: { organisation?: string }; organisation?: { id?: string } }
+  return seen.key?.organisation ?? seen.organisation?.id
+}
 
 /** Event delivery (SPEC §5) by several service instances sharing the store. */
 export function deliverySuite({ test, runner: { expect } }: StoreSuiteContext): void {

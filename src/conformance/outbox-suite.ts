@@ -1,4 +1,4 @@
-import type { KeyRecord } from '../core/types'
+import type { KeyRecord, Organisation } from '../core/types'
 import type { ClaimedEvent, KeyStore, OutboxEvent } from '../store'
 import type { StoreSuiteContext } from './describe-store'
 import { keyRecord, randomBytes, T0 } from './fixtures'
@@ -51,12 +51,33 @@ async function finish(store: KeyStore, ids: readonly string[]): Promise<void> {
 
 const bump = (record: KeyRecord): KeyRecord => ({ ...record, version: record.version + 1 })
 
+// An organisation (stores may enforce that a key's organisation exists) with a first key.
+function organisationOf(first: KeyRecord): Organisation {
+  return {
+    id: first.organisation,
+    storageConfig: null,
+    webhookConfig: null,
+    config: {},
+    createdAt: T0,
+    modifiedAt: T0,
+    modifiedBy: `organisation:${first.organisation}`,
+    version: 1,
+  }
+}
+
+/** A key record, not yet stored, of an organisation that is. */
+async function newKey(store: KeyStore): Promise<KeyRecord> {
+  const first = keyRecord()
+  await store.insertOrganisation(organisationOf(first), first)
+  return keyRecord({ organisation: first.organisation })
+}
+
 /** The durable outbox of SPEC §5 on the store: atomic with writes, ordered, claimed once. */
 export function outboxSuite({ test, runner: { expect } }: StoreSuiteContext): void {
   test('records events with a write that commits, and none with one that does not', async ({
     store,
   }) => {
-    const record = keyRecord()
+    const record = await newKey(store)
     const created = event(record, 1)
     expect(await store.insertKey(record, { events: [created] })).toBe(true)
     const taken = event(record, 1)
@@ -78,16 +99,7 @@ export function outboxSuite({ test, runner: { expect } }: StoreSuiteContext): vo
 
   test('records organisation events with its writes', async ({ store }) => {
     const first = keyRecord()
-    const organisation = {
-      id: first.organisation,
-      storageConfig: null,
-      webhookConfig: null,
-      config: {},
-      createdAt: T0,
-      modifiedAt: T0,
-      modifiedBy: `organisation:${first.organisation}`,
-      version: 1,
-    }
+    const organisation = organisationOf(first)
     const org = { id: organisation.id }
     const orgCreated = event(org, 1, { subject: { kind: 'organisation', id: org.id } })
     const keyCreated = event(first, 1)
@@ -115,7 +127,7 @@ export function outboxSuite({ test, runner: { expect } }: StoreSuiteContext): vo
   test('hands out a stream one event at a time, in seq order, and waits for availableAt', async ({
     store,
   }) => {
-    const record = keyRecord()
+    const record = await newKey(store)
     const [one, two] = [event(record, 1), event(record, 2)]
     const later = event(record, 1, { stream: unique('evt'), availableAt: T0 + 5000 })
     await store.insertKey(record, { events: [one, later] })
@@ -133,7 +145,7 @@ export function outboxSuite({ test, runner: { expect } }: StoreSuiteContext): vo
   })
 
   test('puts a failed delivery back for later, still holding its stream', async ({ store }) => {
-    const record = keyRecord()
+    const record = await newKey(store)
     const [one, two] = [event(record, 1), event(record, 2)]
     await store.insertKey(record, { events: [one] })
     await store.updateKey(bump(record), 1, { events: [two] })
@@ -149,7 +161,7 @@ export function outboxSuite({ test, runner: { expect } }: StoreSuiteContext): vo
   test('lets a lapsed claim be taken over, and refuses the old owner’s settlement', async ({
     store,
   }) => {
-    const record = keyRecord()
+    const record = await newKey(store)
     const one = event(record, 1)
     await store.insertKey(record, { events: [one] })
     const [mine] = await claim(store, [one.id], { owner: 'a', lease: 1000 })
@@ -166,7 +178,8 @@ export function outboxSuite({ test, runner: { expect } }: StoreSuiteContext): vo
     store,
     clients,
   }) => {
-    const records = Array.from({ length: 12 }, () => keyRecord())
+    const records: KeyRecord[] = []
+    for (let i = 0; i < 12; i++) records.push(await newKey(store))
     const events = records.map((r) => event(r, 1))
     for (const [i, r] of records.entries()) await store.insertKey(r, { events: [events[i]!] })
     const ids = events.map((e) => e.id)
@@ -182,7 +195,7 @@ export function outboxSuite({ test, runner: { expect } }: StoreSuiteContext): vo
   test('prunes delivered events older than the cutoff, and nothing undelivered', async ({
     store,
   }) => {
-    const record = keyRecord()
+    const record = await newKey(store)
     const old = event(record, 1)
     const recent = event(record, 2, { stream: unique('evt') })
     const pending = event(record, 3, { stream: unique('evt') })

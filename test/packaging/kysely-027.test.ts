@@ -66,7 +66,7 @@ console.log(JSON.stringify({
   )
   expect(out).toEqual({
     version: '0.27.6',
-    applied: 2, // migrations 0001 (tables) and 0002 (metadata, last used, peppers)
+    applied: 4, // 0001 (tables), 0002 (metadata, last used, peppers), 0003 (values), 0004 (outbox)
     old: false,
     fresh: true,
     listed: 1,
