@@ -1,0 +1,77 @@
+import { KeycycleError } from '../core/errors'
+import type { ConfigId } from '../core/types'
+import { presentKey, presentOrganisation } from '../http/wire-out'
+import type { KeycycleEvent } from '../service/events'
+import { wireFormat } from './formats'
+import { type SendWebhookOptions, sendWebhook, type WebhookFetch } from './send'
+import type { WebhookFormat, WebhookMessage, WebhookTarget } from './types'
+
+/** Options of {@link webhookDelivery}. */
+export interface WebhookDeliveryOptions {
+  /**
+   * Where an event's effective `webhook_config` delivers: its URL and secret, or null when the
+   * config is unknown or disabled (the event is then done, not retried). A throw fails the
+   * delivery, which the outbox retries. Receives the event too, e.g. to check that the config
+   * belongs to the event's organisation.
+   */
+  resolve: (
+    configId: ConfigId,
+    event: KeycycleEvent,
+  ) => WebhookTarget | null | Promise<WebhookTarget | null>
+  format: WebhookFormat
+  /** How long one delivery may take before it fails, in ms. Default 10 000. */
+  timeoutMs?: number
+  /** Default the global `fetch`. */
+  fetch?: WebhookFetch
+  /** Epoch ms now, for the signature's timestamp. Default `Date.now()`. */
+  now?: () => number
+}
+
+/**
+ * An event as a webhook message: its ID, type and time, and as `data` the key (or, for
+ * `organisation.*`, the organisation) in the ricloud wire format, as the management API shows
+ * it (`presentKey`): never a token, since events never carry one.
+ */
+export function eventMessage(event: KeycycleEvent): WebhookMessage {
+  const data = 'key' in event ? presentKey(event.key) : presentOrganisation(event.organisation)
+  return { id: event.id, type: event.type, at: event.at, data }
+}
+
+/**
+ * A ready `onEvent` for `createKeycycle` that POSTs every event, signed in `format`, to its
+ * effective webhook config (`resolve(event.webhookConfig)`). It resolves once the receiver
+ * answered 2xx, and at once when there is nothing to deliver (no `webhookConfig`, or `resolve`
+ * gives null). It rejects on any other answer, a network error, or no answer within
+ * `timeoutMs`: the durable outbox then retries the event later with backoff, with the same `id`
+ * (and so the same ricloud UUID), signed afresh. Keep `timeoutMs` below the dispatcher's
+ * `deliveryTimeoutMs` (30 s by default). Throws `validation` at once for an unknown format or
+ * a `resolve` that is not a function.
+ *
+ * @example
+ * const kc = createKeycycle({
+ *   store,
+ *   onEvent: webhookDelivery({
+ *     format: 'ricloud',
+ *     resolve: async (id) => (await db.webhookConfig(id)) ?? null, // { url, secret } | null
+ *   }),
+ * })
+ */
+export function webhookDelivery(
+  options: WebhookDeliveryOptions,
+): (event: KeycycleEvent) => Promise<void> {
+  const { resolve, ...send } = options
+  // Misuse fails here, at start-up, rather than as every event's retried delivery.
+  wireFormat(send.format)
+  if (typeof resolve !== 'function') {
+    throw new KeycycleError('validation', 'resolve: must be a function', {
+      details: { field: 'resolve' },
+    })
+  }
+  const base: Omit<SendWebhookOptions, 'target' | 'message'> = send
+  return async (event) => {
+    if (event.webhookConfig === null) return
+    const target = await resolve(event.webhookConfig, event)
+    if (target === null) return
+    await sendWebhook({ ...base, target, message: eventMessage(event) })
+  }
+}

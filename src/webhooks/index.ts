@@ -1,0 +1,21 @@
+// keycycle/webhooks: signed delivery of events to webhook configs, and verification in
+// receivers. Re-exports only.
+export type { WebhookDeliveryOptions } from './delivery'
+export { eventMessage, webhookDelivery } from './delivery'
+export { eventIdFromUuid, eventUuid } from './event-uuid'
+export type { SendWebhookOptions, WebhookFetch, WebhookFetchInit } from './send'
+export { DEFAULT_WEBHOOK_TIMEOUT_MS, sendWebhook } from './send'
+export type { SignedWebhook, SignWebhookOptions } from './sign'
+export { signWebhook } from './sign'
+export type {
+  RicloudWebhookBody,
+  StandardWebhookBody,
+  WebhookBody,
+  WebhookFormat,
+  WebhookMessage,
+  WebhookRefusal,
+  WebhookTarget,
+  WebhookVerification,
+} from './types'
+export type { VerifyWebhookOptions, WebhookHeaders } from './verify'
+export { verifyWebhook } from './verify'
