@@ -15,6 +15,7 @@ export const entries = {
   hono: 'src/hono.ts',
   fetch: 'src/fetch.ts',
   conformance: 'src/conformance/index.ts',
+  webhooks: 'src/webhooks/index.ts',
 }
 
 export default defineConfig({
