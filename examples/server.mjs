@@ -1,5 +1,6 @@
-// The keycycle example server: Express 5, the SQLite store, and the management API of the
-// ricloud and NCP seeds. Run it with `npm run example` (it builds the package first).
+// The keycycle example server: Express 5, the SQLite store, the management API of the ricloud
+// and NCP seeds, and ricloud's webhook configs, to which events are delivered signed in
+// ricloud's format. Run it with `npm run example` (it builds the package first).
 //
 //   PORT                  port to listen on (default 3000)
 //   KEYCYCLE_DB           SQLite file (default ./keycycle-example.db)
@@ -11,7 +12,9 @@ import express from 'express'
 import { createKeycycle } from 'keycycle'
 import { apiKeyAuth, keysRouter } from 'keycycle/express'
 import { kyselyStore, migrateKeycycle } from 'keycycle/kysely'
+import { webhookDelivery } from 'keycycle/webhooks'
 import { Kysely, SqliteDialect } from 'kysely'
+import { webhookConfigs } from './webhook-configs.mjs'
 
 const port = Number(process.env.PORT ?? 3000)
 const file = process.env.KEYCYCLE_DB ?? './keycycle-example.db'
@@ -19,9 +22,17 @@ const adminToken = process.env.KEYCYCLE_ADMIN_TOKEN ?? randomBytes(24).toString(
 
 const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(file) }) })
 await migrateKeycycle(db)
+const configs = await webhookConfigs(db)
+// Each event goes to its key's effective webhook_config (a failed delivery is retried from the
+// durable outbox, with the same event ID).
+const deliver = webhookDelivery({ format: 'ricloud', resolve: configs.resolve })
 const kc = createKeycycle({
   store: kyselyStore(db),
-  onEvent: (event) => console.log(`event ${event.type} ${event.key.id} by ${event.actor.kind}`),
+  onEvent: async (event) => {
+    const subject = event.key?.id ?? event.organisation.id
+    console.log(`event ${event.type} ${subject} by ${event.actor.kind}`)
+    await deliver(event)
+  },
 })
 
 // The first start creates an organisation; its token is shown this once and never again.
@@ -48,6 +59,7 @@ const app = express()
 app.get('/whoami', apiKeyAuth(kc), (req, res) => {
   res.json({ organisation: req.apiKey.key.organisation, key: req.apiKey.key.id })
 })
+app.use(configs.router(kc))
 app.use(keysRouter(kc, { isAdmin }))
 // NCP's path style: /api/v1/api-keys/{id}
 app.use('/api/v1', keysRouter(kc, { isAdmin }))
