@@ -1,38 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { freePort } from '../helpers/ports'
+import { startExample } from './example-server'
 import { runSeedCalls } from './seeds'
-
-const ROOT = join(import.meta.dirname, '../..')
-
-/** Starts `node examples/server.mjs` and resolves once it listens, with what it printed. */
-async function startExample(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; output: string }> {
-  const child = spawn(process.execPath, ['examples/server.mjs'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-  })
-  let output = ''
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`example did not start:\n${output}`)), 20_000)
-    child.stdout!.on('data', (chunk) => {
-      output += chunk
-      if (output.includes('listening on')) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-    child.stderr!.on('data', (chunk) => {
-      output += chunk
-    })
-    child.once('exit', (code) => reject(new Error(`example exited with ${code}:\n${output}`)))
-  })
-  return { child, output }
-}
 
 describe('the example server answers the seeds’ curl calls from the README', () => {
   const dir = mkdtempSync(join(tmpdir(), 'keycycle-example-'))
