@@ -32,6 +32,7 @@ function readSignatureHeader(value: string) {
   return timestamp === null || signatures.length === 0 ? null : { timestamp, signatures }
 }
 
+/** ricloud's format: `<url>/<uuid>`, `Ricloud-Signature: t=…,s=…`, ricloud's event body. */
 export const ricloudFormat: WireFormat = {
   key(secret) {
     if (typeof secret !== 'string' || secret === '') {

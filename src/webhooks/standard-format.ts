@@ -11,6 +11,7 @@ import type { StandardWebhookBody } from './types'
 
 const PREFIX = 'whsec_'
 
+/** Standard Webhooks 1.0: `webhook-id`, `webhook-timestamp`, `webhook-signature: v1,…`. */
 export const standardFormat: WireFormat = {
   key(secret) {
     const text = typeof secret === 'string' && secret.startsWith(PREFIX) ? secret.slice(6) : secret
