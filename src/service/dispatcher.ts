@@ -95,7 +95,8 @@ export class Dispatcher {
     for (;;) {
       const claimed = await this.pump()
       const pending = [...this.inflight]
-      if (claimed === 0 && pending.length === 0) return ended
+      // A round started by a nudge meanwhile may still be claiming: wait for it too.
+      if (claimed === 0 && pending.length === 0 && this.pumping === null) return ended
       await Promise.allSettled(pending)
       ended += pending.length
     }
