@@ -1,5 +1,6 @@
 import { resolveConfig } from './config'
 import { DUMMY_DIGEST, digestsEqual } from './digest'
+import { effectiveState } from './expiry'
 import { toKey } from './key-view'
 import type { EffectiveConfig, Key, KeyRecord, Organisation, Slot } from './types'
 
@@ -42,18 +43,32 @@ export type VerifyResult = VerifySuccess | VerifyFailure
 
 const SLOT_ORDER: readonly Slot[] = ['primary', 'secondary']
 
+/** The key's public view and effective config at `now`, as a success result carries them. */
+export type VerifyView = (
+  record: KeyRecord,
+  organisation: Organisation,
+  now: number,
+) => { key: Key; config: EffectiveConfig }
+
+const freshView: VerifyView = (record, organisation, now) => ({
+  key: toKey(record, now),
+  config: resolveConfig(record, organisation),
+})
+
 /**
  * Decides a verification at `now` given what the store returned (null for an unknown key) and
  * `digest`, which digests the presented secret the way a stored digest was made (null when
  * its pepper is unknown: no match). Every candidate is compared, without stopping early; the
  * state-specific codes are only given after the secret has matched. A plain string stands for
  * a digest computed once (one pepper). `checkedAt` is when `found` was read (default `now`).
+ * `view` builds the success result's key and config (default: fresh objects each time).
  */
 export function decideVerification(
   found: { key: KeyRecord; organisation: Organisation } | null,
   digest: string | ((stored: string) => string | null),
   now: number,
   checkedAt: number = now,
+  view: VerifyView = freshView,
 ): VerifyResult {
   const digestLike = typeof digest === 'string' ? () => digest : digest
   // Always four comparisons — each slot's current and retiring digest, the dummy standing in
@@ -80,15 +95,8 @@ export function decideVerification(
   }
   if (found === null) return { ok: false, code: 'not_found', checkedAt }
   if (slot === null) return { ok: false, code: 'invalid', checkedAt }
-  const key = toKey(found.key, now)
-  if (key.state !== 'active') return { ok: false, code: key.state, checkedAt }
-  return {
-    ok: true,
-    key,
-    slot,
-    rotating: until !== null,
-    graceEndsAt: until,
-    config: resolveConfig(found.key, found.organisation),
-    checkedAt,
-  }
+  const state = effectiveState(found.key, now)
+  if (state !== 'active') return { ok: false, code: state, checkedAt }
+  const { key, config } = view(found.key, found.organisation, now)
+  return { ok: true, key, slot, rotating: until !== null, graceEndsAt: until, config, checkedAt }
 }

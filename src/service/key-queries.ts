@@ -60,16 +60,29 @@ export async function verify(rt: Runtime, token: unknown): Promise<VerifyResult>
     ? await rt.cache.read(parsed.keyId)
     : { found: await rt.store.getKeyWithOrganisation(parsed.keyId), checkedAt: rt.now() }
   // The secret is digested whatever was found, once per pepper the candidates name (once, when
-  // no pepper is being retired): an unknown key costs what a wrong secret does.
-  const memo = new Map<string, string | null>()
+  // no pepper is being retired): an unknown key costs what a wrong secret does. Two peppers at
+  // most are in play during a rotation; the two remembered here cover them without a Map.
   const { digests } = rt
+  let firstPepper: string | undefined
+  let firstDigest: string | null = null
+  let otherPepper: string | undefined
+  let otherDigest: string | null = null
   const digestLike = (stored: string) => {
     const pepper = stored === DUMMY_DIGEST ? digests.current : digests.pepperOf(stored)
-    if (!memo.has(pepper)) memo.set(pepper, digests.like(stored, parsed.keyId, parsed.secret))
-    return memo.get(pepper)!
+    if (pepper === firstPepper) return firstDigest
+    if (pepper === otherPepper) return otherDigest
+    const made = digests.like(stored, parsed.keyId, parsed.secret)
+    if (firstPepper === undefined) {
+      firstPepper = pepper
+      firstDigest = made
+    } else {
+      otherPepper = pepper
+      otherDigest = made
+    }
+    return made
   }
   const now = rt.now()
-  const result = decideVerification(found, digestLike, now, checkedAt)
+  const result = decideVerification(found, digestLike, now, checkedAt, rt.views)
   if (result.ok && found !== null) {
     const slot = found.key[result.slot]!
     const stored = result.rotating ? slot.retiring!.digest : slot.digest

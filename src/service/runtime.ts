@@ -4,6 +4,7 @@ import { DEFAULT_TRIAL_DURATION_MS } from '../core/keys'
 import { DEFAULT_GRACE_PERIOD_MS } from '../core/rotation'
 import { DEFAULT_EXPIRING_LEAD_MS } from '../core/schedule'
 import { assertTokenPrefix } from '../core/token'
+import type { VerifyView } from '../core/verify'
 import type { KeyStore } from '../store'
 import type { KeycycleEvent } from './events'
 import { assertStore, guardStore } from './guarded-store'
@@ -12,6 +13,7 @@ import { invalidatingStore } from './invalidating-store'
 import type { KeycycleOptions } from './options'
 import { UsageRecorder } from './usage-recorder'
 import { parseCacheOptions, VerifyCache } from './verify-cache'
+import { sharedViews } from './verify-views'
 
 /** Everything a command needs, resolved once from the options. */
 export interface Runtime {
@@ -29,6 +31,8 @@ export interface Runtime {
   gracePeriodMs: number
   trialDurationMs: number
   maxAttempts: number
+  /** Builds (and shares) the key views of successful verifications. */
+  views: VerifyView
   /** The verification cache, when configured; every write through `store` invalidates it. */
   cache: VerifyCache | null
   events: {
@@ -91,6 +95,7 @@ export function createRuntime(options: KeycycleOptions): Runtime {
   const rt: Runtime = {
     store: cache ? invalidatingStore(guarded, cache) : guarded,
     cache,
+    views: sharedViews(),
     now,
     bytes(n) {
       const bytes = random.bytes(n)

@@ -1,0 +1,55 @@
+import { resolveConfig } from '../core/config'
+import { toKey } from '../core/key-view'
+import type { EffectiveConfig, Key, KeyRecord, Organisation } from '../core/types'
+import type { VerifyView } from '../core/verify'
+
+interface Memo {
+  organisation: Organisation
+  key: Key
+  config: EffectiveConfig
+  /** The view holds for `now` below this: the next expiry or end of a grace window. */
+  until: number
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const inner of Object.values(value)) deepFreeze(inner)
+  }
+  return value
+}
+
+// The first instant after `now` at which the view of `record` changes by itself: its expiry,
+// or the end of a live grace window (a retiring token drops out of the view).
+function horizon(record: KeyRecord, now: number): number {
+  let until = record.expiresAt ?? Number.POSITIVE_INFINITY
+  for (const slot of [record.primary, record.secondary]) {
+    const end = slot?.retiring?.until
+    if (end !== undefined && end > now && end < until) until = end
+  }
+  return until
+}
+
+/**
+ * Successful verifications of one stored record share one frozen view of the key and its
+ * config, built once while it holds (until the key's expiry or the end of a grace window), so
+ * a hot key verifies without rebuilding ~20 objects per call. Keyed weakly by the record
+ * object: the memory store and the verification cache hand out the same record until it is
+ * written, and a new record (any write) gets a new view. Records read afresh from SQL or Redis
+ * are new objects every time and simply build their view.
+ */
+export function sharedViews(): VerifyView {
+  const memo = new WeakMap<KeyRecord, Memo>()
+  return (record, organisation, now) => {
+    const hit = memo.get(record)
+    if (hit !== undefined && hit.organisation === organisation && now < hit.until) return hit
+    const built: Memo = {
+      organisation,
+      key: deepFreeze(toKey(record, now)),
+      config: deepFreeze(resolveConfig(record, organisation)),
+      until: horizon(record, now),
+    }
+    memo.set(record, built)
+    return built
+  }
+}
