@@ -15,7 +15,11 @@ export type VerifyFailureCode =
 
 export interface VerifySuccess {
   ok: true
-  /** The key at verification time; `key.organisation`, `key.type`, `key.permissions` included. */
+  /**
+   * The key at verification time; `key.organisation`, `key.type`, `key.permissions` included.
+   * Through `kc.verify` it is deep-frozen and shared by the verifications of one stored version
+   * (as is `config`): read it, copy it to change it.
+   */
   key: Key
   /** Which slot the token belongs to. */
   slot: Slot

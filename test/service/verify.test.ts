@@ -95,3 +95,28 @@ describe('secrets at rest', () => {
     expect(dump).toContain(`*****${o.token.slice(-4)}`)
   })
 })
+
+describe('the views successful verifications share', () => {
+  it('are frozen, shared per stored record, and follow the end of a grace window', async () => {
+    const clock = manualClock()
+    const kc = createKeycycle({ store: memoryStore(), clock, gracePeriodMs: 1000 })
+    const o = await newOrg(kc)
+    const { token } = await kc.as(o.actor).rotateKey(o.key.id)
+    const first = await kc.verify(token)
+    const second = await kc.verify(token)
+    if (!first.ok || !second.ok) throw new Error('the new token must verify')
+    expect(second.key).toBe(first.key)
+    expect(Object.isFrozen(first.key.primary)).toBe(true)
+    expect(() => {
+      ;(first.key as { name: string | null }).name = 'changed'
+    }).toThrow(TypeError)
+    expect(first.key.primary.retiringUntil).toBe(clock.now() + 1000)
+    clock.advance(1000)
+    const after = await kc.verify(token)
+    expect(after.ok && after.key.primary.retiringUntil).toBeNull()
+    // A write gives the record, and so the view, a new identity.
+    await kc.as(o.actor).updateKey(o.key.id, { name: 'renamed' })
+    const renamed = await kc.verify(token)
+    expect(renamed.ok && renamed.key.name).toBe('renamed')
+  })
+})
