@@ -91,6 +91,12 @@ export function buildStatements(
       db,
     )
 
+  // The verification read. It asks for the last key at or before the ID rather than the ID
+  // itself: an unknown ID then reads (and the store decodes) its neighbour, a whole row and its
+  // organisation, as a known one does, so "no such key" costs what "wrong secret" does and its
+  // timing does not tell which IDs exist. The store keeps the row only if the ID is the one
+  // asked for. IDs are ULIDs, so a made-up ID with a recent time finds the newest key; only an
+  // ID older than every key finds nothing, which says no more than that no key is older.
   const keyWithOrganisation = compileOnce<'id'>((param) =>
     q
       .selectFrom(`${names.keys} as k` as 'keys as k')
@@ -99,7 +105,9 @@ export function buildStatements(
       .select(
         withoutId(ORGANISATION_COLUMNS).map((column) => `o.${column} as o_${column}` as const),
       )
-      .where('k.id', '=', param('id'))
+      .where('k.id', '<=', param('id'))
+      .orderBy('k.id', 'desc')
+      .limit(sql.lit(1))
       .compile(),
   )
 

@@ -136,7 +136,10 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
   const store: KeyStore = {
     async getKeyWithOrganisation(id) {
       const [row] = await rows<KeyWithOrganisationRow>(statements.keyWithOrganisation, { id })
-      return row === undefined ? null : keyWithOrganisationFromRow(row)
+      if (row === undefined) return null
+      // Decoded whether or not it is the key asked for (see the statement): equal work.
+      const found = keyWithOrganisationFromRow(row)
+      return found.key.id === id ? found : null
     },
 
     insertKey(record, insertOptions) {

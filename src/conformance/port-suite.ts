@@ -86,6 +86,19 @@ export function portSuite({ test, runner: { expect } }: StoreSuiteContext): void
   test('answers null for what does not exist', async ({ store }) => {
     expect(await store.getKeyWithOrganisation(newId('key', T0, randomBytes(16)))).toBeNull()
     expect(await store.getOrganisation(newId('org', T0, randomBytes(16)))).toBeNull()
+    // Right beside stored keys too: older, between, one character off, newer.
+    const { keys } = await seed(expect, store, 2)
+    const [a, b] = keys.map((k) => k.id).sort() as [string, string]
+    const near = [
+      newId('key', T0 - 1, randomBytes(16)),
+      `${a.slice(0, -1)}${a.endsWith('Z') ? 'Y' : 'Z'}`,
+      `${b.slice(0, -1)}${b.endsWith('0') ? '1' : '0'}`,
+      newId('key', T0 + 86_400_000, randomBytes(16)),
+    ]
+    for (const id of near) {
+      if (id !== a && id !== b) expect(await store.getKeyWithOrganisation(id)).toBeNull()
+    }
+    expect((await store.getKeyWithOrganisation(b))?.key.id).toBe(b)
   })
 
   test('refuses duplicate IDs without writing', async ({ store }) => {
