@@ -1,9 +1,11 @@
+import { LRUCache } from 'lru-cache'
 import { resolveConfig } from '../core/config'
 import { toKey } from '../core/key-view'
 import type { EffectiveConfig, Key, KeyRecord, Organisation } from '../core/types'
 import type { VerifyView } from '../core/verify'
 
 interface Memo {
+  record: KeyRecord
   organisation: Organisation
   key: Key
   config: EffectiveConfig
@@ -30,26 +32,39 @@ function horizon(record: KeyRecord, now: number): number {
   return until
 }
 
+/** How many keys' views are kept by default: the hot ones. */
+export const SHARED_VIEWS = 10_000
+
 /**
  * Successful verifications of one stored record share one frozen view of the key and its
  * config, built once while it holds (until the key's expiry or the end of a grace window), so
- * a hot key verifies without rebuilding ~20 objects per call. Keyed weakly by the record
- * object: the memory store and the verification cache hand out the same record until it is
- * written, and a new record (any write) gets a new view. Records read afresh from SQL or Redis
- * are new objects every time and simply build their view.
+ * a hot key verifies without rebuilding ~20 objects per call. A view is reused only for the
+ * very record object it was built from: the memory store and the verification cache hand out
+ * the same record until it is written, and any write makes a new one. Records read afresh from
+ * SQL or Redis are new objects every time and simply build their view. At most `max` keys'
+ * views are kept, least recently used dropped first, so memory stays bounded however many
+ * keys verify.
  */
-export function sharedViews(): VerifyView {
-  const memo = new WeakMap<KeyRecord, Memo>()
+export function sharedViews(max: number = SHARED_VIEWS): VerifyView {
+  const memo = new LRUCache<string, Memo>({ max })
   return (record, organisation, now) => {
-    const hit = memo.get(record)
-    if (hit !== undefined && hit.organisation === organisation && now < hit.until) return hit
+    const hit = memo.get(record.id)
+    if (
+      hit !== undefined &&
+      hit.record === record &&
+      hit.organisation === organisation &&
+      now < hit.until
+    ) {
+      return hit
+    }
     const built: Memo = {
+      record,
       organisation,
       key: deepFreeze(toKey(record, now)),
       config: deepFreeze(resolveConfig(record, organisation)),
       until: horizon(record, now),
     }
-    memo.set(record, built)
+    memo.set(record.id, built)
     return built
   }
 }
