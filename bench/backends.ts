@@ -73,15 +73,17 @@ function openMemory(): Backend {
 
 async function openSqlite(): Promise<Backend> {
   const file = sqliteFile()
-  // As the README advises: prepared statements kept (reusePreparedStatements).
-  const database = reusePreparedStatements(file.open())
+  // As the README advises: prepared statements kept (reusePreparedStatements), and the same
+  // connection given to the store (`sqlite`) for its fixed reads.
+  const sqlite = file.open()
+  const database = reusePreparedStatements(sqlite)
   const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) })
   const prefix = tablePrefix()
   await migrateKeycycle(db, { tablePrefix: prefix })
   const select = file.open().prepare(`select * from "${tableNames(prefix).keys}" where id = ?`)
   return {
     name: 'sqlite',
-    store: kyselyStore(db, { tablePrefix: prefix }),
+    store: kyselyStore(db, { tablePrefix: prefix, sqlite }),
     raw: { label: 'raw PK select', read: async (id) => select.get(id) },
     async close() {
       await db.destroy()

@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely'
+import type { SqliteConnection } from './drivers'
 import { remainingMs } from './fence'
 
 // How each dialect bounds a fenced write in time on the server, so that a write the caller
@@ -30,9 +31,17 @@ export const sqliteFence: DialectFence = { open: noop, statement: (text) => text
  */
 export const SQLITE_BUSY_TIMEOUT_MS = 5
 
-/** Sets {@link SQLITE_BUSY_TIMEOUT_MS} on the Kysely instance's SQLite connection. */
-export async function setSqliteBusyTimeout(db: Kysely<unknown>): Promise<void> {
-  await sql`pragma busy_timeout = ${sql.raw(String(SQLITE_BUSY_TIMEOUT_MS))}`.execute(db)
+/**
+ * Sets {@link SQLITE_BUSY_TIMEOUT_MS} on the Kysely instance's SQLite connection, and on
+ * `connection` too when the store was given one (the same connection, or another to the file).
+ */
+export async function setSqliteBusyTimeout(
+  db: Kysely<unknown>,
+  connection?: SqliteConnection,
+): Promise<void> {
+  const pragma = `pragma busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`
+  await sql.raw(pragma).execute(db)
+  connection?.prepare(pragma).all([])
 }
 
 /**

@@ -80,3 +80,33 @@ export function isMysqlPool(value: unknown): value is MysqlPool {
     typeof pool.getConnection === 'function'
   )
 }
+
+/** The subset of a better-sqlite3 `Statement` the adapter uses. */
+export interface SqlitePreparedStatement {
+  /** Every row, each as an object keyed by column name (or an array, after `raw()`). */
+  all(parameters: readonly SqlValue[]): unknown[]
+}
+
+/**
+ * The subset of a better-sqlite3 `Database` the adapter uses (better-sqlite3 7–12): statements
+ * it prepares once and runs synchronously, and whether a transaction is open on the connection.
+ */
+export interface SqliteConnection {
+  prepare(sql: string): SqlitePreparedStatement
+  /** True between `BEGIN` and its `COMMIT` or `ROLLBACK`, whoever sent them. */
+  readonly inTransaction: boolean
+}
+
+/**
+ * True for something shaped like a better-sqlite3 `Database` (not `reusePreparedStatements`'
+ * wrapper of one, which lacks `inTransaction`).
+ */
+export function isSqliteConnection(value: unknown): value is SqliteConnection {
+  const database = value as Partial<Record<keyof SqliteConnection, unknown>> | null
+  return (
+    typeof database === 'object' &&
+    database !== null &&
+    typeof database.prepare === 'function' &&
+    typeof database.inTransaction === 'boolean'
+  )
+}

@@ -8,16 +8,17 @@ import {
   setSqliteBusyTimeout,
   sqliteFence,
 } from './dialect-fences'
-import type { MysqlPool, PgPool } from './drivers'
+import type { MysqlPool, PgPool, SqliteConnection } from './drivers'
 import { attemptUntil, readRetrying } from './fence'
 import { insertEvents } from './outbox-rows'
 import { pgPoolRunner } from './pg-runner'
 import { kyselyRunner, mysqlPoolRunner, type Runner, type Session } from './runners'
+import { sqliteReader } from './sqlite-reader'
 
 /** How the store runs its statements: reads, and writes with their events and fence. */
 export interface StoreExecutor {
-  /** The rows of a fixed read. */
-  rows<R>(statement: Statement<'id'>, values: { id: string }): Promise<R[]>
+  /** The rows of a fixed read: at once (SQLite with its connection given), else a promise. */
+  rows<R>(statement: Statement<'id'>, values: { id: string }): R[] | Promise<R[]>
   /** A read built per call (through the host's Kysely). */
   read<T>(query: () => Promise<T>): Promise<T>
   /**
@@ -37,17 +38,24 @@ export interface StoreExecutor {
   run: Runner
 }
 
+/** The driver handles a store may be given besides its Kysely instance. */
+export interface DriverHandles {
+  pg: PgPool | undefined
+  mysql: MysqlPool | undefined
+  sqlite: SqliteConnection | undefined
+}
+
 /**
- * The executor for the host's Kysely instance of `flavour`, on the driver's pool when given one.
- * On SQLite it first sets the connection's busy timeout (once, before the store's first
- * statement), so that a locked database never blocks the event loop for long.
+ * The executor for the host's Kysely instance of `flavour`, on the driver's pool or connection
+ * when given one. On SQLite it first sets the connection's busy timeout (once, before the
+ * store's first statement, on the given connection too), so that a locked database never blocks
+ * the event loop for long.
  */
 export function storeExecutor(
   host: Kysely<unknown>,
   flavour: 'postgres' | 'mysql' | 'other',
   eventsTable: string,
-  pg: PgPool | undefined,
-  mysql: MysqlPool | undefined,
+  { pg, mysql, sqlite: connection }: DriverHandles,
 ): StoreExecutor {
   const postgres = flavour === 'postgres'
   // MySQL's family is told apart on the first fenced transaction, once.
@@ -70,7 +78,7 @@ export function storeExecutor(
   let busyTimeoutSet = flavour !== 'other'
   let settingBusyTimeout: Promise<void> | undefined
   const ready = async () => {
-    settingBusyTimeout ??= setSqliteBusyTimeout(host).then(
+    settingBusyTimeout ??= setSqliteBusyTimeout(host, connection).then(
       () => {
         busyTimeoutSet = true
       },
@@ -84,13 +92,16 @@ export function storeExecutor(
 
   // Only SQLite answers a read with BUSY; elsewhere the verification read stays one call.
   const sqlite = flavour === 'other'
+  const fixedRead = connection && sqliteReader(connection, run.rows)
+  function rows<R>(statement: Statement<'id'>, values: { id: string }): R[] | Promise<R[]> {
+    if (!sqlite) return run.rows(statement, values) as Promise<R[]>
+    if (!busyTimeoutSet) return ready().then(() => rows<R>(statement, values))
+    if (fixedRead) return fixedRead(statement, values) as R[] | Promise<R[]>
+    return readRetrying(() => run.rows(statement, values)) as Promise<R[]>
+  }
   return {
     run,
-    async rows<R>(statement: Statement<'id'>, values: { id: string }) {
-      if (!sqlite) return (await run.rows(statement, values)) as R[]
-      if (!busyTimeoutSet) await ready()
-      return (await readRetrying(() => run.rows(statement, values))) as R[]
-    },
+    rows,
     async read(query) {
       if (!sqlite) return query()
       if (!busyTimeoutSet) await ready()

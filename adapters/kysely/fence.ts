@@ -80,21 +80,30 @@ export async function readRetrying<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work()
   } catch (error) {
-    if (!isBusy(error)) throw error
-    const end = Date.now() + READ_RETRY_MS
-    for (let attempt = 1; ; attempt++) {
-      const wait = Math.min(pause(attempt), end - Date.now())
-      if (wait < 0) {
-        throw new KeycycleError('unavailable', 'read: the SQLite database stayed locked', {
-          cause: error,
-        })
-      }
-      await sleep(wait)
-      try {
-        return await work()
-      } catch (again) {
-        if (!isBusy(again)) throw again
-      }
+    return retryBusyRead(error, work)
+  }
+}
+
+/**
+ * What {@link readRetrying} does once a first attempt failed with `error`, for a caller that made
+ * that attempt itself (synchronously): rethrows anything but SQLITE_BUSY, else pauses and runs
+ * `work` again while it is BUSY, for up to {@link READ_RETRY_MS}, then rejects with `unavailable`.
+ */
+export async function retryBusyRead<T>(error: unknown, work: () => Promise<T> | T): Promise<T> {
+  if (!isBusy(error)) throw error
+  const end = Date.now() + READ_RETRY_MS
+  for (let attempt = 1; ; attempt++) {
+    const wait = Math.min(pause(attempt), end - Date.now())
+    if (wait < 0) {
+      throw new KeycycleError('unavailable', 'read: the SQLite database stayed locked', {
+        cause: error,
+      })
+    }
+    await sleep(wait)
+    try {
+      return await work()
+    } catch (again) {
+      if (!isBusy(again)) throw again
     }
   }
 }

@@ -6,6 +6,8 @@ export type {
   PgQueryable,
   PgQueryConfig,
   PgQueryResult,
+  SqliteConnection,
+  SqlitePreparedStatement,
   SqlValue,
 } from './drivers'
 export { migrateKeycycle } from './migrate'

@@ -1,6 +1,13 @@
 import { invalidInput } from '../../src/core/errors'
 import { readObject } from '../../src/core/validate'
-import { isMysqlPool, isPgPool, type MysqlPool, type PgPool } from './drivers'
+import {
+  isMysqlPool,
+  isPgPool,
+  isSqliteConnection,
+  type MysqlPool,
+  type PgPool,
+  type SqliteConnection,
+} from './drivers'
 import { type TableNames, tableNames } from './schema'
 
 /** Options of {@link migrateKeycycle}; {@link kyselyStore} takes these and more. */
@@ -33,6 +40,17 @@ export interface KyselyStoreOptions extends KyselyMigrateOptions {
    * sends every call as new SQL text to be parsed.
    */
   mysql?: MysqlPool
+  /**
+   * SQLite only: the better-sqlite3 `Database` your `SqliteDialect` was given (itself, not
+   * {@link reusePreparedStatements}' wrapper of it). With it the store runs its fixed reads, the
+   * verification read among them, synchronously on statements it prepares once on this
+   * connection, without Kysely's driver and its per-query connection lock and promises; writes,
+   * transactions and every other query still go through Kysely. A read finding a transaction
+   * open on the connection (the store's own or yours, between its statements) goes through
+   * Kysely instead and waits for the transaction to end, so it never sees uncommitted writes.
+   * SQLITE_BUSY is retried as on the Kysely path (up to a second, asynchronously).
+   */
+  sqlite?: SqliteConnection
 }
 
 /**
@@ -56,12 +74,13 @@ export interface KyselyArguments {
   prefix: string
   pg: PgPool | undefined
   mysql: MysqlPool | undefined
+  sqlite: SqliteConnection | undefined
 }
 
 /**
  * Checks the arguments of {@link kyselyStore} and {@link migrateKeycycle} before any I/O.
  * Throws `KeycycleError('validation')` naming the argument at fault. `store` admits the
- * store's own options (`pg`, `mysql`).
+ * store's own options (`pg`, `mysql`, `sqlite`).
  */
 export function readKyselyArguments(
   db: unknown,
@@ -82,8 +101,13 @@ export function readKyselyArguments(
   if (candidate.isTransaction === true) {
     throw invalidInput('db', 'must be a Kysely instance, not a transaction')
   }
-  const allowed = use === 'store' ? ['tablePrefix', 'pg', 'mysql'] : ['tablePrefix']
-  const { tablePrefix = 'keycycle_', pg, mysql } = readObject(options ?? {}, 'options', allowed)
+  const allowed = use === 'store' ? ['tablePrefix', 'pg', 'mysql', 'sqlite'] : ['tablePrefix']
+  const {
+    tablePrefix = 'keycycle_',
+    pg,
+    mysql,
+    sqlite,
+  } = readObject(options ?? {}, 'options', allowed)
   if (typeof tablePrefix !== 'string' || !TABLE_PREFIX.test(tablePrefix)) {
     throw invalidInput(
       'tablePrefix',
@@ -96,5 +120,11 @@ export function readKyselyArguments(
   if (mysql !== undefined && !isMysqlPool(mysql)) {
     throw invalidInput('mysql', 'must be a mysql2 Pool (with execute and getConnection)')
   }
-  return { names: tableNames(tablePrefix), prefix: tablePrefix, pg, mysql }
+  if (sqlite !== undefined && !isSqliteConnection(sqlite)) {
+    throw invalidInput(
+      'sqlite',
+      'must be a better-sqlite3 Database (with prepare and inTransaction), not a wrapper of one',
+    )
+  }
+  return { names: tableNames(tablePrefix), prefix: tablePrefix, pg, mysql, sqlite }
 }

@@ -70,20 +70,24 @@ function clauseFilter(eb: Builder, clause: StateClause) {
  * On PostgreSQL every write announces itself with `pg_notify` in the same statement, on the
  * channel `<tablePrefix>changes`; given a pg `Pool` (`pg`), the store listens there (`watch`) and
  * runs its fixed statements as named prepared statements on that pool. Given a mysql2 `Pool`
- * (`mysql`), it runs them with `execute`, prepared once per connection. SQLite is fastest with
- * the database wrapped by {@link reusePreparedStatements}.
+ * (`mysql`), it runs them with `execute`, prepared once per connection. Given the better-sqlite3
+ * `Database` of a SQLite `db` (`sqlite`), it runs its fixed reads (verification among them)
+ * synchronously on that connection, each statement prepared once, beside Kysely's driver; a read
+ * that finds a transaction open there goes through Kysely and waits for it. SQLite is fastest
+ * with both that option and the database wrapped by {@link reusePreparedStatements} for the rest.
  *
  * Throws `KeycycleError('validation')` at once, naming the argument, when `db` is not a Kysely
  * instance (or is a transaction) or an option is unknown or malformed (`tablePrefix` must match
  * {@link TABLE_PREFIX}; `pg` must be a pg `Pool` on a PostgreSQL `db`, `mysql` a mysql2 `Pool`
- * on a MySQL one).
+ * on a MySQL one, `sqlite` a better-sqlite3 `Database` on a SQLite one).
  *
  * @example
  * ```ts
- * const database = reusePreparedStatements(new Database('keycycle.db'))
+ * const sqlite = new Database('keycycle.db')
+ * const database = reusePreparedStatements(sqlite)
  * const db = new Kysely({ dialect: new SqliteDialect({ database }) })
  * await migrateKeycycle(db)
- * const kc = createKeycycle({ store: kyselyStore(db) })
+ * const kc = createKeycycle({ store: kyselyStore(db, { sqlite }) })
  *
  * const pool = new pg.Pool({ connectionString })
  * const pgDb = new Kysely({ dialect: new PostgresDialect({ pool }) })
@@ -94,7 +98,7 @@ function clauseFilter(eb: Builder, clause: StateClause) {
  * ```
  */
 export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}): KeyStore {
-  const { names, prefix, pg, mysql } = readKyselyArguments(db, options, 'store')
+  const { names, prefix, pg, mysql, sqlite } = readKyselyArguments(db, options, 'store')
   const host = db as unknown as Kysely<unknown>
   const flavour = sqlFlavour(host)
   if (pg !== undefined && flavour !== 'postgres') {
@@ -103,8 +107,11 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
   if (mysql !== undefined && flavour !== 'mysql') {
     throw invalidInput('mysql', 'is for a MySQL/MariaDB Kysely instance only')
   }
+  if (sqlite !== undefined && flavour !== 'other') {
+    throw invalidInput('sqlite', 'is for a SQLite Kysely instance only')
+  }
   const statements = buildStatements(host, names, prefix, flavour === 'postgres')
-  const { rows, read, write } = storeExecutor(host, flavour, names.events, pg, mysql)
+  const { rows, read, write } = storeExecutor(host, flavour, names.events, { pg, mysql, sqlite })
   const q = db as unknown as Kysely<KeycycleTables>
   const K = `${names.keys} as k` as 'keys as k'
 

@@ -32,7 +32,7 @@ interface Fixture {
   close(): Promise<void>
 }
 
-async function sqliteFixture(): Promise<Fixture> {
+async function sqliteFixture(options: 'sqlite' | 'kysely'): Promise<Fixture> {
   const dir = mkdtempSync(join(tmpdir(), 'keycycle-fence-'))
   const file = join(dir, 'keycycle.db')
   const connect = () => {
@@ -41,14 +41,16 @@ async function sqliteFixture(): Promise<Fixture> {
     database.pragma('journal_mode = WAL')
     return database
   }
+  const connection = connect()
   const db = new Kysely<unknown>({
-    dialect: new SqliteDialect({ database: reusePreparedStatements(connect()) }),
+    dialect: new SqliteDialect({ database: reusePreparedStatements(connection) }),
   })
   const prefix = 'fence_'
   await migrateKeycycle(db, { tablePrefix: prefix })
   const holder = connect()
+  const extra = options === 'sqlite' ? { sqlite: connection } : {}
   return {
-    store: kyselyStore(db, { tablePrefix: prefix }),
+    store: kyselyStore(db, { ...extra, tablePrefix: prefix }),
     prefix,
     async lock() {
       holder.exec('BEGIN IMMEDIATE')
@@ -130,7 +132,16 @@ async function mysqlFixture(): Promise<Fixture> {
 }
 
 const CASES: [string, 'sqlite' | 'postgres' | 'mysql', () => Promise<Fixture>][] = [
-  ['SQLite (another connection holds BEGIN IMMEDIATE)', 'sqlite', sqliteFixture],
+  [
+    'SQLite, Kysely only (another connection holds BEGIN IMMEDIATE)',
+    'sqlite',
+    () => sqliteFixture('kysely'),
+  ],
+  [
+    'SQLite, sqlite connection (another connection holds BEGIN IMMEDIATE)',
+    'sqlite',
+    () => sqliteFixture('sqlite'),
+  ],
   [
     'PostgreSQL, pg pool (another session holds FOR UPDATE)',
     'postgres',

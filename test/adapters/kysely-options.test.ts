@@ -1,9 +1,14 @@
-// The store's driver options (`pg`, `mysql`), refused before any I/O when they do not fit. The
+// The store's driver options (`pg`, `mysql`, `sqlite`), refused before any I/O when they do not fit. The
 // options every store shares are in options.test.ts.
 import Database from 'better-sqlite3'
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
-import { kyselyStore, type MysqlPool, type PgPool } from '../../adapters/kysely'
+import {
+  kyselyStore,
+  type MysqlPool,
+  type PgPool,
+  reusePreparedStatements,
+} from '../../adapters/kysely'
 
 // Shaped like the drivers' pools; nothing here connects.
 const pgPool: PgPool = {
@@ -15,9 +20,8 @@ const pgPool: PgPool = {
 const mysqlPool = { execute: () => {}, getConnection: () => {} } as MysqlPool
 const postgres = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: pgPool as never }) })
 const mysql = new Kysely<unknown>({ dialect: new MysqlDialect({ pool: mysqlPool as never }) })
-const sqlite = new Kysely<unknown>({
-  dialect: new SqliteDialect({ database: new Database(':memory:') }),
-})
+const connection = new Database(':memory:')
+const sqlite = new Kysely<unknown>({ dialect: new SqliteDialect({ database: connection }) })
 afterAll(() => sqlite.destroy())
 
 const refused = (field: string) =>
@@ -54,6 +58,25 @@ describe('kyselyStore mysql option', () => {
       [sqlite, mysqlPool],
     ] as const) {
       expect(() => kyselyStore(db, { mysql: option as never })).toThrow(refused('mysql'))
+    }
+  })
+})
+
+describe('kyselyStore sqlite option', () => {
+  it('is taken on a SQLite store, which has no change channel', () => {
+    expect(kyselyStore(sqlite, { sqlite: connection }).watch).toBeUndefined()
+  })
+
+  it('refuses a sqlite option that is not a better-sqlite3 Database, or on another dialect', () => {
+    for (const [db, option] of [
+      [sqlite, reusePreparedStatements(new Database(':memory:'))], // the wrapper, not the Database
+      [sqlite, { prepare: () => {} }],
+      [sqlite, ':memory:'],
+      [sqlite, pgPool],
+      [postgres, connection],
+      [mysql, connection],
+    ] as const) {
+      expect(() => kyselyStore(db, { sqlite: option as never })).toThrow(refused('sqlite'))
     }
   })
 })

@@ -57,12 +57,14 @@ async function openSqlite(): Promise<SqlBackend> {
     return database
   }
   // Three connections to one file: concurrent writers really race for the same rows. Two reuse
-  // prepared statements, as the README advises; the third runs on Kysely's plain driver.
-  const dbs = [true, true, false].map(
-    (reuse) =>
+  // prepared statements, as the README advises, and the first store is also given its
+  // connection (`sqlite`, its fixed reads beside Kysely); the third runs on Kysely's plain driver.
+  const connections = [connect(), connect(), connect()]
+  const dbs = connections.map(
+    (connection, i) =>
       new Kysely<unknown>({
         dialect: new SqliteDialect({
-          database: reuse ? reusePreparedStatements(connect()) : connect(),
+          database: i < 2 ? reusePreparedStatements(connection) : connection,
         }),
       }),
   )
@@ -70,6 +72,7 @@ async function openSqlite(): Promise<SqlBackend> {
   return {
     prefix: randomPrefix(),
     dbs,
+    storeOptions: [{ sqlite: connections[0]! }, {}, {}],
     rawRows: async (table) => raw.prepare(`SELECT * FROM "${table}"`).all(),
     sessionTimeZone: async () => `process TZ ${process.env.TZ}`,
     async dropTables(prefix) {
