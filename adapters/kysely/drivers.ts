@@ -85,6 +85,8 @@ export function isMysqlPool(value: unknown): value is MysqlPool {
 export interface SqlitePreparedStatement {
   /** Every row, each as an object keyed by column name (or an array, after `raw()`). */
   all(parameters: readonly SqlValue[]): unknown[]
+  /** With `true`, rows come as arrays of values in select order. */
+  raw(toggle: boolean): SqlitePreparedStatement
 }
 
 /**

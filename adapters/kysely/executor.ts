@@ -12,13 +12,17 @@ import type { MysqlPool, PgPool, SqliteConnection } from './drivers'
 import { attemptUntil, readRetrying } from './fence'
 import { insertEvents } from './outbox-rows'
 import { pgPoolRunner } from './pg-runner'
+import type { Values } from './rows'
 import { kyselyRunner, mysqlPoolRunner, type Runner, type Session } from './runners'
 import { sqliteReader } from './sqlite-reader'
 
 /** How the store runs its statements: reads, and writes with their events and fence. */
 export interface StoreExecutor {
-  /** The rows of a fixed read: at once (SQLite with its connection given), else a promise. */
-  rows<R>(statement: Statement<'id'>, values: { id: string }): R[] | Promise<R[]>
+  /**
+   * The rows of a fixed read, each as its values in select order: at once (SQLite with its
+   * connection given), else a promise.
+   */
+  rows(statement: Statement<'id'>, values: { id: string }): Values[] | Promise<Values[]>
   /** A read built per call (through the host's Kysely). */
   read<T>(query: () => Promise<T>): Promise<T>
   /**
@@ -92,12 +96,14 @@ export function storeExecutor(
 
   // Only SQLite answers a read with BUSY; elsewhere the verification read stays one call.
   const sqlite = flavour === 'other'
-  const fixedRead = connection && sqliteReader(connection, run.rows)
-  function rows<R>(statement: Statement<'id'>, values: { id: string }): R[] | Promise<R[]> {
-    if (!sqlite) return run.rows(statement, values) as Promise<R[]>
-    if (!busyTimeoutSet) return ready().then(() => rows<R>(statement, values))
-    if (fixedRead) return fixedRead(statement, values) as R[] | Promise<R[]>
-    return readRetrying(() => run.rows(statement, values)) as Promise<R[]>
+  const asValues = async <P extends string>(statement: Statement<P>, values: Record<P, unknown>) =>
+    (await run.rows(statement, values)).map((row): Values => Object.values(row as object))
+  const fixedRead = connection && sqliteReader(connection, asValues)
+  function rows(statement: Statement<'id'>, values: { id: string }): Values[] | Promise<Values[]> {
+    if (!sqlite) return asValues(statement, values)
+    if (!busyTimeoutSet) return ready().then(() => rows(statement, values))
+    if (fixedRead) return fixedRead(statement, values)
+    return readRetrying(() => asValues(statement, values))
   }
   return {
     run,

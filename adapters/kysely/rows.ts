@@ -7,34 +7,51 @@ import type {
   Slot,
   SlotRecord,
 } from '../../src/core/types'
-import type { KeyRow, OrganisationRow } from './schema'
+import { KEY_COLUMNS, type KeyRow, ORGANISATION_COLUMNS } from './schema'
 
 /** A row as the driver returns it: each column of `T` as selected. */
 export type Selected<T> = { [K in keyof T]: T[K] extends { __select__: infer S } ? S : T[K] }
 
-/** The verification read's row: the key's columns, then its organisation's as `o_<column>`. */
-export type KeyWithOrganisationRow = Selected<KeyRow> & {
-  [C in Exclude<keyof OrganisationRow, 'id'> as `o_${C}`]: Selected<OrganisationRow>[C]
-}
+/**
+ * A row as an array of its values, in the order its statement selects them: better-sqlite3's
+ * `raw()` rows as they come, any driver's object rows through `Object.values` (drivers keep the
+ * select order, and a host's result plugin that renames columns keeps it too). Decoding reads
+ * fixed positions: better-sqlite3 builds a 40-column object row in about as long as the select
+ * itself takes, an array in almost no time.
+ */
+export type Values = readonly unknown[]
 
-const int = (value: number | string | bigint) => Number(value)
-const intOrNull = (value: number | string | bigint | null) =>
-  value === null ? null : Number(value)
-const configIdOrNull = (json: string | null): ConfigId | null =>
-  json === null ? null : JSON.parse(json)
+/** Each column's position in `columns`. */
+const positions = <C extends string>(columns: readonly C[]) =>
+  Object.fromEntries(columns.map((column, i) => [column, i])) as Record<C, number>
+const K = positions(KEY_COLUMNS)
+const O = positions(ORGANISATION_COLUMNS)
+/** Where the organisation's columns start in the verification read's row (after the key's). */
+export const ORGANISATION_AT = KEY_COLUMNS.length
+
+type Int = number | string | bigint
+const int = (value: unknown) => Number(value as Int)
+const intOrNull = (value: unknown) => (value === null ? null : Number(value as Int))
+const text = (value: unknown) => value as string
+const textOrNull = (value: unknown) => value as string | null
+const configIdOrNull = (json: unknown): ConfigId | null =>
+  json === null ? null : JSON.parse(json as string)
 const jsonOrNull = (value: ConfigId | null) => (value === null ? null : JSON.stringify(value))
 
-/** Reads an organisation row; integer columns arrive as whatever the driver returns. */
-export function organisationFromRow(row: Selected<OrganisationRow>): Organisation {
+/**
+ * Reads an organisation from `row`, its columns at `at` in {@link ORGANISATION_COLUMNS} order;
+ * integer columns arrive as whatever the driver returns.
+ */
+export function organisationFromValues(row: Values, at = 0): Organisation {
   return {
-    id: row.id,
-    storageConfig: configIdOrNull(row.storage_config),
-    webhookConfig: configIdOrNull(row.webhook_config),
-    config: JSON.parse(row.config),
-    createdAt: int(row.created_at),
-    modifiedAt: int(row.modified_at),
-    modifiedBy: row.modified_by,
-    version: int(row.version),
+    id: text(row[at + O.id]),
+    storageConfig: configIdOrNull(row[at + O.storage_config]),
+    webhookConfig: configIdOrNull(row[at + O.webhook_config]),
+    config: JSON.parse(text(row[at + O.config])),
+    createdAt: int(row[at + O.created_at]),
+    modifiedAt: int(row[at + O.modified_at]),
+    modifiedBy: text(row[at + O.modified_by]),
+    version: int(row[at + O.version]),
   }
 }
 
@@ -51,25 +68,37 @@ export function organisationToRow(organisation: Organisation) {
   }
 }
 
-type Column = string | number | bigint | null
+/** A slot's column positions. */
+const slotColumns = (slot: Slot) => ({
+  digest: K[`${slot}_digest`],
+  hint: K[`${slot}_hint`],
+  rotatedAt: K[`${slot}_rotated_at`],
+  lastUsedAt: K[`${slot}_last_used_at`],
+  retiringDigest: K[`${slot}_retiring_digest`],
+  retiringHint: K[`${slot}_retiring_hint`],
+  retiringUntil: K[`${slot}_retiring_until`],
+  retiringLastUsedAt: K[`${slot}_retiring_last_used_at`],
+})
+const PRIMARY = slotColumns('primary')
+const SECONDARY = slotColumns('secondary')
 
-function slotFromRow(row: Record<string, Column>, slot: Slot): SlotRecord | null {
-  const digest = row[`${slot}_digest`]
+function slotFromValues(row: Values, at: ReturnType<typeof slotColumns>): SlotRecord | null {
+  const digest = row[at.digest]
   if (digest === null || digest === undefined) return null
-  const retiring = row[`${slot}_retiring_digest`]
+  const retiring = row[at.retiringDigest]
   return {
     digest: String(digest),
-    hint: String(row[`${slot}_hint`]),
-    rotatedAt: Number(row[`${slot}_rotated_at`]),
-    lastUsedAt: intOrNull(row[`${slot}_last_used_at`] ?? null),
+    hint: String(row[at.hint]),
+    rotatedAt: Number(row[at.rotatedAt]),
+    lastUsedAt: intOrNull(row[at.lastUsedAt] ?? null),
     retiring:
       retiring === null || retiring === undefined
         ? null
         : {
             digest: String(retiring),
-            hint: String(row[`${slot}_retiring_hint`]),
-            until: Number(row[`${slot}_retiring_until`]),
-            lastUsedAt: intOrNull(row[`${slot}_retiring_last_used_at`] ?? null),
+            hint: String(row[at.retiringHint]),
+            until: Number(row[at.retiringUntil]),
+            lastUsedAt: intOrNull(row[at.retiringLastUsedAt] ?? null),
           },
   }
 }
@@ -87,45 +116,40 @@ function slotToRow(slot: SlotRecord | null, name: Slot): Record<string, string |
   }
 }
 
-export function keyFromRow(row: Selected<KeyRow>): KeyRecord {
+/** Reads a key from `row`, its columns first, in {@link KEY_COLUMNS} order. */
+export function keyFromValues(row: Values): KeyRecord {
+  const metadata = row[K.metadata]
   return {
-    id: row.id,
-    organisation: row.organisation,
-    type: row.type as KeyType,
-    state: row.state as KeyState,
-    name: row.name,
-    description: row.description,
-    config: JSON.parse(row.config),
-    storageConfig: configIdOrNull(row.storage_config),
-    webhookConfig: configIdOrNull(row.webhook_config),
-    permissions: JSON.parse(row.permissions),
-    metadata: row.metadata === null ? null : JSON.parse(row.metadata),
-    createdAt: int(row.created_at),
-    modifiedAt: int(row.modified_at),
-    modifiedBy: row.modified_by,
-    expiresAt: intOrNull(row.expires_at),
-    primary: slotFromRow(row as unknown as Record<string, Column>, 'primary')!,
-    secondary: slotFromRow(row as unknown as Record<string, Column>, 'secondary'),
-    version: int(row.version),
+    id: text(row[K.id]),
+    organisation: text(row[K.organisation]),
+    type: row[K.type] as KeyType,
+    state: row[K.state] as KeyState,
+    name: textOrNull(row[K.name]),
+    description: textOrNull(row[K.description]),
+    config: JSON.parse(text(row[K.config])),
+    storageConfig: configIdOrNull(row[K.storage_config]),
+    webhookConfig: configIdOrNull(row[K.webhook_config]),
+    permissions: JSON.parse(text(row[K.permissions])),
+    metadata: metadata === null ? null : JSON.parse(text(metadata)),
+    createdAt: int(row[K.created_at]),
+    modifiedAt: int(row[K.modified_at]),
+    modifiedBy: text(row[K.modified_by]),
+    expiresAt: intOrNull(row[K.expires_at]),
+    primary: slotFromValues(row, PRIMARY)!,
+    secondary: slotFromValues(row, SECONDARY),
+    version: int(row[K.version]),
   }
 }
 
-/** Reads the verification read's row: the key, and its organisation from the `o_*` columns. */
-export function keyWithOrganisationFromRow(row: KeyWithOrganisationRow): {
+/**
+ * Reads the verification read's row: the key's columns, then its organisation's from
+ * {@link ORGANISATION_AT}.
+ */
+export function keyWithOrganisationFromValues(row: Values): {
   key: KeyRecord
   organisation: Organisation
 } {
-  const organisation = organisationFromRow({
-    id: row.organisation,
-    storage_config: row.o_storage_config,
-    webhook_config: row.o_webhook_config,
-    config: row.o_config,
-    created_at: row.o_created_at,
-    modified_at: row.o_modified_at,
-    modified_by: row.o_modified_by,
-    version: row.o_version,
-  })
-  return { key: keyFromRow(row), organisation }
+  return { key: keyFromValues(row), organisation: organisationFromValues(row, ORGANISATION_AT) }
 }
 
 export function keyToRow(key: KeyRecord): KeyRowValues {

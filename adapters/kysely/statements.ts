@@ -15,7 +15,10 @@ type Events = 'events'
 
 /** The store's fixed statements, each compiled once per store. */
 export interface Statements {
-  /** The verification read: a key and its organisation, one JOIN. Key columns, then `o_*`. */
+  /**
+   * The verification read: a key and its organisation, one JOIN. Every key column, then every
+   * organisation column as `o_<column>`, each in table order (decoded by position).
+   */
   keyWithOrganisation: Statement<'id'>
   organisation: Statement<'id'>
   insertKey: Statement<KeyColumn | Events>
@@ -102,9 +105,7 @@ export function buildStatements(
       .selectFrom(`${names.keys} as k` as 'keys as k')
       .innerJoin(`${names.organisations} as o` as 'organisations as o', 'o.id', 'k.organisation')
       .select(KEY_COLUMNS.map((column) => `k.${column}` as const))
-      .select(
-        withoutId(ORGANISATION_COLUMNS).map((column) => `o.${column} as o_${column}` as const),
-      )
+      .select(ORGANISATION_COLUMNS.map((column) => `o.${column} as o_${column}` as const))
       .where('k.id', '<=', param('id'))
       .orderBy('k.id', 'desc')
       .limit(sql.lit(1))

@@ -9,15 +9,13 @@ import { kyselyOutbox } from './outbox'
 import { pgEventsParam } from './outbox-rows'
 import { listen } from './pg-channel'
 import {
-  type KeyWithOrganisationRow,
-  keyFromRow,
+  keyFromValues,
   keyToRow,
-  keyWithOrganisationFromRow,
-  organisationFromRow,
+  keyWithOrganisationFromValues,
+  organisationFromValues,
   organisationToRow,
-  type Selected,
 } from './rows'
-import type { KeycycleTables, OrganisationRow } from './schema'
+import { KEY_COLUMNS, type KeycycleTables } from './schema'
 import { isDuplicateKey } from './sql-errors'
 import { buildStatements, channelName, sqlFlavour } from './statements'
 
@@ -114,6 +112,8 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
   const { rows, read, write } = storeExecutor(host, flavour, names.events, { pg, mysql, sqlite })
   const q = db as unknown as Kysely<KeycycleTables>
   const K = `${names.keys} as k` as 'keys as k'
+  // Every key column, in the order `keyFromValues` reads them.
+  const KEY = KEY_COLUMNS.map((column) => `k.${column}` as const)
 
   async function insertOrFalse(work: () => Promise<boolean>): Promise<boolean> {
     try {
@@ -142,10 +142,10 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
 
   const store: KeyStore = {
     async getKeyWithOrganisation(id) {
-      const [row] = await rows<KeyWithOrganisationRow>(statements.keyWithOrganisation, { id })
+      const [row] = await rows(statements.keyWithOrganisation, { id })
       if (row === undefined) return null
       // Decoded whether or not it is the key asked for (see the statement): equal work.
-      const found = keyWithOrganisationFromRow(row)
+      const found = keyWithOrganisationFromValues(row)
       return found.key.id === id ? found : null
     },
 
@@ -221,7 +221,7 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
       compareAndSet('updateKey', statements.updateKey, keyToRow(next), expectedVersion, options),
 
     async listKeys(query: KeyListQuery) {
-      let select = q.selectFrom(K).selectAll('k').where('k.organisation', '=', query.organisation)
+      let select = q.selectFrom(K).select(KEY).where('k.organisation', '=', query.organisation)
       if (query.type !== undefined) select = select.where('k.type', '=', query.type)
       const states = query.states
       if (states !== undefined)
@@ -231,26 +231,26 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
       const rows = await read(() =>
         select.orderBy('k.id', query.order).limit(query.limit).execute(),
       )
-      return rows.map(keyFromRow)
+      return rows.map((row) => keyFromValues(Object.values(row)))
     },
 
     async listDueKeys(query: DueKeysQuery) {
       const rows = await read(() =>
         q
           .selectFrom(K)
-          .selectAll('k')
+          .select(KEY)
           .where((eb) => clauseFilter(eb, query.clause))
           .orderBy('k.expires_at')
           .orderBy('k.id')
           .limit(query.limit)
           .execute(),
       )
-      return rows.map(keyFromRow)
+      return rows.map((row) => keyFromValues(Object.values(row)))
     },
 
     async getOrganisation(id) {
-      const [row] = await rows<Selected<OrganisationRow>>(statements.organisation, { id })
-      return row === undefined ? null : organisationFromRow(row)
+      const [row] = await rows(statements.organisation, { id })
+      return row === undefined ? null : organisationFromValues(row)
     },
 
     insertOrganisation(organisation, firstKey, options) {
