@@ -3,8 +3,10 @@
 // better-auth runs with its defaults except per-key rate limiting, which is switched off: left
 // on, its default of 10 requests a day refuses every verification after the tenth. It still
 // writes the key row on each verification (lastRequest, updatedAt), as it does by default.
+// keycycle's store is set up as the README advises for SQLite (reusePreparedStatements, and the
+// connection given as the `sqlite` option).
 import { Kysely, SqliteDialect } from 'kysely'
-import { kyselyStore, migrateKeycycle } from '../../adapters/kysely'
+import { kyselyStore, migrateKeycycle, reusePreparedStatements } from '../../adapters/kysely'
 import { createKeycycle } from '../../src/service/keycycle'
 import { sqliteFile, tablePrefix } from '../backends'
 import { loadDependency } from '../deps'
@@ -38,10 +40,13 @@ export async function peerFigures({ report, timing }: Context): Promise<void> {
   const { apiKey } = await loadDependency<ApiKeyModule>('@better-auth/api-key')
 
   const file = sqliteFile()
-  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: file.open() }) })
+  const sqlite = file.open()
+  const database = reusePreparedStatements(sqlite)
+  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database }) })
   const prefix = tablePrefix()
-  const kc = createKeycycle({ store: kyselyStore(db, { tablePrefix: prefix }) })
-  const cached = createKeycycle({ store: kyselyStore(db, { tablePrefix: prefix }), cache: CACHE })
+  const store = kyselyStore(db, { tablePrefix: prefix, sqlite })
+  const kc = createKeycycle({ store })
+  const cached = createKeycycle({ store, cache: CACHE })
   try {
     await migrateKeycycle(db, { tablePrefix: prefix })
     const tokens = await makeTokens(kc, KEYS)
