@@ -17,8 +17,8 @@ export interface VerifySuccess {
   ok: true
   /**
    * The key at verification time; `key.organisation`, `key.type`, `key.permissions` included.
-   * Through `kc.verify` it is deep-frozen and shared by the verifications of one stored version
-   * (as is `config`): read it, copy it to change it.
+   * Through `kc.verify` it may be deep-frozen and shared by the verifications of one stored
+   * version of the key (as may `config`): read it, copy it to change it.
    */
   key: Key
   /** Which slot the token belongs to. */

@@ -11,6 +11,8 @@ interface Memo {
   config: EffectiveConfig
   /** The view holds for `now` below this: the next expiry or end of a grace window. */
   until: number
+  /** Whether `key` and `config` are the frozen views shared from now on. */
+  shared: boolean
 }
 
 function deepFreeze<T>(value: T): T {
@@ -38,32 +40,29 @@ export const SHARED_VIEWS = 10_000
 /**
  * Successful verifications of one stored record share one frozen view of the key and its
  * config, built once while it holds (until the key's expiry or the end of a grace window), so
- * a hot key verifies without rebuilding ~20 objects per call. A view is reused only for the
- * very record object it was built from: the memory store and the verification cache hand out
- * the same record until it is written, and any write makes a new one. Records read afresh from
- * SQL or Redis are new objects every time and simply build their view. At most `max` keys'
- * views are kept, least recently used dropped first, so memory stays bounded however many
- * keys verify.
+ * a hot key verifies without rebuilding ~20 objects per call. A view is shared only for the
+ * very record object it was built from, and only from the second time that object verifies:
+ * the memory store and the verification cache hand out the same record until it is written
+ * (any write makes a new one), while records read afresh from SQL or Redis are new objects
+ * every time and get plain views, never paying for the freezing. At most `max` keys are
+ * remembered, least recently used dropped first, so memory stays bounded however many keys
+ * verify.
  */
 export function sharedViews(max: number = SHARED_VIEWS): VerifyView {
   const memo = new LRUCache<string, Memo>({ max })
   return (record, organisation, now) => {
     const hit = memo.get(record.id)
-    if (
+    const same =
       hit !== undefined &&
       hit.record === record &&
       hit.organisation === organisation &&
       now < hit.until
-    ) {
-      return hit
-    }
-    const built: Memo = {
-      record,
-      organisation,
-      key: deepFreeze(toKey(record, now)),
-      config: deepFreeze(resolveConfig(record, organisation)),
-      until: horizon(record, now),
-    }
+    if (same && hit.shared) return hit
+    const key = toKey(record, now)
+    const config = resolveConfig(record, organisation)
+    const built: Memo = same
+      ? { ...hit, key: deepFreeze(key), config: deepFreeze(config), shared: true }
+      : { record, organisation, key, config, until: horizon(record, now), shared: false }
     memo.set(record.id, built)
     return built
   }
