@@ -9,6 +9,8 @@ export type RedisClient = Redis | Cluster
 export interface Commands {
   status: string
   hget(key: string, field: string): Promise<string | null>
+  hmget(key: string, ...fields: string[]): Promise<(string | null)[]>
+  hset(key: string, ...fieldsAndValues: string[]): Promise<number>
   zadd(key: string, ...args: (string | number)[]): Promise<unknown>
   zrem(key: string, ...members: string[]): Promise<number>
   zrangebylex(

@@ -17,6 +17,12 @@ export interface Layout {
   organisationKeys(organisation: string): string
   /** Sorted set of `<key id>:<version>` scored by `expiresAt`: the expiry sweep's hint. */
   due: string
+  /**
+   * Hash of the decoy an unknown key ID reads instead (`record`: a key's JSON, `organisation`:
+   * its organisation's), so that it costs what a known one does. No ID maps to its name (every
+   * record's name ends in `:key` or `:org`), and no index or scan reaches it.
+   */
+  decoy: string
   /** Pub/sub channel announcing each committed record write as `key:<id>` or `organisation:<id>`. */
   changes: string
   /** The outbox of the record `subject` (a key or organisation ID), on its hash slot. */
@@ -66,6 +72,7 @@ export function layout(prefix: string): Layout {
     marker: (id, requestId) => `${prefix}{${id}}:req:${requestId}`,
     organisationKeys: (organisation) => `${prefix}{${organisation}}:keys`,
     due: `${prefix}{due}:expiry`,
+    decoy: `${prefix}{decoy}:decoy`,
     changes: `${prefix}changes`,
     outbox: (subject) => {
       const base = `${prefix}{${subject}}:`

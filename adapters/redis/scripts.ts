@@ -99,23 +99,6 @@ redis.call('PUBLISH', ARGV[1], ARGV[2])
 return n
 `)
 
-/**
- * A key's record with its organisation's, in one round trip: standalone Redis only, because the
- * organisation's hash is named from the key's hash (it cannot be declared in KEYS, and on a
- * Cluster it lives in another slot). KEYS[1] the key hash; ARGV[1] and ARGV[2] what surrounds
- * an organisation ID in its hash's name. Returns [key JSON or nil, organisation JSON or nil].
- * An unknown key still reads an organisation hash (one that cannot exist: no ID is empty), so
- * it costs the server the same work as a known one. Keys written before the `organisation`
- * field existed name their owner inside the record.
- */
-const READ_KEY_WITH_ORGANISATION = script(`
-local key = redis.call('HMGET', KEYS[1], 'record', 'organisation')
-local owner = key[2]
-if key[1] and not owner then owner = cjson.decode(key[1]).organisation end
-local organisation = redis.call('HGET', ARGV[1] .. (owner or '') .. ARGV[2], 'record')
-return { key[1], organisation }
-`)
-
 /** Where a write is announced: the channel, and the message (`key:<id>`, `organisation:<id>`). */
 export interface Announcement {
   channel: string
@@ -180,22 +163,6 @@ export async function remove(
   announce: Announcement,
 ): Promise<void> {
   await evaluate(commands, REMOVE, keys, [announce.channel, announce.message])
-}
-
-/** Runs {@link READ_KEY_WITH_ORGANISATION}: the two records' JSON, each null when missing. */
-export async function readKeyWithOrganisation(
-  commands: Commands,
-  keyHash: string,
-  organisationAround: readonly [before: string, after: string],
-): Promise<[key: string | null, organisation: string | null]> {
-  const reply = await evaluate(
-    commands,
-    READ_KEY_WITH_ORGANISATION,
-    [keyHash],
-    [...organisationAround],
-  )
-  const [key = null, organisation = null] = reply as (string | null)[]
-  return [key, organisation]
 }
 
 /**

@@ -13,14 +13,8 @@ import { touchIndex } from './outbox-index'
 import { outboxRecovery } from './outbox-recovery'
 import { listDueKeys, listKeys } from './queries'
 import { keyPrefixOf } from './scan'
-import {
-  addWithinLimit,
-  compareAndSet,
-  deleteIfVersion,
-  readKeyWithOrganisation,
-  refusedLate,
-  remove,
-} from './scripts'
+import { addWithinLimit, compareAndSet, deleteIfVersion, refusedLate, remove } from './scripts'
+import { verifyRead } from './verify-read'
 
 /**
  * A {@link KeyStore} over the host's ioredis client, standalone or Cluster.
@@ -36,7 +30,8 @@ import {
  * outbox's also after it, and a recovery scan repairs a crash between the two); every answer is
  * checked against the records, which are the authority. Verification is one round trip on a
  * standalone server (one read-only script) and two on a Cluster (key, then its organisation,
- * which lives in another slot); an unknown key ID costs the same.
+ * which lives in another slot); an unknown key ID costs the same, reading and decoding a decoy
+ * record of a key's size (see `verify-read.ts`).
  *
  * `watch` subscribes to the change channel on a connection of its own (a duplicate of the
  * client, or of one Cluster master's connection), checked by PING every `heartbeatMs / 2`.
@@ -62,10 +57,6 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
   const runWrite = fencedCalls(client, commands, timeoutMs)
   // ioredis adds its own `keyPrefix` to declared keys only; a name built inside a script needs it.
   const keyPrefix = keyPrefixOf(client)
-  const organisationAround = [
-    keyPrefix + at.organisationAround[0],
-    at.organisationAround[1],
-  ] as const
 
   const parse = <T>(json: string | null): T | null =>
     json === null ? null : (JSON.parse(json) as T)
@@ -127,30 +118,10 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
     await indexDue(record)
   }
 
-  // One script on a standalone server. A Cluster keeps the organisation in another slot: two
-  // reads, and for an unknown key a second read of a hash that cannot exist (named after the key,
-  // so such reads spread over the nodes as keys do), so it costs the same.
-  const keyWithOrganisation = client.isCluster
-    ? async (id: string) => {
-        const key = await readKey(id)
-        const organisation = await read<Organisation>(at.organisation(key?.organisation ?? id))
-        return [key, organisation] as const
-      }
-    : async (id: string) => {
-        const [key, organisation] = await readKeyWithOrganisation(
-          commands,
-          at.key(id),
-          organisationAround,
-        )
-        return [parse<KeyRecord>(key), parse<Organisation>(organisation)] as const
-      }
+  const keyWithOrganisation = verifyRead(commands, at, client.isCluster, keyPrefix)
 
   return {
-    getKeyWithOrganisation: (id) =>
-      run('getKeyWithOrganisation', async () => {
-        const [key, organisation] = await keyWithOrganisation(id)
-        return key && organisation ? { key, organisation } : null
-      }),
+    getKeyWithOrganisation: (id) => run('getKeyWithOrganisation', () => keyWithOrganisation(id)),
 
     insertKey: (record, insertOptions) =>
       runWrite('insertKey', insertOptions, async (fence) => {

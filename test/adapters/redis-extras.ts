@@ -15,6 +15,7 @@ import {
 import { newId } from '../../src/core/ids'
 import { freePort } from '../helpers/ports'
 import { channelExtras } from './redis-channel'
+import { decoyExtras } from './redis-decoy'
 import {
   REDIS_URL,
   type RedisOpenStore,
@@ -77,6 +78,7 @@ export function redisExtras(topology: Topology) {
       })
     })
     roundTripExtras(topology)(context)
+    decoyExtras(topology)(context)
     channelExtras(topology)(context)
     revocationExtras(topology)(context)
     outboxExtras(topology)(context)

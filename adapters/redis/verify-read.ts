@@ -1,0 +1,131 @@
+import { newId } from '../../src/core/ids'
+import { newKeyRecord } from '../../src/core/keys'
+import { newOrganisation } from '../../src/core/organisations'
+import type { KeyRecord, Organisation } from '../../src/core/types'
+import type { Commands } from './client'
+import type { Layout } from './layout'
+import { evaluate, script } from './lua'
+
+/** What a verification reads: the key with its organisation, or null for an unknown key. */
+export type KeyWithOrganisation = { key: KeyRecord; organisation: Organisation } | null
+
+/**
+ * A key's record with its organisation's, in one round trip: standalone Redis only, because the
+ * organisation's hash is named from the key's hash (it cannot be declared in KEYS, and on a
+ * Cluster it lives in another slot). KEYS[1] the key hash; ARGV[1] and ARGV[2] what surrounds
+ * an organisation ID in its hash's name, ARGV[3] the decoy hash. Returns `{ key JSON,
+ * organisation JSON or nil }` for a key that exists. For one that does not it reads the decoy's
+ * two records instead, and returns `{ decoy key JSON, decoy organisation JSON, 0 }` (nils while
+ * no decoy is written): two lookups and a reply of a record's size either way, so an unknown ID
+ * costs the server and the client what a known one does. Keys written before the
+ * `organisation` field existed name their owner inside the record.
+ */
+const READ_KEY_WITH_ORGANISATION = script(`
+local key = redis.call('HMGET', KEYS[1], 'record', 'organisation')
+if key[1] then
+  local owner = key[2] or cjson.decode(key[1]).organisation
+  return { key[1], redis.call('HGET', ARGV[1] .. owner .. ARGV[2], 'record') }
+end
+local decoy = redis.call('HMGET', ARGV[3], 'record', 'organisation')
+return { decoy[1], decoy[2], 0 }
+`)
+
+const DECOY_TIME = 1_700_000_000_000
+
+/**
+ * The decoy's two records as JSON: a key and its organisation as the core builds them for a
+ * named key, with IDs of the real shape, so their size is a typical record's. They hold no
+ * secret of any token: the digest is random bytes.
+ */
+export function decoyRecords(): { key: string; organisation: string } {
+  const random = (n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n))
+  const hex = Array.from(random(32), (b) => b.toString(16).padStart(2, '0')).join('')
+  const organisation = newOrganisation(
+    {},
+    newId('org', DECOY_TIME, random(16)),
+    { kind: 'system' },
+    DECOY_TIME,
+  )
+  const key = newKeyRecord(
+    { organisation: organisation.id, name: 'verification decoy' },
+    newId('key', DECOY_TIME, random(16)),
+    { digest: hex, hint: `*****${hex.slice(-4)}` },
+    { kind: 'organisation', id: organisation.id },
+    DECOY_TIME,
+    0,
+  )
+  return { key: JSON.stringify(key), organisation: JSON.stringify(organisation) }
+}
+
+// JSON.parse of both, whether the records are real or the decoy's: the decoding is part of
+// what an unknown ID must cost.
+const decode = (key: string | null, organisation: string | null) => {
+  const k = key === null ? null : (JSON.parse(key) as KeyRecord)
+  const o = organisation === null ? null : (JSON.parse(organisation) as Organisation)
+  return k !== null && o !== null ? { key: k, organisation: o } : null
+}
+
+/**
+ * The verification read of a store (`getKeyWithOrganisation`): one script on a standalone
+ * server, two reads on a Cluster (the key, then its organisation in another slot). An unknown
+ * ID reads, transfers and decodes the decoy (`Layout.decoy`, a key and an organisation that no
+ * read, list, index or scan of the store can reach), then answers null, so it costs what a
+ * known ID with a wrong secret does. The decoy is written by the first unknown ID that finds none
+ * there (at first, or after a flush or an eviction): that read waits for the write, and answers
+ * null even if the write fails.
+ * `keyPrefix` is the client's own, which ioredis adds to declared keys only.
+ */
+export function verifyRead(
+  commands: Commands,
+  at: Layout,
+  isCluster: boolean,
+  keyPrefix: string,
+): (id: string) => Promise<KeyWithOrganisation> {
+  // One write at a time: the misses that meet no decoy while it is being written wait for it.
+  let decoyWrite: Promise<null> | null = null
+  const writeDecoy = (): Promise<null> => {
+    decoyWrite ??= (async () => {
+      const { key, organisation } = decoyRecords()
+      await commands.hset(at.decoy, 'record', key, 'organisation', organisation)
+      return null
+    })()
+      .catch(() => null)
+      .finally(() => {
+        decoyWrite = null
+      })
+    return decoyWrite
+  }
+  const miss = (key: string | null, organisation: string | null) => {
+    decode(key, organisation)
+    return key === null ? writeDecoy() : null
+  }
+
+  if (isCluster) {
+    return async (id) => {
+      const json = await commands.hget(at.key(id), 'record')
+      if (json === null) {
+        const [key = null, organisation = null] = await commands.hmget(
+          at.decoy,
+          'record',
+          'organisation',
+        )
+        return miss(key, organisation)
+      }
+      const key = JSON.parse(json) as KeyRecord
+      const organisation = await commands.hget(at.organisation(key.organisation), 'record')
+      return organisation === null
+        ? null
+        : { key, organisation: JSON.parse(organisation) as Organisation }
+    }
+  }
+  const args = [
+    keyPrefix + at.organisationAround[0],
+    at.organisationAround[1],
+    keyPrefix + at.decoy,
+  ]
+  return (id) =>
+    evaluate(commands, READ_KEY_WITH_ORGANISATION, [at.key(id)], args).then((reply) => {
+      const [key = null, organisation = null] = reply as (string | null)[]
+      return (reply as unknown[]).length === 2 ? decode(key, organisation) : miss(key, organisation)
+    })
+}
