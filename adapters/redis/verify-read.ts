@@ -13,21 +13,23 @@ export type KeyWithOrganisation = { key: KeyRecord; organisation: Organisation }
  * A key's record with its organisation's, in one round trip: standalone Redis only, because the
  * organisation's hash is named from the key's hash (it cannot be declared in KEYS, and on a
  * Cluster it lives in another slot). KEYS[1] the key hash; ARGV[1] and ARGV[2] what surrounds
- * an organisation ID in its hash's name, ARGV[3] the decoy hash. Returns `{ key JSON,
- * organisation JSON or nil }` for a key that exists. For one that does not it reads the decoy's
- * two records instead, and returns `{ decoy key JSON, decoy organisation JSON, 0 }` (nils while
- * no decoy is written): two lookups and a reply of a record's size either way, so an unknown ID
- * costs the server and the client what a known one does. Keys written before the
- * `organisation` field existed name their owner inside the record.
+ * an organisation ID in its hash's name, ARGV[3] the decoy hash. Returns one JSON array, so the
+ * client decodes one string: `[key, organisation or null]` for a key that exists. For one that
+ * does not it reads the decoy's two records instead and returns `[decoy key, decoy
+ * organisation, 0]` (`[]` while no decoy is written): two lookups and a reply of a record's
+ * size either way, so an unknown ID costs the server and the client what a known one does.
+ * Keys written before the `organisation` field existed name their owner inside the record.
  */
 const READ_KEY_WITH_ORGANISATION = script(`
 local key = redis.call('HMGET', KEYS[1], 'record', 'organisation')
 if key[1] then
   local owner = key[2] or cjson.decode(key[1]).organisation
-  return { key[1], redis.call('HGET', ARGV[1] .. owner .. ARGV[2], 'record') }
+  local organisation = redis.call('HGET', ARGV[1] .. owner .. ARGV[2], 'record')
+  return '[' .. key[1] .. ',' .. (organisation or 'null') .. ']'
 end
 local decoy = redis.call('HMGET', ARGV[3], 'record', 'organisation')
-return { decoy[1], decoy[2], 0 }
+if not decoy[1] then return '[]' end
+return '[' .. decoy[1] .. ',' .. decoy[2] .. ',0]'
 `)
 
 const DECOY_TIME = 1_700_000_000_000
@@ -57,13 +59,9 @@ export function decoyRecords(): { key: string; organisation: string } {
   return { key: JSON.stringify(key), organisation: JSON.stringify(organisation) }
 }
 
-// JSON.parse of both, whether the records are real or the decoy's: the decoding is part of
-// what an unknown ID must cost.
-const decode = (key: string | null, organisation: string | null) => {
-  const k = key === null ? null : (JSON.parse(key) as KeyRecord)
-  const o = organisation === null ? null : (JSON.parse(organisation) as Organisation)
-  return k !== null && o !== null ? { key: k, organisation: o } : null
-}
+// The script's reply, decoded whether it holds real records or the decoy's: the decoding is
+// part of what an unknown ID must cost.
+type Reply = [key: KeyRecord, organisation: Organisation | null, decoy?: 0] | []
 
 /**
  * The verification read of a store (`getKeyWithOrganisation`): one script on a standalone
@@ -95,10 +93,6 @@ export function verifyRead(
       })
     return decoyWrite
   }
-  const miss = (key: string | null, organisation: string | null) => {
-    decode(key, organisation)
-    return key === null ? writeDecoy() : null
-  }
 
   if (isCluster) {
     return async (id) => {
@@ -109,7 +103,11 @@ export function verifyRead(
           'record',
           'organisation',
         )
-        return miss(key, organisation)
+        if (key === null || organisation === null) return writeDecoy()
+        // Decoded as a known key's records are, and dropped.
+        JSON.parse(key)
+        JSON.parse(organisation)
+        return null
       }
       const key = JSON.parse(json) as KeyRecord
       const organisation = await commands.hget(at.organisation(key.organisation), 'record')
@@ -124,8 +122,10 @@ export function verifyRead(
     keyPrefix + at.decoy,
   ]
   return (id) =>
-    evaluate(commands, READ_KEY_WITH_ORGANISATION, [at.key(id)], args).then((reply) => {
-      const [key = null, organisation = null] = reply as (string | null)[]
-      return (reply as unknown[]).length === 2 ? decode(key, organisation) : miss(key, organisation)
+    evaluate(commands, READ_KEY_WITH_ORGANISATION, [at.key(id)], args).then((json) => {
+      const reply = JSON.parse(json as string) as Reply
+      if (reply.length === 0) return writeDecoy()
+      const [key, organisation, decoy] = reply
+      return decoy === undefined && organisation !== null ? { key, organisation } : null
     })
 }
