@@ -144,7 +144,10 @@ export class Dispatcher {
         limit: room,
       })
       for (const event of claimed) {
-        const delivery = this.deliver(event).finally(() => this.inflight.delete(delivery))
+        // deliver() handles its own failures; the catch only keeps a bug from crashing the host.
+        const delivery = this.deliver(event)
+          .catch((error: unknown) => console.error('keycycle: delivering an event failed', error))
+          .finally(() => this.inflight.delete(delivery))
         this.inflight.add(delivery)
       }
       this.failing = false
@@ -159,7 +162,15 @@ export class Dispatcher {
 
   private async deliver(claimed: ClaimedEvent): Promise<void> {
     const { rt, settings, owner } = this
-    const event = JSON.parse(claimed.body) as KeycycleEvent
+    let event: KeycycleEvent
+    try {
+      event = JSON.parse(claimed.body) as KeycycleEvent
+    } catch (error) {
+      // Not an event this library wrote: nothing can deliver it, so it is given up at once.
+      console.error(`keycycle: outbox entry ${claimed.id} is not an event; given up`, error)
+      await rt.store.settleEvent(claimed, { owner, deliveredAt: rt.now() }).catch(() => false)
+      return
+    }
     try {
       if (!(await this.refresh(event))) {
         await rt.store.settleEvent(claimed, { owner, deliveredAt: rt.now() })

@@ -195,4 +195,33 @@ describe('events from the durable outbox', () => {
     await createKeycycle({ store: quiet }).createOrganisation()
     expect(quiet.snapshot().events).toEqual([])
   })
+
+  it('give up an outbox entry that is not an event, and go on delivering the rest', async () => {
+    const store = memoryStore()
+    const { kc, events } = recorder({ store })
+    const { organisation } = await kc.createOrganisation()
+    const found = (
+      await store.listKeys({ organisation: organisation.id, order: 'asc', limit: 1 })
+    )[0]!
+    const garbage = {
+      id: 'evt_garbage',
+      subject: { kind: 'key' as const, id: found.id },
+      stream: 'evt_garbage',
+      seq: 1,
+      availableAt: 0,
+      body: 'not json',
+    }
+    await store.updateKey({ ...found, version: found.version + 1 }, found.version, {
+      events: [garbage],
+    })
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    await kc.drainEvents()
+    expect(logged).toHaveBeenCalledWith(
+      expect.stringContaining('evt_garbage is not an event'),
+      expect.any(SyntaxError),
+    )
+    logged.mockRestore()
+    expect(events.map((e) => e.type)).toEqual(['organisation.created', 'key.created'])
+    expect(store.snapshot().events.find((e) => e.id === 'evt_garbage')?.deliveredAt).not.toBeNull()
+  })
 })
