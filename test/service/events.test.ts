@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
 import { memoryStore } from '../../adapters/memory'
-import { createKeycycle, type KeycycleEvent } from '../../src'
+import { createKeycycle, type DispatchOptions, type KeycycleEvent } from '../../src'
 import { manualClock } from '../helpers/clock'
 import { ADMIN } from '../helpers/setup'
 
@@ -223,5 +223,23 @@ describe('events from the durable outbox', () => {
     logged.mockRestore()
     expect(events.map((e) => e.type)).toEqual(['organisation.created', 'key.created'])
     expect(store.snapshot().events.find((e) => e.id === 'evt_garbage')?.deliveredAt).not.toBeNull()
+  })
+
+  it('refuse bad dispatch options when the instance is made', () => {
+    const store = memoryStore()
+    const onEvent = () => {}
+    for (const dispatch of [
+      { pollMs: 0 },
+      { leaseMs: 1.5 },
+      { retries: 3 },
+      { leaseMs: 1000, deliveryTimeoutMs: 1000 },
+    ]) {
+      expect(() =>
+        createKeycycle({ store, onEvent, dispatch: dispatch as DispatchOptions }),
+      ).toThrow(expect.objectContaining({ code: 'validation' }))
+    }
+    expect(() => createKeycycle({ store, recordEvents: 'yes' as unknown as boolean })).toThrow(
+      expect.objectContaining({ code: 'validation' }),
+    )
   })
 })
