@@ -100,8 +100,8 @@ export class VerifyCache {
   /** The key with its organisation: from memory when fresh, else from the store. */
   async read(keyId: string): Promise<CachedRead> {
     const now = this.now()
-    const missing = this.missing.get(keyId)
-    if (missing && this.fresh(missing, now)) return { found: null, checkedAt: missing.checkedAt }
+    // The positive entry first: it is the hot path. A fresh key entry and a fresh "missing"
+    // entry for one ID never coexist (each is filled only by a read the other did not answer).
     const key = this.keys.get(keyId)
     if (key && this.fresh(key, now)) {
       const organisation = this.organisations.get(key.value.organisation)
@@ -110,6 +110,8 @@ export class VerifyCache {
         return { found, checkedAt: Math.min(key.checkedAt, organisation.checkedAt) }
       }
     }
+    const missing = this.missing.get(keyId)
+    if (missing && this.fresh(missing, now)) return { found: null, checkedAt: missing.checkedAt }
     const started = this.seq
     const found = await this.store.getKeyWithOrganisation(keyId)
     if (this.untouchedSince(keyId, started)) {

@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache'
 import { resolveConfig } from '../core/config'
 import { toKey } from '../core/key-view'
 import type { EffectiveConfig, Key, KeyRecord, Organisation } from '../core/types'
@@ -45,11 +44,12 @@ export const SHARED_VIEWS = 10_000
  * the memory store and the verification cache hand out the same record until it is written
  * (any write makes a new one), while records read afresh from SQL or Redis are new objects
  * every time and get plain views, never paying for the freezing. At most `max` keys are
- * remembered, least recently used dropped first, so memory stays bounded however many keys
- * verify.
+ * remembered: when full, the memo starts afresh (cheaper on every call than an LRU's
+ * bookkeeping; hot keys are back after their next two verifications), so memory stays bounded
+ * however many keys verify.
  */
 export function sharedViews(max: number = SHARED_VIEWS): VerifyView {
-  const memo = new LRUCache<string, Memo>({ max })
+  const memo = new Map<string, Memo>()
   return (record, organisation, now) => {
     const hit = memo.get(record.id)
     const same =
@@ -63,6 +63,7 @@ export function sharedViews(max: number = SHARED_VIEWS): VerifyView {
     const built: Memo = same
       ? { ...hit, key: deepFreeze(key), config: deepFreeze(config), shared: true }
       : { record, organisation, key, config, until: horizon(record, now), shared: false }
+    if (!same && memo.size >= max) memo.clear()
     memo.set(record.id, built)
     return built
   }
