@@ -10,8 +10,11 @@ export interface CasStep<S, W> {
    * null to write nothing. May throw (a refused transition), which ends the cycle.
    */
   decide(current: S, now: number): { write: W; expectedVersion: number } | null
-  /** The store's compare-and-set: true when this writer won. */
-  write(next: W, expectedVersion: number): Promise<boolean>
+  /**
+   * The store's compare-and-set: true when this writer won. Given what this attempt read and
+   * the instant it decided at, for what the write carries besides the record (its events).
+   */
+  write(next: W, expectedVersion: number, current: S, now: number): Promise<boolean>
 }
 
 /** What a cycle ended with. `written` is false when `decide` chose to write nothing. */
@@ -37,7 +40,7 @@ export async function compareAndSet<S, W>(
     const now = rt.now()
     const decision = step.decide(current, now)
     if (decision === null) return { current, decision: null, now, written: false }
-    if (await step.write(decision.write, decision.expectedVersion)) {
+    if (await step.write(decision.write, decision.expectedVersion, current, now)) {
       return { current, decision: decision.write, now, written: true }
     }
     if (attempt < rt.maxAttempts) await backoff(rt, attempt)

@@ -33,18 +33,14 @@ export async function deleteKey(
     id,
     { allowLockout, action: 'delete' },
     async () => {
-      let found: { key: KeyRecord; organisation: Organisation } | undefined
       const outcome = await compareAndSet(rt, `key ${id}`, {
-        read: async () => {
-          found = await loadKey(rt, id, who)
-          return found
-        },
+        read: () => loadKey(rt, id, who),
         decide: (found: { key: KeyRecord; organisation: Organisation }) => ({
           write: found.key,
           expectedVersion: found.key.version,
         }),
-        write: (record, expected) => {
-          const context = { record, organisation: found!.organisation, now: rt.now() }
+        write: (record, expected, { organisation }, now) => {
+          const context = { record, organisation, now }
           const event = { type: 'key.deleted' } as const
           // The deletion is the version after `expected`; it schedules nothing.
           const events = keyEvents(rt, who, context, event, record, expected + 1)

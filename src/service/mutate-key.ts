@@ -39,31 +39,26 @@ export async function mutateKey<R>(
   actor: Actor | SystemActor,
   decide: (found: Found, now: number) => KeyDecision<R> | null,
 ): Promise<Committed<R>> {
-  let result: R | undefined
-  let attempt: { found: Found; now: number; event: EventDetail | undefined } | undefined
   const outcome = await compareAndSet(rt, `key ${id}`, {
     read: () => loadKey(rt, id, actor),
     decide: (found: Found, now) => {
       const decision = decide(found, now)
-      if (decision === null) return null
-      result = decision.result
-      attempt = { found, now, event: decision.event }
-      return { write: decision.record, expectedVersion: found.key.version }
+      return decision && { write: decision, expectedVersion: found.key.version }
     },
-    write: (next, expected) => {
-      const { found, now, event } = attempt!
-      const context = { record: next, organisation: found.organisation, now }
+    write: ({ record, event }, expected, found, now) => {
+      const context = { record, organisation: found.organisation, now }
       const events = event && keyEvents(rt, actor, context, event, found.key)
-      return rt.store.updateKey(next, expected, events && { events })
+      return rt.store.updateKey(record, expected, events && { events })
     },
   })
-  if (outcome.written && attempt?.event) rt.events.committed()
+  const { decision } = outcome
+  if (decision?.event) rt.events.committed()
   return {
     before: outcome.current.key,
-    record: outcome.decision ?? outcome.current.key,
+    record: decision?.record ?? outcome.current.key,
     organisation: outcome.current.organisation,
     now: outcome.now,
-    result: result as R,
+    result: decision?.result as R,
     written: outcome.written,
   }
 }

@@ -84,17 +84,14 @@ export async function updateOrganisation(
 ): Promise<Organisation> {
   const orgId = requireOrganisationId(id)
   const parsed = parseOrganisationInput(patch, 'patch', actor)
-  let decided: { now: number; changed: string[] } | undefined
   const outcome = await compareAndSet(rt, `organisation ${orgId}`, {
     read: () => loadOrganisation(rt, orgId, actor),
     decide: (current: Organisation, now) => {
       const next = applyOrganisationPatch(current, parsed, actor, now)
-      if (next === current) return null
-      decided = { now, changed: changedOrganisationFields(current, next) }
-      return { write: next, expectedVersion: current.version }
+      return next === current ? null : { write: next, expectedVersion: current.version }
     },
-    write: (next, expected) => {
-      const { now, changed } = decided!
+    write: (next, expected, current, now) => {
+      const changed = changedOrganisationFields(current, next)
       const detail = { type: 'organisation.updated', changed } as const
       const events = organisationEvents(rt, actor, next, now, detail)
       return rt.store.updateOrganisation(next, expected, events && { events })
