@@ -18,13 +18,15 @@ function claimed(entry: OutboxEntry): ClaimedEvent {
  * atomically with them), claimed, settled and pruned per the port's contract.
  */
 export function memoryOutbox() {
-  const outbox = new Map<string, OutboxEntry>()
+  // Undelivered and delivered events apart: a claim walks only what is still to deliver, and
+  // events kept for the retention period cost it nothing.
+  const pending = new Map<string, OutboxEntry>()
+  const delivered = new Map<string, OutboxEntry>()
   const api: Pick<KeyStore, 'claimEvents' | 'settleEvent' | 'pruneEvents'> = {
     async claimEvents(query) {
       // The head of each stream: its lowest-seq undelivered event.
       const heads = new Map<string, OutboxEntry>()
-      for (const entry of outbox.values()) {
-        if (entry.deliveredAt !== null) continue
+      for (const entry of pending.values()) {
         const head = heads.get(entry.stream)
         if (head === undefined || entry.seq < head.seq) heads.set(entry.stream, entry)
       }
@@ -40,13 +42,15 @@ export function memoryOutbox() {
     },
 
     async settleEvent(event, settlement) {
-      const entry = outbox.get(event.id)
-      if (entry === undefined || entry.deliveredAt !== null) return false
-      if (entry.owner !== settlement.owner) return false
+      const entry = pending.get(event.id)
+      if (entry === undefined || entry.owner !== settlement.owner) return false
       entry.owner = null
       entry.claimedUntil = 0
-      if ('deliveredAt' in settlement) entry.deliveredAt = settlement.deliveredAt
-      else {
+      if ('deliveredAt' in settlement) {
+        entry.deliveredAt = settlement.deliveredAt
+        pending.delete(entry.id)
+        delivered.set(entry.id, entry)
+      } else {
         entry.attempts++
         entry.availableAt = settlement.retryAt
       }
@@ -55,10 +59,10 @@ export function memoryOutbox() {
 
     async pruneEvents(deliveredBefore, limit) {
       let pruned = 0
-      for (const [id, entry] of outbox) {
+      for (const [id, entry] of delivered) {
         if (pruned === limit) break
-        if (entry.deliveredAt !== null && entry.deliveredAt <= deliveredBefore) {
-          outbox.delete(id)
+        if (entry.deliveredAt! <= deliveredBefore) {
+          delivered.delete(id)
           pruned++
         }
       }
@@ -71,7 +75,7 @@ export function memoryOutbox() {
     record(events: readonly OutboxEvent[] | undefined): void {
       for (const event of events ?? []) {
         const { id, subject, stream, seq, availableAt, body } = event
-        outbox.set(id, {
+        pending.set(id, {
           ...{ id, subject: { ...subject }, stream, seq, availableAt, body },
           attempts: 0,
           owner: null,
@@ -81,6 +85,7 @@ export function memoryOutbox() {
       }
     },
     /** Deep copies of every event kept, delivered or not. */
-    entries: (): OutboxEntry[] => [...outbox.values()].map((e) => structuredClone(e)),
+    entries: (): OutboxEntry[] =>
+      [...pending.values(), ...delivered.values()].map((e) => structuredClone(e)),
   }
 }
