@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { createDigester, digestsEqual } from '../../src/core/digest'
+import {
+  createDigester,
+  DUMMY_DIGEST,
+  digestsEqual,
+  hexTailsEqual,
+  hexTailsMatch,
+} from '../../src/core/digest'
 import { KeycycleError } from '../../src/core/errors'
 
 describe('digests at rest', () => {
@@ -30,6 +36,33 @@ describe('digests at rest', () => {
     expect(digestsEqual(d, d)).toBe(true)
     expect(digestsEqual(d, `${d.slice(0, -1)}${d.endsWith('0') ? '1' : '0'}`)).toBe(false)
     expect(digestsEqual(d, d.slice(1))).toBe(false)
+  })
+
+  it('matches the hex of a presented digest against four stored ones, in one pass or one by one', () => {
+    const digest = createDigester()
+    const [a, b, c] = ['a', 'b', 'c'].map((secret) => digest('key_A', secret)) as [
+      string,
+      string,
+      string,
+    ]
+    expect(hexTailsMatch(a, a, b, DUMMY_DIGEST, a)).toBe(0b1001)
+    expect(hexTailsMatch(b, a, b, c, DUMMY_DIGEST)).toBe(0b0010)
+    expect(hexTailsMatch(c, a, b, DUMMY_DIGEST, DUMMY_DIGEST)).toBe(0)
+    // A pepper ID prefix is equal by construction (both made under the pepper the stored one
+    // names), so only the hex is compared; the dummy, unprefixed, costs the same.
+    expect(hexTailsMatch(`p1$${a}`, `p1$${a}`, DUMMY_DIGEST, `p1$${b}`, a)).toBe(0b1001)
+    expect(hexTailsEqual(`p1$${a}`, `p1$${a}`)).toBe(true)
+    expect(hexTailsEqual(`p1$${a}`, `p1$${b}`)).toBe(false)
+    expect(hexTailsEqual(null, a)).toBe(false)
+    // Anything shorter than a digest never matches, through either path.
+    expect(hexTailsEqual(a.slice(1), a.slice(1))).toBe(false)
+    expect(hexTailsMatch(a, a.slice(1), a, a, a)).toBe(0b1110)
+    for (let bit = 0; bit < 4; bit++) {
+      const stored = [c, c, c, c]
+      stored[bit] = a
+      const [s0, s1, s2, s3] = stored as [string, string, string, string]
+      expect(hexTailsMatch(a, s0, s1, s2, s3)).toBe(1 << bit)
+    }
   })
 })
 
