@@ -11,10 +11,13 @@ const CRC_TABLE = (() => {
   return table
 })()
 
-/** CRC-32 (IEEE 802.3, as zlib and GitHub tokens use) of an ASCII string. */
-export function crc32(text: string): number {
+/**
+ * CRC-32 (IEEE 802.3, as zlib and GitHub tokens use) of an ASCII string, or of its first `end`
+ * characters (so a caller need not slice).
+ */
+export function crc32(text: string, end: number = text.length): number {
   let crc = 0xffffffff
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < end; i++) {
     crc = CRC_TABLE[(crc ^ text.charCodeAt(i)) & 0xff]! ^ (crc >>> 8)
   }
   return (crc ^ 0xffffffff) >>> 0
@@ -51,6 +54,20 @@ export function base62Small(value: number, length: number): string {
   }
   if (out.length > length) throw new RangeError(`value needs more than ${length} base62 digits`)
   return out.padStart(length, '0')
+}
+
+/**
+ * True when `text` holds `base62Small(value, length)` at `from`, checked digit by digit from the
+ * right without building a string (the token checksum, on every verification). The checksum
+ * is public, so stopping at the first differing digit leaks nothing.
+ */
+export function isBase62Small(value: number, text: string, from: number, length: number): boolean {
+  let rest = value
+  for (let i = from + length - 1; i >= from; i--) {
+    if (text.charCodeAt(i) !== BASE62_ALPHABET.charCodeAt(rest % 62)) return false
+    rest = Math.floor(rest / 62)
+  }
+  return rest === 0
 }
 
 /** Reads bytes as one big-endian unsigned integer. */
