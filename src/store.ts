@@ -95,6 +95,12 @@ export interface DueKeysQuery {
   limit: number
 }
 
+/** What a verification reads: a key's record with its organisation's. */
+export interface KeyWithOrganisation {
+  key: KeyRecord
+  organisation: Organisation
+}
+
 /**
  * The storage port. A store keeps records and compares values; it never decides lifecycle and
  * never reads a clock: every time it compares against arrives inside the query.
@@ -113,9 +119,13 @@ export interface DueKeysQuery {
 export interface KeyStore {
   /**
    * The key with its organisation, in one round trip where the backend allows: this is the
-   * verification hot path. Null when either is missing.
+   * verification hot path. Null when either is missing. A store held in the process's memory
+   * may answer synchronously (the memory store does): the service awaits only a promise, and
+   * an answer already given needs no deadline.
    */
-  getKeyWithOrganisation(id: string): Promise<{ key: KeyRecord; organisation: Organisation } | null>
+  getKeyWithOrganisation(
+    id: string,
+  ): KeyWithOrganisation | null | Promise<KeyWithOrganisation | null>
 
   /**
    * Inserts a key. Resolves `false`, writing nothing, if the ID is taken. With `maxKeys`, it

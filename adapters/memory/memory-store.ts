@@ -6,6 +6,7 @@ import type {
   DueKeysQuery,
   KeyListQuery,
   KeyStore,
+  KeyWithOrganisation,
   StoreChange,
   Subscription,
   WatchOptions,
@@ -14,6 +15,8 @@ import { memoryOutbox, type OutboxEntry } from './memory-outbox'
 
 /** A {@link KeyStore} kept in process memory, plus a read-only view for tests and debugging. */
 export interface MemoryStore extends KeyStore {
+  /** As {@link KeyStore.getKeyWithOrganisation}, answered synchronously. */
+  getKeyWithOrganisation(id: string): KeyWithOrganisation | null
   /** Deep copies of everything stored, for inspection. Holds digests and hints, never tokens. */
   snapshot(): { organisations: Organisation[]; keys: KeyRecord[]; events: OutboxEntry[] }
 }
@@ -86,7 +89,9 @@ export function memoryStore(): MemoryStore {
   }
 
   return {
-    async getKeyWithOrganisation(id) {
+    // Synchronous, as the port allows: a verification against this store then takes no
+    // promise round trip and no deadline for its read.
+    getKeyWithOrganisation(id) {
       const key = keys.get(id)
       const organisation = key && organisations.get(key.organisation)
       return key && organisation ? { key, organisation } : null

@@ -41,9 +41,15 @@ function fire(): void {
   if (next !== Number.POSITIVE_INFINITY) arm(next)
 }
 
-function fault(what: string, error: unknown): KeycycleError {
+/** `error` as a `KeycycleError`: itself if it is one, else `unavailable` with it as `cause`. */
+export function fault(what: string, error: unknown): KeycycleError {
   if (error instanceof KeycycleError) return error
   return new KeycycleError('unavailable', `${what} failed`, { cause: error })
+}
+
+/** True for a promise or any other thenable: an answer still to come. */
+export function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
 /**

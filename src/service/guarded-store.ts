@@ -1,6 +1,6 @@
 import { KeycycleError } from '../core/errors'
 import type { KeyStore } from '../store'
-import { withDeadline } from './deadline'
+import { fault, isPromiseLike, withDeadline } from './deadline'
 
 /**
  * How long the service waits past a write's fence for the store's own answer (a server-side
@@ -20,7 +20,8 @@ const WRITES: Partial<Record<keyof KeyStore, number>> = {
 /**
  * Wraps a store so that every call settles and rejects only with `KeycycleError`: a fault of
  * any other type becomes `unavailable`, with the original as `cause`. Reads settle within
- * `timeoutMs`. Writes are fenced (SPEC §7): each carries `deadline` = now + `timeoutMs` (real
+ * `timeoutMs`; a read the store answers synchronously (an in-memory store's verification read)
+ * is passed through as it is. Writes are fenced (SPEC §7): each carries `deadline` = now + `timeoutMs` (real
  * clock) in its options, the store must not commit past it, and the service waits for the
  * store's answer until the deadline plus {@link FENCE_GRACE_MS}; so a write answered
  * `unavailable` never commits afterwards on a store that keeps the port's fence contract.
@@ -30,15 +31,25 @@ export function guardStore(store: KeyStore, timeoutMs: number): KeyStore {
   for (const method of STORE_METHODS) {
     const call = store[method] as (...a: unknown[]) => Promise<unknown>
     const at = WRITES[method]
+    const what = `store: ${method}`
     guarded[method] =
       at === undefined
-        ? (...args: unknown[]) =>
-            withDeadline(`store: ${method}`, timeoutMs, async () => call.apply(store, args))
+        ? (...args: unknown[]) => {
+            let answer: unknown
+            try {
+              answer = call.apply(store, args)
+            } catch (error) {
+              return Promise.reject(fault(what, error))
+            }
+            // An answer given synchronously (a store in memory) has already come: no deadline.
+            if (!isPromiseLike(answer)) return answer
+            return withDeadline(what, timeoutMs, () => answer as Promise<unknown>)
+          }
         : (...args: unknown[]) => {
             const deadline = Date.now() + timeoutMs
             const fenced = [...args]
             fenced[at] = { ...(args[at] as object | undefined), deadline }
-            return withDeadline(`store: ${method}`, timeoutMs + FENCE_GRACE_MS, async () =>
+            return withDeadline(what, timeoutMs + FENCE_GRACE_MS, async () =>
               call.apply(store, fenced),
             )
           }

@@ -97,8 +97,11 @@ export class VerifyCache {
     }
   }
 
-  /** The key with its organisation: from memory when fresh, else from the store. */
-  async read(keyId: string): Promise<CachedRead> {
+  /**
+   * The key with its organisation: from memory when fresh (answered synchronously, so a hit
+   * costs no promise), else from the store.
+   */
+  read(keyId: string): CachedRead | Promise<CachedRead> {
     const now = this.now()
     // The positive entry first: it is the hot path. A fresh key entry and a fresh "missing"
     // entry for one ID never coexist (each is filled only by a read the other did not answer).
@@ -112,6 +115,11 @@ export class VerifyCache {
     }
     const missing = this.missing.get(keyId)
     if (missing && this.fresh(missing, now)) return { found: null, checkedAt: missing.checkedAt }
+    return this.fill(keyId, now)
+  }
+
+  // Reads the store and keeps what it answered, unless the record was invalidated meanwhile.
+  private async fill(keyId: string, now: number): Promise<CachedRead> {
     const started = this.seq
     const found = await this.store.getKeyWithOrganisation(keyId)
     if (this.untouchedSince(keyId, started)) {

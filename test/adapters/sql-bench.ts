@@ -147,7 +147,7 @@ async function measure(dialect: Dialect) {
     ['verify: valid token', () => kc.verify(token)],
     ['verify: wrong secret', () => kc.verify(wrong)],
     ['verify: unknown key', () => kc.verify(unknown)],
-    ['store.getKeyWithOrganisation', () => store.getKeyWithOrganisation(key.id)],
+    ['store.getKeyWithOrganisation', async () => store.getKeyWithOrganisation(key.id)],
     ['verify over the memory store (no I/O)', () => floor.verify(floorToken)],
   ]
   tasks.push(['verify, on Kysely alone', () => plain.verify(token)])

@@ -73,6 +73,26 @@ describe('verify', () => {
     expect(error).toMatchObject({ code: 'unavailable', cause })
     expect(error.message).not.toContain(o.token.slice(-10))
   })
+
+  it('takes a synchronous answer as it is, and turns a synchronous throw into unavailable', async () => {
+    const store = memoryStore()
+    const kc = createKeycycle({ store })
+    const o = await newOrg(kc)
+    // The memory store answers its verification read synchronously; the port allows it.
+    const answer = store.getKeyWithOrganisation(o.key.id)
+    expect(answer).not.toBeInstanceOf(Promise)
+    expect(answer?.key.id).toBe(o.key.id)
+    const cause = new Error('the map broke')
+    const throwing = createKeycycle({
+      store: {
+        ...store,
+        getKeyWithOrganisation: () => {
+          throw cause
+        },
+      },
+    })
+    await expect(throwing.verify(o.token)).rejects.toMatchObject({ code: 'unavailable', cause })
+  })
 })
 
 describe('secrets at rest', () => {
