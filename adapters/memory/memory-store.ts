@@ -1,5 +1,6 @@
 import { KeycycleError } from '../../src/core/errors'
 import { matchesClause, matchesFilter } from '../../src/core/filters'
+import { deepFreeze } from '../../src/core/freeze'
 import type { KeyRecord, Organisation } from '../../src/core/types'
 import type {
   ChangeFeed,
@@ -23,14 +24,7 @@ export interface MemoryStore extends KeyStore {
 
 // Stored records are deep-frozen copies, made once per write; reads hand out the frozen record
 // itself. Nobody can change stored state through a read, and the hot path copies nothing.
-function freeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const inner of Object.values(value)) freeze(inner)
-  }
-  return value
-}
-const store = <T>(value: T): T => freeze(structuredClone(value))
+const store = <T>(value: T): T => deepFreeze(structuredClone(value))
 
 // Sorted key IDs of one organisation: pages cost a binary search plus the page, whatever the
 // organisation's size. IDs are ULIDs, so new keys almost always append.

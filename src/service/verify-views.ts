@@ -1,4 +1,5 @@
 import { resolveConfig } from '../core/config'
+import { deepFreeze } from '../core/freeze'
 import { toKey } from '../core/key-view'
 import type { EffectiveConfig, Key, KeyRecord, Organisation } from '../core/types'
 import type { VerifyView } from '../core/verify'
@@ -12,14 +13,6 @@ interface Memo {
   until: number
   /** Whether `key` and `config` are the frozen views shared from now on. */
   shared: boolean
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value)
-    for (const inner of Object.values(value)) deepFreeze(inner)
-  }
-  return value
 }
 
 // The first instant after `now` at which the view of `record` changes by itself: its expiry,
