@@ -5,6 +5,7 @@ import type { KeyRecord, Organisation } from '../../src/core/types'
 import type { Commands } from './client'
 import type { Layout } from './layout'
 import { evaluate, script } from './lua'
+import { ReplyMemo } from './reply-memo'
 
 /** What a verification reads: the key with its organisation, or null for an unknown key. */
 export type KeyWithOrganisation = { key: KeyRecord; organisation: Organisation } | null
@@ -95,6 +96,10 @@ export function verifyRead(
   }
 
   if (isCluster) {
+    // Keys and organisations remembered apart, each under its own ID (an unknown key's ID for
+    // the decoy's records), as the standalone reply is below.
+    const keys = new ReplyMemo((json) => JSON.parse(json) as KeyRecord)
+    const organisations = new ReplyMemo((json) => JSON.parse(json) as Organisation)
     return async (id) => {
       const json = await commands.hget(at.key(id), 'record')
       if (json === null) {
@@ -105,15 +110,15 @@ export function verifyRead(
         )
         if (key === null || organisation === null) return writeDecoy()
         // Decoded as a known key's records are, and dropped.
-        JSON.parse(key)
-        JSON.parse(organisation)
+        keys.decode(id, key)
+        organisations.decode(id, organisation)
         return null
       }
-      const key = JSON.parse(json) as KeyRecord
+      const key = keys.decode(id, json)
       const organisation = await commands.hget(at.organisation(key.organisation), 'record')
       return organisation === null
         ? null
-        : { key, organisation: JSON.parse(organisation) as Organisation }
+        : { key, organisation: organisations.decode(key.organisation, organisation) }
     }
   }
   const args = [
@@ -121,9 +126,10 @@ export function verifyRead(
     at.organisationAround[1],
     keyPrefix + at.decoy,
   ]
+  const replies = new ReplyMemo((json) => JSON.parse(json) as Reply)
   return (id) =>
     evaluate(commands, READ_KEY_WITH_ORGANISATION, [at.key(id)], args).then((json) => {
-      const reply = JSON.parse(json as string) as Reply
+      const reply = replies.decode(id, json as string)
       if (reply.length === 0) return writeDecoy()
       const [key, organisation, decoy] = reply
       return decoy === undefined && organisation !== null ? { key, organisation } : null
