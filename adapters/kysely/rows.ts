@@ -142,13 +142,16 @@ export function keyFromValues(row: Values): KeyRecord {
 }
 
 /**
- * Reads the verification read's row: the key's columns, then its organisation's from
- * {@link ORGANISATION_AT}.
+ * Reads the verification read's one column: a JSON array of the key's columns, then its
+ * organisation's from {@link ORGANISATION_AT}. It arrives as text (PostgreSQL, MariaDB,
+ * SQLite), or already parsed (MySQL's JSON type through mysql2), or as bytes (a driver told to
+ * return binary strings), whose UTF-8 text `String` gives.
  */
-export function keyWithOrganisationFromValues(row: Values): {
+export function keyWithOrganisationFromJson(json: unknown): {
   key: KeyRecord
   organisation: Organisation
 } {
+  const row: Values = Array.isArray(json) ? json : JSON.parse(String(json))
   return { key: keyFromValues(row), organisation: organisationFromValues(row, ORGANISATION_AT) }
 }
 

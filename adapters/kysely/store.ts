@@ -11,7 +11,7 @@ import { listen } from './pg-channel'
 import {
   keyFromValues,
   keyToRow,
-  keyWithOrganisationFromValues,
+  keyWithOrganisationFromJson,
   organisationFromValues,
   organisationToRow,
 } from './rows'
@@ -108,7 +108,7 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
   if (sqlite !== undefined && flavour !== 'other') {
     throw invalidInput('sqlite', 'is for a SQLite Kysely instance only')
   }
-  const statements = buildStatements(host, names, prefix, flavour === 'postgres')
+  const statements = buildStatements(host, names, prefix, flavour)
   const { rows, read, write } = storeExecutor(host, flavour, names.events, { pg, mysql, sqlite })
   const q = db as unknown as Kysely<KeycycleTables>
   const K = `${names.keys} as k` as 'keys as k'
@@ -145,7 +145,7 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
       const [row] = await rows(statements.keyWithOrganisation, { id })
       if (row === undefined) return null
       // Decoded whether or not it is the key asked for (see the statement): equal work.
-      const found = keyWithOrganisationFromValues(row)
+      const found = keyWithOrganisationFromJson(row[0])
       return found.key.id === id ? found : null
     },
 
