@@ -58,15 +58,25 @@ export async function verify(rt: Runtime, token: unknown): Promise<VerifyResult>
   const parsed = parseToken(token, rt.prefix)
   if (parsed === null) return { ok: false, code: 'malformed', checkedAt: rt.now() }
   // Both reads may answer synchronously (a cache hit, the memory store): awaited only when not,
-  // which spares a promise round trip on the hottest path.
+  // which spares a promise round trip on the hottest path. The clock is read once, unless the
+  // read had to wait: the decision is taken at the time the answer came.
   let found: KeyWithOrganisation | null
   let checkedAt: number | undefined // undefined: read just now, uncached
+  let now: number
   if (rt.cache) {
-    const read = rt.cache.read(parsed.keyId)
-    ;({ found, checkedAt } = isPromiseLike(read) ? await read : read)
+    const asked = rt.now()
+    const read = rt.cache.read(parsed.keyId, asked)
+    if (isPromiseLike(read)) {
+      ;({ found, checkedAt } = await read)
+      now = rt.now()
+    } else {
+      ;({ found, checkedAt } = read)
+      now = asked
+    }
   } else {
     const read = rt.store.getKeyWithOrganisation(parsed.keyId)
     found = isPromiseLike(read) ? await read : read
+    now = rt.now()
   }
   // The secret is digested whatever was found, once per pepper the candidates name (once, when
   // no pepper is being retired): an unknown key costs what a wrong secret does. Two peppers at
@@ -90,7 +100,6 @@ export async function verify(rt: Runtime, token: unknown): Promise<VerifyResult>
     }
     return made
   }
-  const now = rt.now()
   const result = decideVerification(found, digestLike, now, checkedAt, rt.views)
   if (result.ok && found !== null) {
     const slot = found.key[result.slot]!

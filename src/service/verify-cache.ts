@@ -98,11 +98,10 @@ export class VerifyCache {
   }
 
   /**
-   * The key with its organisation: from memory when fresh (answered synchronously, so a hit
-   * costs no promise), else from the store.
+   * The key with its organisation at `now` (epoch ms, default the clock's): from memory when
+   * fresh (answered synchronously, so a hit costs no promise), else from the store.
    */
-  read(keyId: string): CachedRead | Promise<CachedRead> {
-    const now = this.now()
+  read(keyId: string, now: number = this.now()): CachedRead | Promise<CachedRead> {
     // The positive entry first: it is the hot path. A fresh key entry and a fresh "missing"
     // entry for one ID never coexist (each is filled only by a read the other did not answer).
     const key = this.keys.get(keyId)
