@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql, type UpdateQueryBuilder } from 'kyse
 import { compileOnce, type Statement } from './compiled'
 import { pgEventsInsert } from './outbox-rows'
 import { KEY_COLUMNS, type KeycycleTables, ORGANISATION_COLUMNS, type TableNames } from './schema'
+import { verificationRead } from './verify-read'
 
 type KeyColumn = (typeof KEY_COLUMNS)[number]
 type OrganisationColumn = (typeof ORGANISATION_COLUMNS)[number]
@@ -15,11 +16,7 @@ type Events = 'events'
 
 /** The store's fixed statements, each compiled once per store. */
 export interface Statements {
-  /**
-   * The verification read: a key and its organisation, one JOIN, as one column holding a JSON
-   * array of every key column, then every organisation column, each in table order (decoded by
-   * position, see `keyWithOrganisationFromJson`).
-   */
+  /** The verification read (see verify-read.ts). */
   keyWithOrganisation: Statement<'id'>
   organisation: Statement<'id'>
   insertKey: Statement<KeyColumn | Events>
@@ -52,20 +49,6 @@ export function sqlFlavour(db: Kysely<unknown>): SqlFlavour {
   const { sql } = probe.selectFrom('t').select('c').where('c', '=', 0).compile()
   if (sql.includes('$1')) return 'postgres'
   return sql.includes('`') ? 'mysql' : 'other'
-}
-
-const prefixed = (table: string, columns: readonly string[]) =>
-  columns.map((column) => sql.ref(`${table}.${column}`))
-
-/**
- * A JSON array of `values`, as text where the dialect allows: PostgreSQL's `json_build_array`
- * cast to text (so no type parser of the host's pool is involved), `json_array` elsewhere
- * (text on MariaDB and SQLite; MySQL's JSON type, which mysql2 may hand back parsed). Text
- * columns become JSON strings and integers JSON numbers, NULL stays null.
- */
-function jsonArray(flavour: SqlFlavour, values: RawBuilder<unknown>[]): RawBuilder<unknown> {
-  const list = sql.join(values)
-  return flavour === 'postgres' ? sql`json_build_array(${list})::text` : sql`json_array(${list})`
 }
 
 /** The `LISTEN`/`NOTIFY` channel of a table prefix. */
@@ -113,32 +96,7 @@ export function buildStatements(
       db,
     )
 
-  // The verification read. It asks for the last key at or before the ID rather than the ID
-  // itself: an unknown ID then reads (and the store decodes) its neighbour, a whole row and its
-  // organisation, as a known one does, so "no such key" costs what "wrong secret" does and its
-  // timing does not tell which IDs exist. The store keeps the row only if the ID is the one
-  // asked for. IDs are ULIDs, so a made-up ID with a recent time finds the newest key; only an
-  // ID older than every key finds nothing, which says no more than that no key is older.
-  // The 40 columns come as one JSON array (PostgreSQL takes up to 100 arguments): pg and
-  // mysql2 read a description of, and pick a parser for, every column of every result (pg's
-  // `addFields` alone was a sixth of a verification's client CPU outside the socket write),
-  // while one text column costs them next to nothing, the servers less too, and `JSON.parse`
-  // little. Measured: client CPU per verification 41 → 23 µs on PostgreSQL.
-  const keyWithOrganisation = compileOnce<'id'>((param) =>
-    q
-      .selectFrom(`${names.keys} as k` as 'keys as k')
-      .innerJoin(`${names.organisations} as o` as 'organisations as o', 'o.id', 'k.organisation')
-      .select(
-        jsonArray(flavour, [
-          ...prefixed('k', KEY_COLUMNS),
-          ...prefixed('o', ORGANISATION_COLUMNS),
-        ]).as('r'),
-      )
-      .where('k.id', '<=', param('id'))
-      .orderBy('k.id', 'desc')
-      .limit(sql.lit(1))
-      .compile(),
-  )
+  const keyWithOrganisation = verificationRead(db, names, flavour)
 
   const organisation = compileOnce<'id'>((param) =>
     q
