@@ -51,6 +51,18 @@ export function verificationRead(
       ]).as('r'),
     )
   return compileOnce<'id'>((param) =>
-    joined.where('k.id', '<=', param('id')).orderBy('k.id', 'desc').limit(sql.lit(1)).compile(),
+    flavour === 'mysql'
+      ? // MariaDB plans `<= … ORDER BY … LIMIT 1` with a JOIN as a range read, estimated anew
+        // on every execution; `= (SELECT MAX(id) …)` it resolves while planning, by one index
+        // descent, and then reads both rows as constants: about 10 % less server CPU here.
+        joined
+          .where('k.id', '=', (eb) =>
+            eb
+              .selectFrom(names.keys as 'keys')
+              .select((inner) => inner.fn.max('id').as('id'))
+              .where('id', '<=', param('id')),
+          )
+          .compile()
+      : joined.where('k.id', '<=', param('id')).orderBy('k.id', 'desc').limit(sql.lit(1)).compile(),
   )
 }
