@@ -1,4 +1,4 @@
-import type { VerifySuccess } from '../core/verify'
+import type { VerifyFailureCode, VerifySuccess } from '../core/verify'
 import type { Keycycle } from '../service/keycycle'
 import { credentialReader } from './credentials'
 import { faultResponse, refusedKey } from './status'
@@ -12,19 +12,47 @@ export type Authentication =
 /** Authenticates one request from its headers; see {@link authenticator}. */
 export type Authenticator = (headers: HeaderSource) => Promise<Authentication>
 
+/**
+ * The decisions an {@link Authenticator} makes around `kc.verify`, prepared once by
+ * {@link tokenGate}. The Express and Koa middlewares await `kc.verify` in their own body with
+ * these rather than await an authenticator, which would cost each request a second async
+ * frame, its promise and an outcome object.
+ */
+export interface TokenGate {
+  /** The token the headers carry, or the 401 answering a request that has no usable one. */
+  token(headers: HeaderSource): string | HttpResponse
+  /** The response refusing a failed verification: the same 401, or a 403 naming the state. */
+  refuse(code: VerifyFailureCode): HttpResponse
+}
+
+/** Prepares a {@link TokenGate}: reads credentials as `credentialReader(options)` does. */
+export function tokenGate(options: CredentialOptions = {}): TokenGate {
+  const read = credentialReader(options)
+  const realm = options.realm ?? 'keycycle'
+  return {
+    token: (headers) => {
+      const credential = read(headers)
+      return credential.kind === 'token' ? credential.token : refusedKey('missing', realm)
+    },
+    refuse: (code) => refusedKey(code, realm),
+  }
+}
+
 // Shared by every current token's outcome: nothing to add, nothing allocated.
 const NO_HEADERS: Record<string, string> = Object.freeze({})
 
-// RFC 8594's HTTP-date of a grace deadline. Every retiring token of a rotation shares it, so the
-// last one formatted is kept rather than formatted on each request.
+// Every retiring token of a rotation shares its grace deadline, so the last one formatted is
+// kept rather than formatted on each request.
 let lastDeadline = Number.NaN
 let lastSunset = ''
-function sunset(deadline: number): Record<string, string> {
+
+/** RFC 8594's `Sunset` value (an HTTP-date) for a retiring token's grace deadline. */
+export function sunset(deadline: number): string {
   if (deadline !== lastDeadline) {
     lastSunset = new Date(deadline).toUTCString()
     lastDeadline = deadline
   }
-  return { sunset: lastSunset }
+  return lastSunset
 }
 
 /**
@@ -35,22 +63,21 @@ function sunset(deadline: number): Record<string, string> {
  * response.
  */
 export function authenticator(kc: Keycycle, options: CredentialOptions = {}): Authenticator {
-  const read = credentialReader(options)
-  const realm = options.realm ?? 'keycycle'
+  const gate = tokenGate(options)
   return async (headers) => {
-    const credential = read(headers)
-    if (credential.kind !== 'token') return { ok: false, response: refusedKey('missing', realm) }
+    const token = gate.token(headers)
+    if (typeof token !== 'string') return { ok: false, response: token }
     let result: Awaited<ReturnType<Keycycle['verify']>>
     try {
-      result = await kc.verify(credential.token)
+      result = await kc.verify(token)
     } catch (error) {
       return { ok: false, response: faultResponse(error) }
     }
-    if (!result.ok) return { ok: false, response: refusedKey(result.code, realm) }
+    if (!result.ok) return { ok: false, response: gate.refuse(result.code) }
     return {
       ok: true,
       result,
-      headers: result.graceEndsAt === null ? NO_HEADERS : sunset(result.graceEndsAt),
+      headers: result.graceEndsAt === null ? NO_HEADERS : { sunset: sunset(result.graceEndsAt) },
     }
   }
 }
