@@ -68,6 +68,24 @@ describe('kyselyStore sqlite option', () => {
     expect(counts).toEqual(before)
   })
 
+  it('answers the verification read at once when it ran at once, else with a promise', async () => {
+    const { db, store, kc } = await fixture()
+    const { key } = await kc.createOrganisation()
+    await store.getKeyWithOrganisation(key.id) // the first read sets the busy timeout first
+    const answer = store.getKeyWithOrganisation(key.id)
+    expect(answer).not.toBeInstanceOf(Promise)
+    expect(answer).toMatchObject({ key: { id: key.id } })
+    const unknown = `${key.id.slice(0, -1)}${key.id.endsWith('0') ? '1' : '0'}`
+    expect(store.getKeyWithOrganisation(unknown)).toBeNull()
+    // Inside a transaction the read waits for it (through Kysely): a promise, settled after.
+    let waiting: unknown
+    await db.transaction().execute(async () => {
+      waiting = store.getKeyWithOrganisation(key.id)
+    })
+    expect(waiting).toBeInstanceOf(Promise)
+    expect(await waiting).toMatchObject({ key: { id: key.id } })
+  })
+
   it('waits for a transaction open on the connection, and never sees its uncommitted writes', async () => {
     const { db, store, kc } = await fixture()
     const { key } = await kc.createOrganisation({ key: { name: 'committed' } })
