@@ -79,6 +79,7 @@ export type {
   InsertKeyOptions,
   KeyListQuery,
   KeyStore,
+  KeyWithOrganisation,
   OutboxEvent,
   StoreChange,
   Subscription,
