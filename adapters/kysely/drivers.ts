@@ -61,16 +61,37 @@ export function isPgPool(value: unknown): value is PgPool {
 /** A parameter as keycycle's statements bind it. */
 export type SqlValue = string | number | null
 
-/** The subset of mysql2's (callback) `Pool` the adapter uses: `execute`, a prepared statement. */
-export interface MysqlPool {
-  execute(
+/** A statement mysql2 prepared on one connection: run by its handle, only values sent. */
+export interface MysqlPreparedStatement {
+  execute(values: SqlValue[], callback: (error: Error | null, result: unknown) => unknown): unknown
+}
+
+/** The subset of a mysql2 `PoolConnection` the adapter uses. */
+export interface MysqlPoolConnection {
+  prepare(
     sql: string,
-    values: SqlValue[],
-    callback: (error: Error | null, result: unknown) => unknown,
+    callback: (error: Error | null, statement: MysqlPreparedStatement) => unknown,
+  ): unknown
+  /** Hands the connection back to its pool. */
+  release(): void
+  /** Closes the connection, which its pool then forgets. */
+  destroy(): void
+}
+
+/**
+ * The subset of mysql2's (callback) `Pool` the adapter uses: connections, on which it prepares
+ * its fixed statements once each.
+ */
+export interface MysqlPool {
+  getConnection(
+    callback: (error: Error | null, connection: MysqlPoolConnection) => unknown,
   ): unknown
 }
 
-/** True for something shaped like a mysql2 `Pool` (the callback one, as `MysqlDialect` takes). */
+/**
+ * True for something shaped like a mysql2 `Pool` (the callback one, as `MysqlDialect` takes):
+ * `getConnection`, and `execute`, which a pool has and a cluster of pools has not.
+ */
 export function isMysqlPool(value: unknown): value is MysqlPool {
   const pool = value as Partial<Record<'execute' | 'getConnection', unknown>> | null
   return (

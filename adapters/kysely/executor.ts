@@ -10,10 +10,11 @@ import {
 } from './dialect-fences'
 import type { MysqlPool, PgPool, SqliteConnection } from './drivers'
 import { attemptUntil, readRetrying } from './fence'
+import { mysqlPoolRunner } from './mysql-runner'
 import { insertEvents } from './outbox-rows'
 import { pgPoolRunner } from './pg-runner'
 import type { Values } from './rows'
-import { kyselyRunner, mysqlPoolRunner, type Runner, type Session } from './runners'
+import { kyselyRunner, type Runner, type Session } from './runners'
 import { sqliteReader } from './sqlite-reader'
 
 /** How the store runs its statements: reads, and writes with their events and fence. */

@@ -1,5 +1,7 @@
 export type {
   MysqlPool,
+  MysqlPoolConnection,
+  MysqlPreparedStatement,
   PgNotification,
   PgPool,
   PgPoolClient,

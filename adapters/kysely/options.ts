@@ -35,9 +35,9 @@ export interface KyselyStoreOptions extends KyselyMigrateOptions {
   pg?: PgPool
   /**
    * MySQL/MariaDB only: a mysql2 `Pool` over the same database (the one your `MysqlDialect` was
-   * given will do). With it the store runs its fixed statements with `execute`, as server-side
-   * prepared statements that mysql2 keeps per connection, instead of Kysely's `query`, which
-   * sends every call as new SQL text to be parsed.
+   * given will do). With it the store runs its fixed statements as server-side prepared
+   * statements, each prepared once per connection and then executed by its handle, instead of
+   * Kysely's `query`, which sends every call as new SQL text to be parsed.
    */
   mysql?: MysqlPool
   /**

@@ -1,7 +1,6 @@
 import type { CompiledQuery, Kysely, QueryResult } from 'kysely'
 import type { Statement } from './compiled'
 import type { DialectFence } from './dialect-fences'
-import type { MysqlPool, SqlValue } from './drivers'
 import { stillAhead } from './fence'
 
 /** Statements run on one connection or pool. */
@@ -82,28 +81,5 @@ export function kyselyRunner(
           await fence.close(exec).catch(() => {})
         }
       }),
-  }
-}
-
-/**
- * Runs with mysql2's `execute`: each connection prepares a statement once, on its first use,
- * and sends only the parameters after that. Transactions and one-off queries go through
- * `fallback` (the host's Kysely), whose text protocol suits statements rewritten per call.
- */
-export function mysqlPoolRunner(pool: MysqlPool, fallback: Runner): Runner {
-  const execute = <P extends string>(statement: Statement<P>, values: Record<P, unknown>) =>
-    new Promise<unknown>((resolve, reject) =>
-      pool.execute(
-        statement.compiled.sql,
-        statement.parameters(values) as SqlValue[],
-        (error, result) => (error ? reject(error) : resolve(result)),
-      ),
-    )
-  return {
-    rows: async (statement, values) => (await execute(statement, values)) as unknown[],
-    write: async (statement, values) =>
-      Number(((await execute(statement, values)) as { affectedRows: number }).affectedRows),
-    execute: fallback.execute,
-    transaction: fallback.transaction,
   }
 }

@@ -69,7 +69,7 @@ function clauseFilter(eb: Builder, clause: StateClause) {
  * On PostgreSQL every write announces itself with `pg_notify` in the same statement, on the
  * channel `<tablePrefix>changes`; given a pg `Pool` (`pg`), the store listens there (`watch`) and
  * runs its fixed statements as named prepared statements on that pool. Given a mysql2 `Pool`
- * (`mysql`), it runs them with `execute`, prepared once per connection. Given the better-sqlite3
+ * (`mysql`), it runs them as statements prepared once per connection. Given the better-sqlite3
  * `Database` of a SQLite `db` (`sqlite`), it runs its fixed reads (verification among them)
  * synchronously on that connection, each statement prepared once, beside Kysely's driver; a read
  * that finds a transaction open there goes through Kysely and waits for it. SQLite is fastest

@@ -159,11 +159,12 @@ export function sqlExtras({ test }: StoreSuiteContext<SqlOpenStore>): void {
       const mysql: MysqlPool | undefined =
         mysqlPool &&
         ({
-          execute: (text, values, callback) => {
+          // Every fixed statement takes one of the pool's connections.
+          getConnection: (callback) => {
             pooled++
-            return mysqlPool.execute(text, values, callback)
+            return mysqlPool.getConnection(callback)
           },
-          getConnection: (mysqlPool as unknown as { getConnection: unknown }).getConnection,
+          execute: (mysqlPool as unknown as { execute: unknown }).execute,
         } as MysqlPool)
       const store = kyselyStore(backend.dbs[0]!.withPlugin(plugin), {
         tablePrefix: backend.prefix,
