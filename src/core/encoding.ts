@@ -23,6 +23,23 @@ export function crc32(text: string, end: number = text.length): number {
   return (crc ^ 0xffffffff) >>> 0
 }
 
+/**
+ * {@link crc32} of `text`'s first `end` characters that, in the same pass, checks each one from
+ * `from` on against `allowed`: 128 entries per position counted from `from`, non-zero where that
+ * ASCII character may stand. Returns -1 when one may not (a CRC is never negative). One pass
+ * instead of a pattern match and then a checksum: this runs on every verification.
+ */
+export function crc32Shaped(text: string, from: number, end: number, allowed: Uint8Array): number {
+  let crc = 0xffffffff
+  for (let i = 0; i < from; i++) crc = CRC_TABLE[(crc ^ text.charCodeAt(i)) & 0xff]! ^ (crc >>> 8)
+  for (let i = from; i < end; i++) {
+    const code = text.charCodeAt(i)
+    if (code > 127 || allowed[(i - from) * 128 + code] === 0) return -1
+    crc = CRC_TABLE[(crc ^ code) & 0xff]! ^ (crc >>> 8)
+  }
+  return (crc ^ 0xffffffff) >>> 0
+}
+
 /** Digits then upper then lower case: the order GitHub uses for its token checksums. */
 export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 

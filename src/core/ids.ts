@@ -4,8 +4,12 @@ import { KeycycleError } from './errors'
 /** Random bytes an ID consumes: one per ULID random character (80 bits in all). */
 export const ID_RANDOM_BYTES = 16
 
+/** The first character of a canonical ULID (regex source): the time's top three bits. */
+export const ULID_FIRST = '[0-7]'
+/** Every other character of a canonical ULID: upper-case Crockford base32 (regex source). */
+export const ULID_REST = '[0-9A-HJKMNP-TV-Z]'
 /** Matches a ULID in canonical upper-case Crockford form (regex source). */
-export const ULID_SOURCE = '[0-7][0-9A-HJKMNP-TV-Z]{25}'
+export const ULID_SOURCE = `${ULID_FIRST}${ULID_REST}{25}`
 const KEY_ID = new RegExp(`^key_${ULID_SOURCE}$`)
 const ORGANISATION_ID = new RegExp(`^org_${ULID_SOURCE}$`)
 

@@ -1,6 +1,6 @@
-import { base62, base62Small, bytesToBigInt, crc32, isBase62Small } from './encoding'
+import { base62, base62Small, bytesToBigInt, crc32, crc32Shaped, isBase62Small } from './encoding'
 import { invalidInput } from './errors'
-import { ULID_SOURCE } from './ids'
+import { ULID_FIRST, ULID_REST, ULID_SOURCE } from './ids'
 
 /** Bytes of CSPRNG output in a token's secret: 256 bits, above SPEC's 192-bit floor. */
 export const SECRET_BYTES = 32
@@ -14,21 +14,43 @@ export const MAX_PREFIX_LENGTH = 32
 export const MAX_TOKEN_LENGTH = MAX_PREFIX_LENGTH + 1 + 26 + 1 + SECRET_LENGTH + CHECKSUM_LENGTH
 
 const PREFIX_SOURCE = '[a-z][a-z0-9]*(?:_[a-z0-9]+)*'
-const TAIL_SOURCE = `_${ULID_SOURCE}_[0-9A-Za-z]{${SECRET_LENGTH + CHECKSUM_LENGTH}}`
+const BASE62_CHARACTER = '[0-9A-Za-z]'
 
 /**
  * Matches a keycycle token anywhere in a text, whatever its prefix: for secret scanners and log
  * scrubbers. Checksum validity is not expressible as a regex; confirm candidates with
  * {@link hasValidChecksum}.
  */
-export const TOKEN_PATTERN = new RegExp(`\\b${PREFIX_SOURCE}_${ULID_SOURCE}_[0-9A-Za-z]{49}\\b`)
+export const TOKEN_PATTERN = new RegExp(
+  `\\b${PREFIX_SOURCE}_${ULID_SOURCE}_${BASE62_CHARACTER}{${SECRET_LENGTH + CHECKSUM_LENGTH}}\\b`,
+)
 
 const PREFIX_PATTERN = new RegExp(`^${PREFIX_SOURCE}$`)
-// The tail's shape, matched in place from `lastIndex` (sticky) to the end, with no capture
-// groups: no slice and no match array on the hot path.
-const TAIL_SHAPE = new RegExp(`${TAIL_SOURCE}$`, 'y')
 // `_` + ULID + `_` + secret + checksum.
 const TAIL_LENGTH = 1 + 26 + 1 + SECRET_LENGTH + CHECKSUM_LENGTH
+
+// The class of each position of the tail before the checksum (the checksum's digits are
+// compared exactly), and from them a table of which ASCII character may stand where, built
+// once from the same class sources as the patterns above.
+const TAIL_CLASSES = [
+  '_',
+  ULID_FIRST,
+  ...Array<string>(25).fill(ULID_REST),
+  '_',
+  ...Array<string>(SECRET_LENGTH).fill(BASE62_CHARACTER),
+]
+const TAIL_ALLOWED = (() => {
+  const table = new Uint8Array(TAIL_CLASSES.length * 128)
+  const classes = new Map<string, RegExp>()
+  TAIL_CLASSES.forEach((source, position) => {
+    let pattern = classes.get(source)
+    if (pattern === undefined) classes.set(source, (pattern = new RegExp(`^${source}$`)))
+    for (let code = 0; code < 128; code++) {
+      if (pattern.test(String.fromCharCode(code))) table[position * 128 + code] = 1
+    }
+  })
+  return table
+})()
 
 /** Throws `validation` unless `prefix` is lower-case words joined by `_` (e.g. `kc_live`). */
 export function assertTokenPrefix(prefix: unknown): asserts prefix is string {
@@ -82,8 +104,9 @@ export function parseToken(token: unknown, prefix: string): ParsedToken | null {
   if (typeof token !== 'string' || token.length !== prefix.length + TAIL_LENGTH) return null
   if (!token.startsWith(prefix)) return null
   const at = prefix.length
-  TAIL_SHAPE.lastIndex = at
-  if (!TAIL_SHAPE.test(token) || !hasValidChecksum(token)) return null
+  const cut = token.length - CHECKSUM_LENGTH
+  const crc = crc32Shaped(token, at, cut, TAIL_ALLOWED)
+  if (crc < 0 || !isBase62Small(crc, token, cut, CHECKSUM_LENGTH)) return null
   return {
     keyId: `key_${token.slice(at + 1, at + 27)}`,
     secret: token.slice(at + 28, at + 28 + SECRET_LENGTH),

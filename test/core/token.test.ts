@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { BASE62_ALPHABET } from '../../src/core/encoding'
-import { newId } from '../../src/core/ids'
+import { BASE62_ALPHABET, base62Small, crc32 } from '../../src/core/encoding'
+import { newId, ULID_SOURCE } from '../../src/core/ids'
 import {
   assertTokenPrefix,
   hasValidChecksum,
@@ -73,6 +73,27 @@ describe('token format', () => {
     expect(hasValidChecksum(token)).toBe(true)
     const other = token.endsWith('x') ? 'y' : 'x' // a random token ends in x one time in 62
     expect(hasValidChecksum(`${token.slice(0, -1)}${other}`)).toBe(false)
+  })
+
+  it('parses exactly the tokens of the published shape whose checksum holds', () => {
+    // The reference is the shape as a pattern; parseToken checks it in its checksum pass.
+    const shape = new RegExp(`^acme_${ULID_SOURCE}_[0-9A-Za-z]{49}$`)
+    const { token, keyId } = sample('acme')
+    const characters = `${BASE62_ALPHABET}_-~ é\u0000IiLlOoUu89`
+    let accepted = 0
+    for (let i = 0; i < 4000; i++) {
+      // One character of the tail replaced, then the checksum made valid again, so that only
+      // the shape can decide.
+      const at = 'acme'.length + (i % (token.length - 6 - 'acme'.length))
+      const replacement = characters[Math.floor(Math.random() * characters.length)]!
+      const body = token.slice(0, at) + replacement + token.slice(at + 1, -6)
+      const candidate = body + base62Small(crc32(body), 6)
+      const parsed = parseToken(candidate, 'acme')
+      expect(parsed !== null, candidate).toBe(shape.test(candidate))
+      if (parsed !== null) accepted++
+    }
+    expect(accepted).toBeGreaterThan(1000)
+    expect(parseToken(token, 'acme')).toEqual({ keyId, secret: token.slice(-49, -6) })
   })
 
   it('shows only a hint of the last four characters', () => {
