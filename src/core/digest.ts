@@ -33,6 +33,9 @@ export type PepperOption = string | Uint8Array | readonly Pepper[]
 
 const PEPPER_ID = /^[a-z0-9_-]{1,16}$/
 
+/** Characters of hex at the end of every stored digest (SHA-256 or HMAC-SHA-256). */
+const HEX_LENGTH = 64
+
 /**
  * A digest no secret produces in practice; unknown keys and empty slots compare against it.
  * Written out rather than built with `repeat`, which gives a rope string that V8 reads more
@@ -115,6 +118,8 @@ export function createDigests(
   }
   const current = peppers[0]?.id ?? ''
   const pepperOf = (stored: string) => {
+    // Unprefixed hex is exactly 64 characters; `<id>$<hex>` is longer. Four times a verification.
+    if (stored.length === HEX_LENGTH) return ''
     const cut = stored.indexOf('$')
     return cut === -1 ? '' : stored.slice(0, cut)
   }
@@ -138,9 +143,6 @@ export function digestsEqual(a: string, b: string): boolean {
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i)
   return diff === 0
 }
-
-/** Characters of hex at the end of every stored digest (SHA-256 or HMAC-SHA-256). */
-const HEX_LENGTH = 64
 
 /**
  * Whether two digests made under the same pepper are equal, in time that depends on nothing
