@@ -26,6 +26,12 @@ interface Entry<T> {
   checkedAt: number
 }
 
+// A key's entry also keeps the answer it last gave, with the organisation entry it was made
+// from, so that a hit allocates nothing while that entry stands.
+interface KeyEntry extends Entry<KeyRecord> {
+  answer?: { from: Entry<Organisation>; read: CachedRead }
+}
+
 // How many recent invalidations are remembered to refuse racing fills; older ones fold into a
 // floor that refuses every fill started before it (safe, merely a miss).
 const REMEMBERED_INVALIDATIONS = 10_000
@@ -38,7 +44,7 @@ const REMEMBERED_INVALIDATIONS = 10_000
  * invalidate before and after they run, so the writer's next verification sees its change.
  */
 export class VerifyCache {
-  private readonly keys: LRUCache<string, Entry<KeyRecord>>
+  private readonly keys: LRUCache<string, KeyEntry>
   private readonly missing: LRUCache<string, Entry<null>>
   private readonly organisations: LRUCache<string, Entry<Organisation>>
   private seq = 0
@@ -108,8 +114,12 @@ export class VerifyCache {
     if (key && this.fresh(key, now)) {
       const organisation = this.organisations.get(key.value.organisation)
       if (organisation && this.fresh(organisation, now)) {
-        const found = { key: key.value, organisation: organisation.value }
-        return { found, checkedAt: Math.min(key.checkedAt, organisation.checkedAt) }
+        if (key.answer?.from === organisation) return key.answer.read
+        const found = Object.freeze({ key: key.value, organisation: organisation.value })
+        const checkedAt = Math.min(key.checkedAt, organisation.checkedAt)
+        const read = Object.freeze({ found, checkedAt })
+        key.answer = { from: organisation, read }
+        return read
       }
     }
     const missing = this.missing.get(keyId)
