@@ -41,10 +41,9 @@ const TAIL_CLASSES = [
 ]
 const TAIL_ALLOWED = (() => {
   const table = new Uint8Array(TAIL_CLASSES.length * 128)
-  const classes = new Map<string, RegExp>()
+  const patterns = new Map(TAIL_CLASSES.map((source) => [source, new RegExp(`^${source}$`)]))
   TAIL_CLASSES.forEach((source, position) => {
-    let pattern = classes.get(source)
-    if (pattern === undefined) classes.set(source, (pattern = new RegExp(`^${source}$`)))
+    const pattern = patterns.get(source)!
     for (let code = 0; code < 128; code++) {
       if (pattern.test(String.fromCharCode(code))) table[position * 128 + code] = 1
     }
