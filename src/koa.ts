@@ -1,11 +1,10 @@
-import type { VerifyResult, VerifySuccess } from './core/verify'
-import { sunset, tokenGate } from './http/authenticate'
+import type { VerifySuccess } from './core/verify'
+import { authenticator } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
 import { credentialHeaders, type NodeRequestLike, toHttpRequest } from './http/node-request'
 import { checkPermissionName, permissionRefusal, requireVerified } from './http/permissions'
 import { reportFault } from './http/report'
 import { handleManagement } from './http/routes'
-import { faultResponse } from './http/status'
 import type { CredentialOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/types'
 import type { Keycycle } from './service/keycycle'
 
@@ -74,20 +73,12 @@ function answer(ctx: KoaContextLike, response: HttpResponse, options: KoaErrorOp
  * ```
  */
 export function apiKeyAuth(kc: Keycycle, options: KoaAuthOptions = {}): KoaMiddleware {
-  const gate = tokenGate(options)
-  // What `authenticator` does, awaited here: one async frame per request instead of two.
+  const authenticate = authenticator(kc, options)
   return async (ctx, next) => {
-    const token = gate.token(credentialHeaders(ctx.req))
-    if (typeof token !== 'string') return answer(ctx, token, options)
-    let result: VerifyResult
-    try {
-      result = await kc.verify(token)
-    } catch (error) {
-      return answer(ctx, faultResponse(error), options)
-    }
-    if (!result.ok) return answer(ctx, gate.refuse(result.code), options)
-    if (result.graceEndsAt !== null) ctx.set('sunset', sunset(result.graceEndsAt))
-    ctx.state.apiKey = result
+    const outcome = await authenticate(credentialHeaders(ctx.req))
+    if (!outcome.ok) return answer(ctx, outcome.response, options)
+    for (const name in outcome.headers) ctx.set(name, outcome.headers[name]!)
+    ctx.state.apiKey = outcome.result
     await next()
   }
 }

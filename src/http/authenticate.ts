@@ -1,4 +1,4 @@
-import type { VerifyFailureCode, VerifySuccess } from '../core/verify'
+import type { VerifySuccess } from '../core/verify'
 import type { Keycycle } from '../service/keycycle'
 import { credentialReader } from './credentials'
 import { faultResponse, refusedKey } from './status'
@@ -12,47 +12,19 @@ export type Authentication =
 /** Authenticates one request from its headers; see {@link authenticator}. */
 export type Authenticator = (headers: HeaderSource) => Promise<Authentication>
 
-/**
- * The decisions an {@link Authenticator} makes around `kc.verify`, prepared once by
- * {@link tokenGate}. The Express and Koa middlewares await `kc.verify` in their own body with
- * these rather than await an authenticator, which would cost each request a second async
- * frame, its promise and an outcome object.
- */
-export interface TokenGate {
-  /** The token the headers carry, or the 401 answering a request that has no usable one. */
-  token(headers: HeaderSource): string | HttpResponse
-  /** The response refusing a failed verification: the same 401, or a 403 naming the state. */
-  refuse(code: VerifyFailureCode): HttpResponse
-}
-
-/** Prepares a {@link TokenGate}: reads credentials as `credentialReader(options)` does. */
-export function tokenGate(options: CredentialOptions = {}): TokenGate {
-  const read = credentialReader(options)
-  const realm = options.realm ?? 'keycycle'
-  return {
-    token: (headers) => {
-      const credential = read(headers)
-      return credential.kind === 'token' ? credential.token : refusedKey('missing', realm)
-    },
-    refuse: (code) => refusedKey(code, realm),
-  }
-}
-
 // Shared by every current token's outcome: nothing to add, nothing allocated.
 const NO_HEADERS: Record<string, string> = Object.freeze({})
 
-// Every retiring token of a rotation shares its grace deadline, so the last one formatted is
-// kept rather than formatted on each request.
+// RFC 8594's HTTP-date of a grace deadline. Every retiring token of a rotation shares it, so the
+// last one formatted is kept rather than formatted on each request.
 let lastDeadline = Number.NaN
 let lastSunset = ''
-
-/** RFC 8594's `Sunset` value (an HTTP-date) for a retiring token's grace deadline. */
-export function sunset(deadline: number): string {
+function sunset(deadline: number): Record<string, string> {
   if (deadline !== lastDeadline) {
     lastSunset = new Date(deadline).toUTCString()
     lastDeadline = deadline
   }
-  return lastSunset
+  return { sunset: lastSunset }
 }
 
 /**
@@ -63,21 +35,22 @@ export function sunset(deadline: number): string {
  * response.
  */
 export function authenticator(kc: Keycycle, options: CredentialOptions = {}): Authenticator {
-  const gate = tokenGate(options)
+  const read = credentialReader(options)
+  const realm = options.realm ?? 'keycycle'
   return async (headers) => {
-    const token = gate.token(headers)
-    if (typeof token !== 'string') return { ok: false, response: token }
+    const credential = read(headers)
+    if (credential.kind !== 'token') return { ok: false, response: refusedKey('missing', realm) }
     let result: Awaited<ReturnType<Keycycle['verify']>>
     try {
-      result = await kc.verify(token)
+      result = await kc.verify(credential.token)
     } catch (error) {
       return { ok: false, response: faultResponse(error) }
     }
-    if (!result.ok) return { ok: false, response: gate.refuse(result.code) }
+    if (!result.ok) return { ok: false, response: refusedKey(result.code, realm) }
     return {
       ok: true,
       result,
-      headers: result.graceEndsAt === null ? NO_HEADERS : { sunset: sunset(result.graceEndsAt) },
+      headers: result.graceEndsAt === null ? NO_HEADERS : sunset(result.graceEndsAt),
     }
   }
 }
