@@ -16,12 +16,11 @@ const CRC_TABLE = (() => {
  * characters (so a caller need not slice).
  */
 export function crc32(text: string, end: number = text.length): number {
-  let crc = 0xffffffff
-  for (let i = 0; i < end; i++) {
-    crc = CRC_TABLE[(crc ^ text.charCodeAt(i)) & 0xff]! ^ (crc >>> 8)
-  }
-  return (crc ^ 0xffffffff) >>> 0
+  // No position to check: the shape-checking loop below runs over nothing.
+  return crc32Shaped(text, end, end, NO_POSITIONS)
 }
+
+const NO_POSITIONS = new Uint8Array(0)
 
 /**
  * {@link crc32} of `text`'s first `end` characters that, in the same pass, checks each one from
