@@ -80,7 +80,7 @@ export function createRuntime(options: KeycycleOptions): Runtime {
     }
     return value
   }
-  const cache = cacheOptions && new VerifyCache(guarded, cacheOptions, now)
+  const cache = cacheOptions && new VerifyCache(guarded, cacheOptions)
   const flushMs = readDuration(options.lastUsedFlushMs, 'lastUsedFlushMs', 60_000)
   if (options.recordEvents !== undefined && typeof options.recordEvents !== 'boolean') {
     throw invalidInput('recordEvents', 'must be a boolean')

@@ -55,7 +55,6 @@ export class VerifyCache {
   constructor(
     private readonly store: KeyStore,
     private readonly options: CacheOptions,
-    private readonly now: () => number,
   ) {
     const max = options.maxEntries
     this.keys = new LRUCache({ max })
@@ -104,10 +103,11 @@ export class VerifyCache {
   }
 
   /**
-   * The key with its organisation at `now` (epoch ms, default the clock's): from memory when
-   * fresh (answered synchronously, so a hit costs no promise), else from the store.
+   * The key with its organisation at `now` (epoch ms, the caller's clock reading, which its
+   * decision shares): from memory when fresh (answered synchronously, so a hit costs no
+   * promise), else from the store.
    */
-  read(keyId: string, now: number = this.now()): CachedRead | Promise<CachedRead> {
+  read(keyId: string, now: number): CachedRead | Promise<CachedRead> {
     // The positive entry first: it is the hot path. A fresh key entry and a fresh "missing"
     // entry for one ID never coexist (each is filled only by a read the other did not answer).
     const key = this.keys.get(keyId)
