@@ -1,5 +1,5 @@
-import type { StateClause } from './core/filters'
-import type { KeyRecord, KeyType, Organisation } from './core/types'
+import type { StateClause } from '../core/filters'
+import type { KeyRecord, KeyType, Organisation } from '../core/types'
 
 /** A page request over one organisation's keys, ordered by key ID (ULIDs sort by creation). */
 export interface KeyListQuery {
