@@ -1,4 +1,4 @@
-import type { VerifySuccess } from './core/verify'
+import type { VerifySuccess } from './core/verify-result'
 import { authenticator } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
 import {

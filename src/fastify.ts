@@ -4,7 +4,7 @@ import type {
   FastifyRequest,
   preHandlerAsyncHookHandler,
 } from 'fastify'
-import type { VerifySuccess } from './core/verify'
+import type { VerifySuccess } from './core/verify-result'
 import { authenticator } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT, readJsonBody } from './http/body'
 import { credentialHeaders, responseText } from './http/node-request'

@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono'
-import type { VerifySuccess } from './core/verify'
+import type { VerifySuccess } from './core/verify-result'
 import { authenticator } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
 import {

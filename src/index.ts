@@ -51,7 +51,12 @@ export type {
   TokenSlot,
 } from './core/types'
 export { KEY_STATES, KEY_TYPES, SLOTS } from './core/types'
-export type { VerifyFailure, VerifyFailureCode, VerifyResult, VerifySuccess } from './core/verify'
+export type {
+  VerifyFailure,
+  VerifyFailureCode,
+  VerifyResult,
+  VerifySuccess,
+} from './core/verify-result'
 export type { DeleteOptions } from './service/delete-key'
 export type {
   EventBase,
@@ -66,9 +71,9 @@ export type { KeyPage } from './service/key-queries'
 export type { Keycycle } from './service/keycycle'
 export { createKeycycle } from './service/keycycle'
 export type { Clock, DispatchOptions, KeycycleOptions, RandomSource } from './service/options'
-export type { CreatedOrganisation } from './service/organisations'
+export type { CreatedOrganisation } from './service/organisation-commands'
 export type { DeactivateOptions, ExpireDueOptions } from './service/state-commands'
-export type { CacheOptions } from './service/verify-cache'
+export type { CacheOptions } from './service/verify/cache'
 export type { ErrorCode, HttpOnlyErrorCode, RefusedCredentialCode } from './status'
 export type {
   ChangeFeed,

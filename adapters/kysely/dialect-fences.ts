@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely'
+import { remainingMs } from '../../src/store/deadline'
 import type { SqliteConnection } from './drivers'
-import { remainingMs } from './fence'
 
 // How each dialect bounds a fenced write in time on the server, so that a write the caller
 // gave up on rolls back by itself instead of committing late (SPEC §7). The client side of the

@@ -19,13 +19,15 @@ import { sqliteReader } from './sqlite-reader'
 
 /** How the store runs its statements: reads, and writes with their events and fence. */
 export interface StoreExecutor {
+  /** The rows of a fixed read, each as its values in select order, by `deadline`. */
+  rows(statement: Statement<'id'>, values: { id: string }, deadline: number): Promise<Values[]>
   /**
-   * The rows of a fixed read, each as its values in select order: at once (SQLite with its
-   * connection given), else a promise.
+   * The same rows at once, or `undefined` when they cannot be had without waiting: always
+   * undefined but on SQLite with its connection given (see sqlite-reader.ts).
    */
-  rows(statement: Statement<'id'>, values: { id: string }): Values[] | Promise<Values[]>
-  /** A read built per call (through the host's Kysely). */
-  read<T>(query: () => Promise<T>): Promise<T>
+  rowsNow(statement: Statement<'id'>, values: { id: string }): Values[] | undefined
+  /** A read built per call (through the host's Kysely), by `deadline`. */
+  read<T>(query: () => Promise<T>, deadline: number): Promise<T>
   /**
    * One write. `change` runs its statements on `tx` and resolves whether it wrote; the write's
    * events are recorded with it when it did (on PostgreSQL by the write's own statement, through
@@ -99,20 +101,20 @@ export function storeExecutor(
   const sqlite = flavour === 'other'
   const asValues = async <P extends string>(statement: Statement<P>, values: Record<P, unknown>) =>
     (await run.rows(statement, values)).map((row): Values => Object.values(row as object))
-  const fixedRead = connection && sqliteReader(connection, asValues)
-  function rows(statement: Statement<'id'>, values: { id: string }): Values[] | Promise<Values[]> {
-    if (!sqlite) return asValues(statement, values)
-    if (!busyTimeoutSet) return ready().then(() => rows(statement, values))
-    if (fixedRead) return fixedRead(statement, values)
-    return readRetrying(() => asValues(statement, values))
-  }
+  const fixedRead = connection && sqliteReader(connection)
   return {
     run,
-    rows,
-    async read(query) {
+    async rows(statement, values, deadline) {
+      if (!sqlite) return asValues(statement, values)
+      if (!busyTimeoutSet) await ready()
+      return readRetrying(deadline, () => asValues(statement, values))
+    },
+    rowsNow: (statement, values) =>
+      fixedRead && busyTimeoutSet ? fixedRead.now(statement, values) : undefined,
+    async read(query, deadline) {
       if (!sqlite) return query()
       if (!busyTimeoutSet) await ready()
-      return readRetrying(query)
+      return readRetrying(deadline, query)
     },
     async write(what, options, alone, change) {
       if (!busyTimeoutSet) await ready()

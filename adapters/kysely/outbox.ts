@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import type { ClaimedEvent, KeyStore } from '../../src/store'
+import type { CallOptions, ClaimedEvent, KeyStore } from '../../src/store'
 import { attemptUntil } from './fence'
 import { eventFromRow } from './outbox-rows'
 import type { KeycycleTables } from './schema'
@@ -7,21 +7,23 @@ import type { KeycycleTables } from './schema'
 type Outbox = Pick<KeyStore, 'claimEvents' | 'settleEvent' | 'pruneEvents'>
 
 /**
- * The outbox's claims, settlements and pruning over the events table (SPEC §5), the same SQL
+ * The outbox's claims, settlements and pruning over the events table, the same SQL
  * on every dialect. A claim is two steps: a read of the due heads of their streams, then one
  * conditional `UPDATE … WHERE id = ? AND <the claim is free>` per candidate, which the
  * database applies atomically under the row's lock; a candidate whose update matched no row
  * (another dispatcher took it first) is left out. No `FOR UPDATE SKIP LOCKED`, which MySQL
- * before 8 and MariaDB before 10.6 lack. Writes retry transient failures (SQLITE_BUSY) for a
- * few seconds, in asynchronous pauses.
+ * before 8 and MariaDB before 10.6 lack. Writes retry transient failures (SQLITE_BUSY) until the
+ * call's deadline, in asynchronous pauses.
  */
 export function kyselyOutbox(db: Kysely<unknown>, table: string): Outbox {
   const q = db as unknown as Kysely<KeycycleTables>
   const events = table as 'events'
-  const retrying = <T>(what: string, work: () => Promise<T>) => attemptUntil(undefined, what, work)
+  // Outbox writes carry no events and no fence of their own: retried until the call's deadline.
+  const retrying = <T>(what: string, options: CallOptions | undefined, work: () => Promise<T>) =>
+    attemptUntil(options?.deadline, what, work)
 
   return {
-    async claimEvents({ owner, now, leaseUntil, limit }) {
+    async claimEvents({ owner, now, leaseUntil, limit }, options) {
       const candidates = await q
         .selectFrom(`${table} as e` as 'events as e')
         .selectAll('e')
@@ -46,7 +48,7 @@ export function kyselyOutbox(db: Kysely<unknown>, table: string): Outbox {
         .execute()
       const claimed = await Promise.all(
         candidates.map(async (row): Promise<ClaimedEvent | null> => {
-          const result = await retrying('claimEvents', () =>
+          const result = await retrying('claimEvents', options, () =>
             q
               .updateTable(events)
               .set({ claim_owner: owner, claimed_until: leaseUntil })
@@ -66,8 +68,8 @@ export function kyselyOutbox(db: Kysely<unknown>, table: string): Outbox {
       return claimed.filter((event): event is ClaimedEvent => event !== null)
     },
 
-    async settleEvent(event, settlement) {
-      const result = await retrying('settleEvent', () => {
+    async settleEvent(event, settlement, options) {
+      const result = await retrying('settleEvent', options, () => {
         const settle = q
           .updateTable(events)
           .where('id', '=', event.id)
@@ -87,7 +89,7 @@ export function kyselyOutbox(db: Kysely<unknown>, table: string): Outbox {
       return Number(result.numUpdatedRows) === 1
     },
 
-    async pruneEvents(deliveredBefore, limit) {
+    async pruneEvents(deliveredBefore, limit, options) {
       // Two steps, since neither PostgreSQL nor SQLite (as usually built) take DELETE … LIMIT
       // and MySQL refuses a LIMIT in a subquery of its DELETE.
       const due = await q
@@ -98,7 +100,7 @@ export function kyselyOutbox(db: Kysely<unknown>, table: string): Outbox {
         .limit(limit)
         .execute()
       if (due.length === 0) return 0
-      const result = await retrying('pruneEvents', () =>
+      const result = await retrying('pruneEvents', options, () =>
         q
           .deleteFrom(events)
           .where(

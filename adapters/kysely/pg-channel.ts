@@ -1,5 +1,5 @@
-import { withDeadline } from '../../src/service/deadline'
 import type { ChangeFeed, Subscription, WatchOptions } from '../../src/store'
+import { withDeadline } from '../../src/store/deadline'
 import type { PgNotification, PgPool, PgPoolClient } from './drivers'
 import { parseChange } from './statements'
 

@@ -1,7 +1,8 @@
+import { remainingMs } from '../../src/store/deadline'
 import type { Statement } from './compiled'
 import { pgLocalTimeouts } from './dialect-fences'
 import type { PgPool, PgQueryable } from './drivers'
-import { remainingMs, stillAhead } from './fence'
+import { stillAhead } from './fence'
 import type { Runner, Session } from './runners'
 
 // Statements on a pg pool or one of its clients. Fixed statements go as named prepared

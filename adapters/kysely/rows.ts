@@ -155,6 +155,22 @@ export function keyWithOrganisationFromJson(json: unknown): {
   return { key: keyFromValues(row), organisation: organisationFromValues(row, ORGANISATION_AT) }
 }
 
+/**
+ * A key and its organisation as the verification read's row: every key column, then every
+ * organisation column, each in table order (the inverse of {@link keyWithOrganisationFromJson}).
+ */
+export function keyWithOrganisationToValues(found: {
+  key: KeyRecord
+  organisation: Organisation
+}): Values {
+  const key = keyToRow(found.key) as Record<string, unknown>
+  const organisation = organisationToRow(found.organisation) as Record<string, unknown>
+  return [
+    ...KEY_COLUMNS.map((column) => key[column]),
+    ...ORGANISATION_COLUMNS.map((column) => organisation[column]),
+  ]
+}
+
 export function keyToRow(key: KeyRecord): KeyRowValues {
   return {
     id: key.id,

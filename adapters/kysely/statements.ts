@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql, type UpdateQueryBuilder } from 'kyse
 import { compileOnce, type Statement } from './compiled'
 import { pgEventsInsert } from './outbox-rows'
 import { KEY_COLUMNS, type KeycycleTables, ORGANISATION_COLUMNS, type TableNames } from './schema'
+import type { SqlFlavour } from './sql-flavour'
 import { verificationRead } from './verify-read'
 
 type KeyColumn = (typeof KEY_COLUMNS)[number]
@@ -35,20 +36,6 @@ export interface Statements {
   insertOrganisation:
     | { together: true; statement: Statement<OrganisationParam | KeyColumn | Events> }
     | { together: false; statement: Statement<OrganisationParam> }
-}
-
-/** The SQL a host's Kysely writes: PostgreSQL's, MySQL's (MariaDB's too), or SQLite's. */
-export type SqlFlavour = 'postgres' | 'mysql' | 'other'
-
-/**
- * Which SQL the host's Kysely writes, told from a compiled probe (no I/O): `$1` placeholders
- * are PostgreSQL's, backquoted names MySQL's; anything else (SQLite) needs nothing special.
- */
-export function sqlFlavour(db: Kysely<unknown>): SqlFlavour {
-  const probe = db as unknown as Kysely<{ t: { c: number } }>
-  const { sql } = probe.selectFrom('t').select('c').where('c', '=', 0).compile()
-  if (sql.includes('$1')) return 'postgres'
-  return sql.includes('`') ? 'mysql' : 'other'
 }
 
 /** The `LISTEN`/`NOTIFY` channel of a table prefix. */

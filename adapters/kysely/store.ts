@@ -2,6 +2,8 @@ import type { ExpressionBuilder, Kysely } from 'kysely'
 import { invalidInput, KeycycleError } from '../../src/core/errors'
 import type { StateClause } from '../../src/core/filters'
 import type { DueKeysQuery, KeyListQuery, KeyStore, WriteOptions } from '../../src/store'
+import { deadlineOf } from '../../src/store/deadline'
+import { decoyRecords } from '../../src/store/decoy'
 import type { Statement } from './compiled'
 import { storeExecutor } from './executor'
 import { type KyselyStoreOptions, readKyselyArguments } from './options'
@@ -12,13 +14,15 @@ import {
   keyFromValues,
   keyToRow,
   keyWithOrganisationFromJson,
+  keyWithOrganisationToValues,
   organisationFromValues,
   organisationToRow,
   type Values,
 } from './rows'
 import { KEY_COLUMNS, type KeycycleTables } from './schema'
 import { isDuplicateKey } from './sql-errors'
-import { buildStatements, channelName, sqlFlavour } from './statements'
+import { sqlFlavour } from './sql-flavour'
+import { buildStatements, channelName } from './statements'
 
 type Builder = ExpressionBuilder<{ k: KeycycleTables['keys'] }, 'k'>
 
@@ -110,7 +114,11 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     throw invalidInput('sqlite', 'is for a SQLite Kysely instance only')
   }
   const statements = buildStatements(host, names, prefix, flavour)
-  const { rows, read, write } = storeExecutor(host, flavour, names.events, { pg, mysql, sqlite })
+  const { rows, rowsNow, read, write } = storeExecutor(host, flavour, names.events, {
+    pg,
+    mysql,
+    sqlite,
+  })
   const q = db as unknown as Kysely<KeycycleTables>
   const K = `${names.keys} as k` as 'keys as k'
   // Every key column, in the order `keyFromValues` reads them.
@@ -141,26 +149,20 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     return write(what, options, true, async (tx) => (await tx.write(statement, values)) === 1)
   }
 
-  // The verification read's answer: decoded whether or not it is the key asked for (see
-  // verify-read.ts), so that an unknown ID costs what a known one does.
+  // The verification read's answer, decoded whether or not it is the key asked for (see
+  // verify-read.ts), so that an unknown ID costs what a known one does. An ID below every
+  // stored key finds no neighbour at all: the decoy's row is decoded in its place, so even
+  // then the client does what it does for a known key.
+  const decoy = JSON.stringify(keyWithOrganisationToValues(decoyRecords()))
   function asked(found: Values[], id: string) {
     const row = found[0]
-    if (row === undefined) return null
-    const read = keyWithOrganisationFromJson(row[0])
-    return read.key.id === id ? read : null
+    const read = keyWithOrganisationFromJson(row === undefined ? decoy : row[0])
+    return row !== undefined && read.key.id === id ? read : null
   }
 
   const store: KeyStore = {
-    getKeyWithOrganisation(id) {
-      // Given the SQLite connection, the read runs at once when it can (sqlite-reader.ts), and
-      // the answer is given at once, as the port allows: the service then sets no deadline for a
-      // read that is already over, and verification takes no promise round trip.
-      try {
-        const found = rows(statements.keyWithOrganisation, { id })
-        return Array.isArray(found) ? asked(found, id) : found.then((later) => asked(later, id))
-      } catch (error) {
-        return Promise.reject(error)
-      }
+    async getKeyWithOrganisation(id, options) {
+      return asked(await rows(statements.keyWithOrganisation, { id }, deadlineOf(options)), id)
     },
 
     insertKey(record, insertOptions) {
@@ -201,7 +203,7 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     deleteKey: (id, expectedVersion, options) =>
       compareAndSet('deleteKey', statements.deleteKey, { id }, expectedVersion, options),
 
-    async countDigests(now) {
+    async countDigests(now, options) {
       const counts: Record<string, number> = {}
       const count = (digest: string | null) => {
         if (digest === null) return
@@ -209,18 +211,20 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
         const pepper = cut === -1 ? '' : digest.slice(0, cut)
         counts[pepper] = (counts[pepper] ?? 0) + 1
       }
-      const rows = await read(() =>
-        q
-          .selectFrom(K)
-          .select([
-            'k.primary_digest',
-            'k.primary_retiring_digest',
-            'k.primary_retiring_until',
-            'k.secondary_digest',
-            'k.secondary_retiring_digest',
-            'k.secondary_retiring_until',
-          ])
-          .execute(),
+      const rows = await read(
+        () =>
+          q
+            .selectFrom(K)
+            .select([
+              'k.primary_digest',
+              'k.primary_retiring_digest',
+              'k.primary_retiring_until',
+              'k.secondary_digest',
+              'k.secondary_retiring_digest',
+              'k.secondary_retiring_until',
+            ])
+            .execute(),
+        deadlineOf(options),
       )
       for (const row of rows) {
         count(row.primary_digest)
@@ -234,7 +238,7 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     updateKey: (next, expectedVersion, options) =>
       compareAndSet('updateKey', statements.updateKey, keyToRow(next), expectedVersion, options),
 
-    async listKeys(query: KeyListQuery) {
+    async listKeys(query: KeyListQuery, options) {
       let select = q.selectFrom(K).select(KEY).where('k.organisation', '=', query.organisation)
       if (query.type !== undefined) select = select.where('k.type', '=', query.type)
       const states = query.states
@@ -242,28 +246,31 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
         select = select.where((eb) => eb.or(states.map((c) => clauseFilter(eb, c))))
       if (query.idAbove !== undefined) select = select.where('k.id', '>', query.idAbove)
       if (query.idBelow !== undefined) select = select.where('k.id', '<', query.idBelow)
-      const rows = await read(() =>
-        select.orderBy('k.id', query.order).limit(query.limit).execute(),
+      const rows = await read(
+        () => select.orderBy('k.id', query.order).limit(query.limit).execute(),
+        deadlineOf(options),
       )
       return rows.map((row) => keyFromValues(Object.values(row)))
     },
 
-    async listDueKeys(query: DueKeysQuery) {
-      const rows = await read(() =>
-        q
-          .selectFrom(K)
-          .select(KEY)
-          .where((eb) => clauseFilter(eb, query.clause))
-          .orderBy('k.expires_at')
-          .orderBy('k.id')
-          .limit(query.limit)
-          .execute(),
+    async listDueKeys(query: DueKeysQuery, options) {
+      const rows = await read(
+        () =>
+          q
+            .selectFrom(K)
+            .select(KEY)
+            .where((eb) => clauseFilter(eb, query.clause))
+            .orderBy('k.expires_at')
+            .orderBy('k.id')
+            .limit(query.limit)
+            .execute(),
+        deadlineOf(options),
       )
       return rows.map((row) => keyFromValues(Object.values(row)))
     },
 
-    async getOrganisation(id) {
-      const [row] = await rows(statements.organisation, { id })
+    async getOrganisation(id, options) {
+      const [row] = await rows(statements.organisation, { id }, deadlineOf(options))
       return row === undefined ? null : organisationFromValues(row)
     },
 
@@ -296,6 +303,14 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
       ),
 
     ...kyselyOutbox(host, names.events),
+  }
+  if (sqlite !== undefined) {
+    // On its own better-sqlite3 connection the verification read runs at once when it can
+    // (sqlite-reader.ts): verification then takes no promise round trip.
+    store.getKeyWithOrganisationSync = (id) => {
+      const found = rowsNow(statements.keyWithOrganisation, { id })
+      return found === undefined ? undefined : asked(found, id)
+    }
   }
   if (pg !== undefined) {
     const channel = channelName(prefix)

@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import { compileOnce, type Statement } from './compiled'
 import { KEY_COLUMNS, type KeycycleTables, ORGANISATION_COLUMNS, type TableNames } from './schema'
-import type { SqlFlavour } from './statements'
+import type { SqlFlavour } from './sql-flavour'
 
 const prefixed = (table: string, columns: readonly string[]) =>
   columns.map((column) => sql.ref(`${table}.${column}`))

@@ -16,8 +16,8 @@ import { memoryOutbox, type OutboxEntry } from './memory-outbox'
 
 /** A {@link KeyStore} kept in process memory, plus a read-only view for tests and debugging. */
 export interface MemoryStore extends KeyStore {
-  /** As {@link KeyStore.getKeyWithOrganisation}, answered synchronously. */
-  getKeyWithOrganisation(id: string): KeyWithOrganisation | null
+  /** As {@link KeyStore.getKeyWithOrganisation}, always answered at once. */
+  getKeyWithOrganisationSync(id: string): KeyWithOrganisation | null
   /** Deep copies of everything stored, for inspection. Holds digests and hints, never tokens. */
   snapshot(): { organisations: Organisation[]; keys: KeyRecord[]; events: OutboxEntry[] }
 }
@@ -82,14 +82,16 @@ export function memoryStore(): MemoryStore {
     announce({ kind: 'key', id: record.id })
   }
 
+  function keyWithOrganisation(id: string): KeyWithOrganisation | null {
+    const key = keys.get(id)
+    const organisation = key && organisations.get(key.organisation)
+    return key && organisation ? { key, organisation } : null
+  }
+
   return {
-    // Synchronous, as the port allows: a verification against this store then takes no
-    // promise round trip and no deadline for its read.
-    getKeyWithOrganisation(id) {
-      const key = keys.get(id)
-      const organisation = key && organisations.get(key.organisation)
-      return key && organisation ? { key, organisation } : null
-    },
+    // Always at once: a verification against this store takes no promise round trip.
+    getKeyWithOrganisationSync: keyWithOrganisation,
+    getKeyWithOrganisation: async (id) => keyWithOrganisation(id),
 
     async insertKey(record, options) {
       if (keys.has(record.id)) return false

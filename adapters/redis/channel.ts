@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis'
 import { KeycycleError } from '../../src/core/errors'
-import { withDeadline } from '../../src/service/deadline'
 import type { ChangeFeed, StoreChange, Subscription, WatchOptions } from '../../src/store'
+import { withDeadline } from '../../src/store/deadline'
 import type { RedisClient } from './client'
 
 /** The announcement of a change: `key:<id>` or `organisation:<id>`. */

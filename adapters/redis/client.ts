@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis'
 import { KeycycleError } from '../../src/core/errors'
-import { withDeadline } from '../../src/service/deadline'
+import { untilDeadline } from '../../src/store/deadline'
 
 /** The host's ioredis client: a standalone `Redis` or a `Cluster`. */
 export type RedisClient = Redis | Cluster
@@ -44,17 +44,18 @@ export interface Commands {
 }
 
 /**
- * Runs one store call against Redis within `timeoutMs`. A client that has ended fails at
- * once; a disconnected one (ioredis queues commands while reconnecting) fails at the deadline.
- * Either way the caller gets `unavailable`, never a hang and never a made-up answer.
+ * Runs one store call against Redis by `deadline` (epoch ms, real clock). A client that has
+ * ended fails at once; a disconnected one (ioredis queues commands while reconnecting) fails at
+ * the deadline. Either way the caller gets `unavailable`, never a hang and never a made-up
+ * answer.
  */
 export function redisCall<T>(
   commands: Commands,
   method: string,
-  timeoutMs: number,
+  deadline: number,
   work: () => Promise<T>,
 ): Promise<T> {
-  return endedClient(commands, method) ?? withDeadline(`redis: ${method}`, timeoutMs, work)
+  return endedClient(commands, method) ?? untilDeadline(`redis: ${method}`, deadline, work)
 }
 
 /** A rejection with `unavailable` if the client has ended (the host quit it), else null. */

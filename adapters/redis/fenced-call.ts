@@ -1,13 +1,8 @@
 import { KeycycleError } from '../../src/core/errors'
 import type { WriteOptions } from '../../src/store'
+import { LATE_REPLY_MS } from '../../src/store/deadline'
 import { type Commands, type RedisClient, redisCall } from './client'
 import { serverClock } from './server-clock'
-
-/**
- * How long a fenced write waits past its deadline for the reply of a script applied just
- * before the fence (ms), before it answers `unavailable`.
- */
-const LATE_REPLY_MS = 100
 
 /** How often the server clock is measured again while writes come (ms). */
 const CLOCK_REFRESH_MS = 10_000
@@ -20,12 +15,12 @@ export type FencedCall = <T>(
 ) => Promise<T>
 
 /**
- * Writes within their deadline (SPEC §7). Without a deadline a write is an ordinary call
- * (`timeoutMs`). With one it is refused at once, sending nothing, when the deadline has passed;
- * otherwise its scripts carry the deadline as a fence in the server's time (see
- * `server-clock.ts`), and the call answers `unavailable` by the deadline plus 100 ms (or
- * `timeoutMs`, if sooner) when the server has not replied. A script refuses past its fence, so
- * nothing commits after that answer, whatever ioredis resends.
+ * Writes within their deadline. Without a deadline (a store used directly) a write is an
+ * ordinary call, given `timeoutMs`. With one it is refused at once, sending nothing, when the
+ * deadline has passed; otherwise its scripts carry the deadline as a fence in the server's time
+ * (see `server-clock.ts`), and the call answers `unavailable` by the deadline plus the policy's
+ * `LATE_REPLY_MS` when the server has not replied. A script refuses past its fence, so nothing
+ * commits after that answer, whatever ioredis resends.
  */
 export function fencedCalls(
   client: RedisClient,
@@ -35,7 +30,9 @@ export function fencedCalls(
   const clock = serverClock(client, { refreshMs: CLOCK_REFRESH_MS, timeoutMs })
   return (method, options, work) => {
     const deadline = options?.deadline
-    if (deadline === undefined) return redisCall(commands, method, timeoutMs, () => work(''))
+    if (deadline === undefined) {
+      return redisCall(commands, method, Date.now() + timeoutMs, () => work(''))
+    }
     const left = deadline - Date.now()
     if (left <= 0) {
       return Promise.reject(
@@ -45,7 +42,7 @@ export function fencedCalls(
         ),
       )
     }
-    return redisCall(commands, method, Math.min(timeoutMs, left + LATE_REPLY_MS), async () =>
+    return redisCall(commands, method, deadline + LATE_REPLY_MS, async () =>
       work(String(await clock.fence(deadline))),
     )
   }

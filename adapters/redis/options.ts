@@ -1,5 +1,6 @@
 import { invalidInput } from '../../src/core/errors'
 import { readInteger, readObject } from '../../src/core/validate'
+import { DEFAULT_STORE_TIMEOUT_MS } from '../../src/store/deadline'
 import type { Commands } from './client'
 
 /** Options of {@link redisStore}. */
@@ -12,8 +13,10 @@ export interface RedisStoreOptions {
    */
   prefix?: string
   /**
-   * Deadline of each store call, in ms; past it the call fails with `unavailable`. An integer
-   * from 1 to 2 147 483 647 (the largest timer Node keeps). Default 500.
+   * Deadline of a store call made without one, in ms from the call; past it the call fails
+   * with `unavailable`. Only a store used directly needs it: the service gives every call its
+   * own deadline (its `storeTimeoutMs`). An integer from 1 to 2 147 483 647 (the largest timer
+   * Node keeps). Default 2000 (`DEFAULT_STORE_TIMEOUT_MS`).
    */
   commandTimeoutMs?: number
   /**
@@ -83,7 +86,7 @@ export function readRedisArguments(client: unknown, options: unknown): RedisSett
     opts[field] === undefined ? fallback : readInteger(opts[field], field, 1, max)
   return {
     prefix,
-    timeoutMs: integer('commandTimeoutMs', 500, MAX_TIMER_MS),
+    timeoutMs: integer('commandTimeoutMs', DEFAULT_STORE_TIMEOUT_MS, MAX_TIMER_MS),
     markerTtlMs: integer('markerTtlMs', 60_000, MAX_TIMER_MS),
     batch: integer('batchSize', 100, 10_000),
     outboxScanMs: integer('outboxScanMs', 60_000, MAX_TIMER_MS),

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis'
-import { withDeadline } from '../../src/service/deadline'
+import { withDeadline } from '../../src/store/deadline'
 import type { RedisClient } from './client'
 
 /**

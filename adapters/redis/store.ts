@@ -1,6 +1,6 @@
 import { KeycycleError } from '../../src/core/errors'
 import type { KeyRecord, Organisation } from '../../src/core/types'
-import type { KeyStore, OutboxEvent, StoreChange } from '../../src/store'
+import type { CallOptions, KeyStore, OutboxEvent, StoreChange } from '../../src/store'
 import { changeMessage, subscriberOf, watchChannel } from './channel'
 import { type Commands, endedClient, type RedisClient, redisCall } from './client'
 import { countDigests } from './digests'
@@ -21,7 +21,7 @@ import { verifyRead } from './verify-read'
  *
  * Atomic: each write to one key or one organisation is a single Lua compare-and-set on its own
  * hash slot, applied at most once even if ioredis resends it after a reconnect, announced on
- * the change channel and recording its events (SPEC §5) in the same script. Fenced: a write
+ * the change channel and recording its events in the same script. Fenced: a write
  * with a `deadline` carries it as a fence in the server's time (see `fenced-call.ts`),
  * and the script refuses to apply past it, however late it arrives.
  * Eventually consistent: the organisation index (for lists), the due index (for the expiry
@@ -52,8 +52,9 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
   const commands = client as unknown as Commands
   const at = layout(prefix)
   const token = () => globalThis.crypto.randomUUID()
-  const run = <T>(method: string, work: () => Promise<T>) =>
-    redisCall(commands, method, timeoutMs, work)
+  // A call's deadline: the caller's (the service always gives one), else `commandTimeoutMs`.
+  const run = <T>(method: string, options: CallOptions | undefined, work: () => Promise<T>) =>
+    redisCall(commands, method, options?.deadline ?? Date.now() + timeoutMs, work)
   const runWrite = fencedCalls(client, commands, timeoutMs)
   // ioredis adds its own `keyPrefix` to declared keys only; a name built inside a script needs it.
   const keyPrefix = keyPrefixOf(client)
@@ -119,9 +120,17 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
   }
 
   const keyWithOrganisation = verifyRead(commands, at, client.isCluster, keyPrefix)
+  const outbox = redisOutbox({
+    commands,
+    at,
+    keyPrefix,
+    recovery: outboxRecovery(client, prefix, at, outboxScanMs),
+    token,
+  })
 
   return {
-    getKeyWithOrganisation: (id) => run('getKeyWithOrganisation', () => keyWithOrganisation(id)),
+    getKeyWithOrganisation: (id, o) =>
+      run('getKeyWithOrganisation', o, () => keyWithOrganisation(id)),
 
     insertKey: (record, insertOptions) =>
       runWrite('insertKey', insertOptions, async (fence) => {
@@ -165,7 +174,7 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         return deleted
       }),
 
-    countDigests: (now) => run('countDigests', () => countDigests(client, prefix, now)),
+    countDigests: (now, o) => run('countDigests', o, () => countDigests(client, prefix, now)),
 
     updateKey: (next, expectedVersion, writeOptions) =>
       runWrite('updateKey', writeOptions, async (fence) => {
@@ -176,12 +185,13 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         )
       }),
 
-    listKeys: (query) => run('listKeys', () => listKeys(commands, at, readKey, query, batch)),
+    listKeys: (query, o) => run('listKeys', o, () => listKeys(commands, at, readKey, query, batch)),
 
-    listDueKeys: (query) =>
-      run('listDueKeys', () => listDueKeys(commands, at, readKey, query, batch)),
+    listDueKeys: (query, o) =>
+      run('listDueKeys', o, () => listDueKeys(commands, at, readKey, query, batch)),
 
-    getOrganisation: (id) => run('getOrganisation', () => read<Organisation>(at.organisation(id))),
+    getOrganisation: (id, o) =>
+      run('getOrganisation', o, () => read<Organisation>(at.organisation(id))),
 
     insertOrganisation: (organisation, firstKey, writeOptions) =>
       runWrite('insertOrganisation', writeOptions, async (fence) => {
@@ -226,13 +236,11 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         )
       }),
 
-    ...redisOutbox({
-      commands,
-      at,
-      keyPrefix,
-      recovery: outboxRecovery(client, prefix, at, outboxScanMs),
-      token,
-    }),
+    claimEvents: (query, o) => run('claimEvents', o, () => outbox.claimEvents(query)),
+    settleEvent: (event, settlement, o) =>
+      run('settleEvent', o, () => outbox.settleEvent(event, settlement)),
+    pruneEvents: (before, limit, o) =>
+      run('pruneEvents', o, () => outbox.pruneEvents(before, limit)),
 
     watch: (feed, watchOptions) =>
       endedClient(commands, 'watch') ??

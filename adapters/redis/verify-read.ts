@@ -1,14 +1,10 @@
-import { newId } from '../../src/core/ids'
-import { newKeyRecord } from '../../src/core/keys'
-import { newOrganisation } from '../../src/core/organisations'
 import type { KeyRecord, Organisation } from '../../src/core/types'
+import type { KeyWithOrganisation } from '../../src/store'
+import { decoyRecords } from '../../src/store/decoy'
 import type { Commands } from './client'
 import type { Layout } from './layout'
 import { evaluate, script } from './lua'
 import { ReplyMemo } from './reply-memo'
-
-/** What a verification reads: the key with its organisation, or null for an unknown key. */
-export type KeyWithOrganisation = { key: KeyRecord; organisation: Organisation } | null
 
 /**
  * A key's record with its organisation's, in one round trip: standalone Redis only, because the
@@ -33,30 +29,9 @@ if not decoy[1] then return '[]' end
 return '[' .. decoy[1] .. ',' .. decoy[2] .. ',0]'
 `)
 
-const DECOY_TIME = 1_700_000_000_000
-
-/**
- * The decoy's two records as JSON: a key and its organisation as the core builds them for a
- * named key, with IDs of the real shape, so their size is a typical record's. They hold no
- * secret of any token: the digest is random bytes.
- */
-export function decoyRecords(): { key: string; organisation: string } {
-  const random = (n: number) => globalThis.crypto.getRandomValues(new Uint8Array(n))
-  const hex = Array.from(random(32), (b) => b.toString(16).padStart(2, '0')).join('')
-  const organisation = newOrganisation(
-    {},
-    newId('org', DECOY_TIME, random(16)),
-    { kind: 'system' },
-    DECOY_TIME,
-  )
-  const key = newKeyRecord(
-    { organisation: organisation.id, name: 'verification decoy' },
-    newId('key', DECOY_TIME, random(16)),
-    { digest: hex, hint: `*****${hex.slice(-4)}` },
-    { kind: 'organisation', id: organisation.id },
-    DECOY_TIME,
-    0,
-  )
+/** The decoy's two records as JSON (see `decoyRecords`). */
+export function decoyJson(): { key: string; organisation: string } {
+  const { key, organisation } = decoyRecords()
   return { key: JSON.stringify(key), organisation: JSON.stringify(organisation) }
 }
 
@@ -79,12 +54,12 @@ export function verifyRead(
   at: Layout,
   isCluster: boolean,
   keyPrefix: string,
-): (id: string) => Promise<KeyWithOrganisation> {
+): (id: string) => Promise<KeyWithOrganisation | null> {
   // One write at a time: the misses that meet no decoy while it is being written wait for it.
   let decoyWrite: Promise<null> | null = null
   const writeDecoy = (): Promise<null> => {
     decoyWrite ??= (async () => {
-      const { key, organisation } = decoyRecords()
+      const { key, organisation } = decoyJson()
       await commands.hset(at.decoy, 'record', key, 'organisation', organisation)
       return null
     })()

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Command, Option } from 'commander'
-import type { VerifyFailureCode } from '../core/verify'
+import type { VerifyFailureCode } from '../core/verify-result'
 import { presentEffectiveConfig, presentKey } from '../http/wire-out'
 import type { Keycycle } from '../service/keycycle'
 import type { RefusedCredentialCode } from '../status'

@@ -26,11 +26,11 @@ function pick<T>(
 }
 
 /**
- * Override resolution (SPEC §1): the key's value if set, else the organisation default, else
+ * Override resolution (see `docs/decisions.md#configuration-overrides`): the key's value if set, else the organisation default, else
  * the library default, each with its source. Reads the organisation at call time, so changing
  * an organisation default changes every non-overriding key without writing to it.
  */
-export function resolveConfig(
+export function effectiveConfig(
   key: Pick<KeyRecord, 'storageConfig' | 'webhookConfig' | 'config'>,
   organisation: Pick<Organisation, 'storageConfig' | 'webhookConfig' | 'config'>,
 ): EffectiveConfig {

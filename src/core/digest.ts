@@ -67,7 +67,11 @@ export interface Digests {
   pepperOf(stored: string): string
 }
 
-function readPeppers(pepper: PepperOption | undefined): { id: string; key: Uint8Array }[] {
+/**
+ * The peppers of a `pepper` option, validated: none for `undefined`, else a non-empty list of
+ * unique IDs with secrets of at least {@link MIN_PEPPER_BYTES} bytes. Throws `validation`.
+ */
+export function readPeppers(pepper: PepperOption | undefined): { id: string; key: Uint8Array }[] {
   if (pepper === undefined) return []
   const list: readonly Pepper[] =
     typeof pepper === 'string' || pepper instanceof Uint8Array

@@ -61,7 +61,7 @@ export interface Key {
   state: KeyState
   name: string | null
   description: string | null
-  /** The key's own overrides only; see `resolveConfig` for the effective values. */
+  /** The key's own overrides only; see `effectiveConfig` for the effective values. */
   config: KeyConfig
   storageConfig: ConfigId | null
   webhookConfig: ConfigId | null

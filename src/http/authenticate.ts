@@ -1,4 +1,4 @@
-import type { VerifySuccess } from '../core/verify'
+import type { VerifySuccess } from '../core/verify-result'
 import type { Keycycle } from '../service/keycycle'
 import { credentialReader } from './credentials'
 import { faultResponse, refusedKey } from './status'

@@ -1,5 +1,5 @@
 import { KeycycleError } from '../core/errors'
-import type { VerifySuccess } from '../core/verify'
+import type { VerifySuccess } from '../core/verify-result'
 import { errorResponse, faultResponse } from './status'
 import type { HttpResponse } from './types'
 

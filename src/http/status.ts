@@ -1,5 +1,5 @@
 import { KeycycleError } from '../core/errors'
-import type { VerifyFailureCode } from '../core/verify'
+import type { VerifyFailureCode } from '../core/verify-result'
 import { ERROR_STATUS, type ErrorCode } from '../status'
 import type { HttpResponse } from './types'
 import { wireFieldPath } from './wire-names'

@@ -1,5 +1,6 @@
 import { KeycycleError } from '../core/errors'
-import type { Runtime } from './runtime'
+import { pause, retryPauseMs } from '../store/deadline'
+import type { Bytes, Now } from './deps'
 
 /** One turn of a read-decide-write cycle: what was read, and what to write instead. */
 export interface CasStep<S, W> {
@@ -25,31 +26,27 @@ export interface CasOutcome<S, W> {
   written: boolean
 }
 
+/** Runs one compare-and-set cycle; `what` names the record in the `conflict` message. */
+export type CompareAndSet = <S, W>(what: string, step: CasStep<S, W>) => Promise<CasOutcome<S, W>>
+
 /**
  * The one compare-and-set loop of the service, for keys and organisations alike: read, decide,
  * write if the version is unchanged, and on a lost race decide again on a fresh read, up to
- * `maxAttempts` times with jittered, growing pauses. Throws `conflict` when every attempt lost.
+ * `maxAttempts` times with the policy's jittered, growing pauses (`retryPauseMs`). The cycle
+ * throws `conflict` when every attempt lost.
  */
-export async function compareAndSet<S, W>(
-  rt: Runtime,
-  what: string,
-  step: CasStep<S, W>,
-): Promise<CasOutcome<S, W>> {
-  for (let attempt = 1; attempt <= rt.maxAttempts; attempt++) {
-    const current = await step.read()
-    const now = rt.now()
-    const decision = step.decide(current, now)
-    if (decision === null) return { current, decision: null, now, written: false }
-    if (await step.write(decision.write, decision.expectedVersion, current, now)) {
-      return { current, decision: decision.write, now, written: true }
+export function compareAndSetLoop(maxAttempts: number, now: Now, bytes: Bytes): CompareAndSet {
+  return async (what, step) => {
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const current = await step.read()
+      const at = now()
+      const decision = step.decide(current, at)
+      if (decision === null) return { current, decision: null, now: at, written: false }
+      if (await step.write(decision.write, decision.expectedVersion, current, at)) {
+        return { current, decision: decision.write, now: at, written: true }
+      }
+      if (attempt < maxAttempts) await pause(retryPauseMs(attempt, bytes(1)[0]! / 256))
     }
-    if (attempt < rt.maxAttempts) await backoff(rt, attempt)
+    throw new KeycycleError('conflict', `${what} was changed concurrently; try again`)
   }
-  throw new KeycycleError('conflict', `${what} was changed concurrently; try again`)
-}
-
-// Jittered, growing pause so that a crowd of writers losing the same race spreads out.
-function backoff(rt: Runtime, attempt: number): Promise<void> {
-  const ms = (rt.bytes(1)[0]! % (1 << Math.min(attempt, 6))) + 1
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

@@ -1,8 +1,19 @@
 import { isScheduleCurrent, retryAt } from '../core/schedule'
-import type { ClaimedEvent } from '../store'
-import type { DispatchSettings } from './dispatch-options'
+import type { ClaimedEvent, KeyStore } from '../store'
+import type { Bytes, Now } from './deps'
 import { eventBase, type KeycycleEvent } from './events'
-import type { Runtime } from './runtime'
+import type { DispatchSettings } from './service-options'
+
+/** What a dispatcher is built from. */
+export interface DispatcherDeps {
+  store: KeyStore
+  now: Now
+  bytes: Bytes
+  onEvent: (event: KeycycleEvent) => void | Promise<void>
+  /** Receives an event given up after `settings.maxAttempts` failed deliveries. */
+  onEventError: (error: unknown, event: KeycycleEvent) => void
+  settings: DispatchSettings
+}
 
 // Prune delivered events about once a minute of polling, not on every poll.
 const PRUNE_EVERY_MS = 60_000
@@ -11,7 +22,7 @@ const PRUNE_BATCH = 500
 const CLOSE_WAIT_MS = 1000
 
 /**
- * Delivers the durable outbox to `onEvent` (SPEC §5): claims due events (the oldest
+ * Delivers the durable outbox to `onEvent`: claims due events (the oldest
  * undelivered of each key, so a key's events arrive in commit order), calls `onEvent` off the
  * request path with a timeout, marks them delivered, and on failure puts them back with
  * exponential backoff until `maxAttempts`, after which `onEventError` gets the event. Claims
@@ -28,12 +39,11 @@ export class Dispatcher {
   private lastPrune = 0
   private failing = false
 
-  constructor(
-    private readonly rt: Runtime,
-    private readonly onEvent: (event: KeycycleEvent) => void | Promise<void>,
-    private readonly settings: DispatchSettings,
-  ) {
-    this.owner = Array.from(rt.bytes(12), (b) => b.toString(16).padStart(2, '0')).join('')
+  private readonly settings: DispatchSettings
+
+  constructor(private readonly deps: DispatcherDeps) {
+    this.settings = deps.settings
+    this.owner = Array.from(deps.bytes(12), (b) => b.toString(16).padStart(2, '0')).join('')
   }
 
   /** Starts polling every `pollMs` (the timer never keeps a process alive). */
@@ -100,12 +110,12 @@ export class Dispatcher {
     const room = this.settings.concurrency - this.inflight.size
     if (this.closed || room <= 0) return 0
     try {
-      const now = this.rt.now()
+      const now = this.deps.now()
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now
-        await this.rt.store.pruneEvents(now - this.settings.retentionMs, PRUNE_BATCH)
+        await this.deps.store.pruneEvents(now - this.settings.retentionMs, PRUNE_BATCH)
       }
-      const claimed = await this.rt.store.claimEvents({
+      const claimed = await this.deps.store.claimEvents({
         owner: this.owner,
         now,
         leaseUntil: now + this.settings.leaseMs,
@@ -129,34 +139,34 @@ export class Dispatcher {
   }
 
   private async deliver(claimed: ClaimedEvent): Promise<void> {
-    const { rt, settings, owner } = this
+    const { deps, settings, owner } = this
     let event: KeycycleEvent
     try {
       event = JSON.parse(claimed.body) as KeycycleEvent
     } catch (error) {
       // Not an event this library wrote: nothing can deliver it, so it is given up at once.
       console.error(`keycycle: outbox entry ${claimed.id} is not an event; given up`, error)
-      await rt.store.settleEvent(claimed, { owner, deliveredAt: rt.now() }).catch(() => false)
+      await deps.store.settleEvent(claimed, { owner, deliveredAt: deps.now() }).catch(() => false)
       return
     }
     try {
       if (!(await this.refresh(event))) {
-        await rt.store.settleEvent(claimed, { owner, deliveredAt: rt.now() })
+        await deps.store.settleEvent(claimed, { owner, deliveredAt: deps.now() })
         return
       }
-      await withTimeout(() => this.onEvent(event), settings.deliveryTimeoutMs)
-      await rt.store.settleEvent(claimed, { owner, deliveredAt: rt.now() })
+      await withTimeout(() => deps.onEvent(event), settings.deliveryTimeoutMs)
+      await deps.store.settleEvent(claimed, { owner, deliveredAt: deps.now() })
     } catch (error) {
       const attempts = claimed.attempts + 1
-      const now = rt.now()
+      const now = deps.now()
       try {
         if (attempts >= settings.maxAttempts) {
-          rt.events.onEventError(error, event)
-          await rt.store.settleEvent(claimed, { owner, deliveredAt: now })
+          deps.onEventError(error, event)
+          await deps.store.settleEvent(claimed, { owner, deliveredAt: now })
         } else {
-          const jitter = rt.bytes(1)[0]! / 256
+          const jitter = deps.bytes(1)[0]! / 256
           const at = retryAt(now, attempts, settings.retryBaseMs, settings.retryMaxMs, jitter)
-          await rt.store.settleEvent(claimed, { owner, retryAt: at })
+          await deps.store.settleEvent(claimed, { owner, retryAt: at })
         }
       } catch {
         // Not settled: the claim lapses after leaseMs and the event is delivered again.
@@ -168,9 +178,9 @@ export class Dispatcher {
   // stale) and carries the key's current view; false means drop it.
   private async refresh(event: KeycycleEvent): Promise<boolean> {
     if (event.type !== 'key.expiring' && event.type !== 'key.grace_ended') return true
-    const found = await this.rt.store.getKeyWithOrganisation(event.key.id)
+    const found = await this.deps.store.getKeyWithOrganisation(event.key.id)
     if (!found || !isScheduleCurrent(event, found.key)) return false
-    const now = this.rt.now()
+    const now = this.deps.now()
     const { key, webhookConfig } = eventBase(
       event.id,
       now,

@@ -1,4 +1,4 @@
-import { resolveConfig } from '../core/config'
+import { effectiveConfig } from '../core/config'
 import { toKey } from '../core/key-view'
 import type {
   Actor,
@@ -74,7 +74,7 @@ export function eventBase(
     at: now,
     actor,
     key: toKey(record, now),
-    webhookConfig: resolveConfig(record, organisation).webhookConfig.value,
+    webhookConfig: effectiveConfig(record, organisation).webhookConfig.value,
   }
 }
 

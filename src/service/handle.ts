@@ -1,15 +1,11 @@
 import { invalidInput } from '../core/errors'
 import type { CreateKeyInput, KeyPatch, ListKeysQuery, OrganisationPatch } from '../core/inputs'
 import type { Actor, EffectiveConfig, Key, Organisation, Slot } from '../core/types'
-import { type DeleteOptions, deleteKey } from './delete-key'
-import type { KeyWithToken, RotateOptions } from './key-commands'
-import * as keys from './key-commands'
-import type { KeyPage } from './key-queries'
-import * as queries from './key-queries'
-import * as organisations from './organisations'
-import type { Runtime } from './runtime'
-import type { DeactivateOptions } from './state-commands'
-import * as states from './state-commands'
+import type { DeleteKey, DeleteOptions } from './delete-key'
+import type { KeyCommands, KeyWithToken, RotateOptions } from './key-commands'
+import type { KeyPage, KeyQueries } from './key-queries'
+import type { OrganisationCommands } from './organisation-commands'
+import type { DeactivateOptions, StateCommands } from './state-commands'
 
 /**
  * Everything one actor may do, bound to that actor once (see `Keycycle.as`). Every method
@@ -84,31 +80,40 @@ export interface ActorHandle {
   resolveConfig(keyId: string): Promise<EffectiveConfig>
 }
 
+/** The service's parts a handle calls, each bound once by the composition root. */
+export interface ServiceCalls {
+  keys: KeyCommands
+  states: StateCommands
+  deleteKey: DeleteKey
+  queries: KeyQueries
+  organisations: OrganisationCommands
+}
+
 /** Builds the handle for an already validated actor. */
-export function actorHandle(rt: Runtime, actor: Actor): ActorHandle {
+export function actorHandle(calls: ServiceCalls, actor: Actor): ActorHandle {
+  const { keys, states, queries, organisations } = calls
   return Object.freeze({
     actor,
     getOrganisation: async (id?: string) =>
-      organisations.getOrganisation(rt, actor, id === undefined ? ownOrganisation(actor) : id),
+      organisations.getOrganisation(actor, id === undefined ? ownOrganisation(actor) : id),
     updateOrganisation: async (idOrPatch: string | OrganisationPatch, patch?: OrganisationPatch) =>
       typeof idOrPatch === 'string'
-        ? organisations.updateOrganisation(rt, actor, idOrPatch, patch as OrganisationPatch)
-        : organisations.updateOrganisation(rt, actor, ownOrganisation(actor), idOrPatch),
-    createKey: (input?: CreateKeyInput) => keys.createKey(rt, actor, input),
-    getKey: (id: string) => queries.getKey(rt, actor, id),
-    listKeys: (query?: ListKeysQuery) => queries.listKeys(rt, actor, query),
-    updateKey: (id: string, patch: KeyPatch) => keys.updateKey(rt, actor, id, patch),
-    rotateKey: (id: string, options?: RotateOptions) => keys.rotateKey(rt, actor, id, options),
-    regenerateKey: (id: string, slot: Slot) => keys.regenerateKey(rt, actor, id, slot),
+        ? organisations.updateOrganisation(actor, idOrPatch, patch as OrganisationPatch)
+        : organisations.updateOrganisation(actor, ownOrganisation(actor), idOrPatch),
+    createKey: (input?: CreateKeyInput) => keys.createKey(actor, input),
+    getKey: (id: string) => queries.getKey(actor, id),
+    listKeys: (query?: ListKeysQuery) => queries.listKeys(actor, query),
+    updateKey: (id: string, patch: KeyPatch) => keys.updateKey(actor, id, patch),
+    rotateKey: (id: string, options?: RotateOptions) => keys.rotateKey(actor, id, options),
+    regenerateKey: (id: string, slot: Slot) => keys.regenerateKey(actor, id, slot),
     deactivateKey: (id: string, options?: DeactivateOptions) =>
-      states.deactivateKey(rt, actor, id, options),
-    activateKey: (id: string) => states.changeState(rt, actor, id, 'activate'),
-    deleteKey: (id: string, options?: DeleteOptions) => deleteKey(rt, actor, id, options),
-    blockKey: (id: string) => states.changeState(rt, actor, id, 'block'),
-    unblockKey: (id: string) => states.changeState(rt, actor, id, 'unblock'),
-    extendKey: (id: string, expiresAt: number | null) =>
-      keys.updateKey(rt, actor, id, { expiresAt }),
-    resolveConfig: (keyId: string) => queries.resolveConfig(rt, actor, keyId),
+      states.deactivateKey(actor, id, options),
+    activateKey: (id: string) => states.changeState(actor, id, 'activate'),
+    deleteKey: (id: string, options?: DeleteOptions) => calls.deleteKey(actor, id, options),
+    blockKey: (id: string) => states.changeState(actor, id, 'block'),
+    unblockKey: (id: string) => states.changeState(actor, id, 'unblock'),
+    extendKey: (id: string, expiresAt: number | null) => keys.updateKey(actor, id, { expiresAt }),
+    resolveConfig: (keyId: string) => queries.resolveConfig(actor, keyId),
   })
 }
 

@@ -12,59 +12,16 @@ import { toKey } from '../core/key-view'
 import { applyKeyPatch, newKeyRecord } from '../core/keys'
 import { regenerate, rotate } from '../core/rotation'
 import type { Actor, Key, Slot } from '../core/types'
-import { keyEvents } from './emit'
-import { generateId, mint } from './minting'
-import { type Committed, mutateKey } from './mutate-key'
+import type { KeyStore } from '../store'
+import type { Mint, NewId, Now } from './deps'
+import type { OutboxEvents } from './emit'
+import type { Committed, MutateKey } from './mutate-key'
 import { loadOrganisation } from './reach'
-import type { Runtime } from './runtime'
 
 /** A key together with the token just minted for it: the only time a token is ever returned. */
 export interface KeyWithToken {
   key: Key
   token: string
-}
-
-export async function createKey(
-  rt: Runtime,
-  actor: Actor,
-  input: CreateKeyInput | undefined,
-): Promise<KeyWithToken> {
-  const parsed = parseCreateKeyInput(input ?? {}, actor)
-  const organisation = await loadOrganisation(rt, parsed.organisation, actor)
-  const now = rt.now()
-  const id = generateId(rt, 'key', now)
-  const { token, minted } = mint(rt, id)
-  const record = newKeyRecord(parsed, id, minted, actor, now, rt.trialDurationMs)
-  const events = keyEvents(rt, actor, { record, organisation, now }, { type: 'key.created' }, null)
-  const limit = rt.maxKeysPerOrganisation
-  if (!(await rt.store.insertKey(record, { maxKeys: limit, events }))) {
-    throw new KeycycleError('conflict', `key ${id} already exists`)
-  }
-  rt.events.committed()
-  return { key: toKey(record, now), token }
-}
-
-export async function updateKey(
-  rt: Runtime,
-  actor: Actor,
-  id: unknown,
-  patch: KeyPatch,
-): Promise<Key> {
-  const keyId = requireKeyId(id)
-  const parsed = parseKeyPatch(patch, actor)
-  const done = await mutateKey(rt, keyId, actor, ({ key }, now) => {
-    const result = applyKeyPatch(key, parsed, actor, now)
-    if (result.changed.length === 0) return null
-    const { stateChange, changed } = result
-    return {
-      record: result.record,
-      result,
-      event: stateChange
-        ? { type: 'key.state_changed', ...stateChange }
-        : { type: 'key.updated', changed },
-    }
-  })
-  return toKey(done.record, done.now)
 }
 
 /** Options of `rotateKey`: `force` revokes the old token at once; `slot` defaults to primary. */
@@ -73,50 +30,101 @@ export interface RotateOptions {
   slot?: Slot
 }
 
+/** What the key commands are built from. */
+export interface KeyCommandDeps {
+  store: KeyStore
+  now: Now
+  newId: NewId
+  mint: Mint
+  events: OutboxEvents
+  mutateKey: MutateKey
+  gracePeriodMs: number
+  trialDurationMs: number
+  maxKeysPerOrganisation: number | undefined
+}
+
+/** Creating, changing, rotating and regenerating keys, for an actor (see `ActorHandle`). */
+export interface KeyCommands {
+  createKey(actor: Actor, input: CreateKeyInput | undefined): Promise<KeyWithToken>
+  updateKey(actor: Actor, id: unknown, patch: KeyPatch): Promise<Key>
+  rotateKey(actor: Actor, id: unknown, options: RotateOptions | undefined): Promise<KeyWithToken>
+  regenerateKey(actor: Actor, id: unknown, slot: Slot): Promise<KeyWithToken>
+}
+
 function withToken(done: Committed<unknown>, token: string): KeyWithToken {
   return { key: toKey(done.record, done.now), token }
 }
 
-export async function rotateKey(
-  rt: Runtime,
-  actor: Actor,
-  id: unknown,
-  options: RotateOptions | undefined,
-): Promise<KeyWithToken> {
-  const keyId = requireKeyId(id)
-  const { force, slot } = parseRotateOptions(options, actor)
-  let token = ''
-  const done = await mutateKey(rt, keyId, actor, ({ key }, now) => {
-    const fresh = mint(rt, key.id)
-    token = fresh.token
-    const rotation = rotate(key, { slot, force }, fresh.minted, actor, now, rt.gracePeriodMs)
-    const { graceEndsAt } = rotation
-    return {
-      record: rotation.record,
-      result: graceEndsAt,
-      event: { type: 'key.rotated', slot, force, graceEndsAt },
-    }
-  })
-  return withToken(done, token)
-}
+/** The key commands over `deps`. */
+export function keyCommands(deps: KeyCommandDeps): KeyCommands {
+  const { store, now, newId, mint, events, mutateKey } = deps
+  return {
+    async createKey(actor, input) {
+      const parsed = parseCreateKeyInput(input ?? {}, actor)
+      const organisation = await loadOrganisation(store, parsed.organisation, actor)
+      const at = now()
+      const id = newId('key', at)
+      const { token, minted } = mint(id)
+      const record = newKeyRecord(parsed, id, minted, actor, at, deps.trialDurationMs)
+      const context = { record, organisation, now: at }
+      const recorded = events.key(actor, context, { type: 'key.created' }, null)
+      const maxKeys = deps.maxKeysPerOrganisation
+      if (!(await store.insertKey(record, { maxKeys, events: recorded }))) {
+        throw new KeycycleError('conflict', `key ${id} already exists`)
+      }
+      return { key: toKey(record, at), token }
+    },
 
-export async function regenerateKey(
-  rt: Runtime,
-  actor: Actor,
-  id: unknown,
-  slot: Slot,
-): Promise<KeyWithToken> {
-  const keyId = requireKeyId(id)
-  const target = parseSlot(slot)
-  let token = ''
-  const done = await mutateKey(rt, keyId, actor, ({ key }, now) => {
-    const fresh = mint(rt, key.id)
-    token = fresh.token
-    return {
-      record: regenerate(key, target, fresh.minted, actor, now),
-      result: null,
-      event: { type: 'key.regenerated', slot: target },
-    }
-  })
-  return withToken(done, token)
+    async updateKey(actor, id, patch) {
+      const keyId = requireKeyId(id)
+      const parsed = parseKeyPatch(patch, actor)
+      const done = await mutateKey(keyId, actor, ({ key }, at) => {
+        const result = applyKeyPatch(key, parsed, actor, at)
+        if (result.changed.length === 0) return null
+        const { stateChange, changed } = result
+        return {
+          record: result.record,
+          result,
+          event: stateChange
+            ? { type: 'key.state_changed', ...stateChange }
+            : { type: 'key.updated', changed },
+        }
+      })
+      return toKey(done.record, done.now)
+    },
+
+    async rotateKey(actor, id, options) {
+      const keyId = requireKeyId(id)
+      const { force, slot } = parseRotateOptions(options, actor)
+      let token = ''
+      const done = await mutateKey(keyId, actor, ({ key }, at) => {
+        const fresh = mint(key.id)
+        token = fresh.token
+        const rotation = rotate(key, { slot, force }, fresh.minted, actor, at, deps.gracePeriodMs)
+        const { graceEndsAt } = rotation
+        return {
+          record: rotation.record,
+          result: graceEndsAt,
+          event: { type: 'key.rotated', slot, force, graceEndsAt },
+        }
+      })
+      return withToken(done, token)
+    },
+
+    async regenerateKey(actor, id, slot) {
+      const keyId = requireKeyId(id)
+      const target = parseSlot(slot)
+      let token = ''
+      const done = await mutateKey(keyId, actor, ({ key }, at) => {
+        const fresh = mint(key.id)
+        token = fresh.token
+        return {
+          record: regenerate(key, target, fresh.minted, actor, at),
+          result: null,
+          event: { type: 'key.regenerated', slot: target },
+        }
+      })
+      return withToken(done, token)
+    },
+  }
 }

@@ -1,17 +1,34 @@
+import { createDigests } from '../core/digest'
+import { KeycycleError } from '../core/errors'
 import type { CreateOrganisationInput } from '../core/inputs'
 import { parseActor } from '../core/inputs'
-import type { Actor, EffectiveConfig } from '../core/types'
-import type { VerifyResult } from '../core/verify'
-import { parseDispatchOptions } from './dispatch-options'
+import type { Actor, EffectiveConfig, SystemActor } from '../core/types'
+import { applyUsage } from '../core/usage'
+import type { VerifyResult } from '../core/verify-result'
+import { compareAndSetLoop } from './compare-and-set'
+import { keyDeletion } from './delete-key'
+import type { Bytes, Now } from './deps'
 import { Dispatcher } from './dispatcher'
-import { type ActorHandle, actorHandle } from './handle'
-import * as queries from './key-queries'
-import type { KeycycleOptions } from './options'
-import type { CreatedOrganisation } from './organisations'
-import * as organisations from './organisations'
-import { createRuntime } from './runtime'
+import { outboxEvents } from './emit'
+import { guardStore } from './guarded-store'
+import { type ActorHandle, actorHandle, type ServiceCalls } from './handle'
+import { platformHashes } from './hashes'
+import { keyCommands } from './key-commands'
+import { keyQueries } from './key-queries'
+import { lockoutGuard } from './lockout-guard'
+import { idSource, minter } from './minting'
+import { keyMutation } from './mutate-key'
+import type { Clock, KeycycleOptions, RandomSource } from './options'
+import { type CreatedOrganisation, organisationCommands } from './organisation-commands'
+import { readServiceOptions } from './service-options'
 import type { ExpireDueOptions } from './state-commands'
-import * as states from './state-commands'
+import { stateCommands } from './state-commands'
+import { VerifyCache } from './verify/cache'
+import { keyReader } from './verify/read-key'
+import { sharedViews } from './verify/shared-views'
+import { UsageRecorder } from './verify/usage-recorder'
+import { verifier } from './verify/verify'
+import { hookWrites } from './write-hooks'
 
 /**
  * The keycycle service. Host-level calls (no actor) live here; everything done *for* someone
@@ -80,40 +97,140 @@ export interface Keycycle {
 
 /** Builds the service. Throws `validation` for bad options; does no I/O until called. */
 export function createKeycycle(options: KeycycleOptions): Keycycle {
-  const rt = createRuntime(options)
-  rt.cache?.start(rt.store, (error: unknown) =>
+  const settings = readServiceOptions(options)
+  // The one composition root: every part gets what it uses, built here in one step.
+  const now = checkedClock(settings.clock)
+  const bytes = checkedRandom(settings.random)
+  const newId = idSource(bytes)
+  const digests = createDigests(settings.pepper, platformHashes())
+  const mint = minter(bytes, settings.tokenPrefix, digests)
+  const guarded = guardStore(settings.store, settings.storeTimeoutMs)
+  const cache = settings.cache ? new VerifyCache(guarded, settings.cache) : null
+  const { onEvent } = settings
+  const dispatcher =
+    onEvent === undefined
+      ? null
+      : new Dispatcher({
+          store: guarded,
+          now,
+          bytes,
+          onEvent,
+          onEventError: settings.onEventError,
+          settings: settings.dispatch,
+        })
+  // Every write through this instance: the cache forgets what it touches, and a commit that
+  // recorded events wakes this instance's dispatcher.
+  const store = hookWrites(guarded, {
+    before: (ids) => {
+      for (const id of ids) cache?.invalidate(id)
+    },
+    after: (ids, committed, events) => {
+      for (const id of ids) cache?.invalidate(id)
+      if (committed && events) dispatcher?.nudge()
+    },
+  })
+  const events = outboxEvents(settings.recordEvents, settings.expiringLeadMs, newId)
+  const compareAndSet = compareAndSetLoop(settings.maxAttempts, now, bytes)
+  const mutateKey = keyMutation(store, compareAndSet, events)
+  const guardLockout = lockoutGuard(store, now)
+  const calls: ServiceCalls = {
+    keys: keyCommands({
+      store,
+      now,
+      newId,
+      mint,
+      events,
+      mutateKey,
+      gracePeriodMs: settings.gracePeriodMs,
+      trialDurationMs: settings.trialDurationMs,
+      maxKeysPerOrganisation: settings.maxKeysPerOrganisation,
+    }),
+    states: stateCommands({ store, now, mutateKey, guardLockout }),
+    deleteKey: keyDeletion({ store, now, events, compareAndSet, guardLockout }),
+    queries: keyQueries(store, now),
+    organisations: organisationCommands({
+      store,
+      now,
+      newId,
+      mint,
+      events,
+      compareAndSet,
+      trialDurationMs: settings.trialDurationMs,
+    }),
+  }
+  const usage = new UsageRecorder(
+    async (keyId, recorded) => {
+      await mutateKey(keyId, SYSTEM, ({ key }) => {
+        const next = applyUsage(key, recorded)
+        return next === null ? null : { record: next, result: null }
+      })
+    },
+    settings.lastUsedFlushMs,
+    (error) =>
+      console.error(
+        'keycycle: writing last-used times failed; they are kept for the next flush',
+        error,
+      ),
+  )
+  const verify = verifier({
+    prefix: settings.tokenPrefix,
+    now,
+    read: keyReader(store, cache),
+    digests,
+    views: sharedViews(),
+    usage,
+  })
+
+  cache?.start(store, (error: unknown) =>
     console.error(
       'keycycle: the change channel could not start; the cache bound is maxStalenessMs',
       error,
     ),
   )
-  const dispatcher =
-    options.onEvent === undefined
-      ? null
-      : new Dispatcher(rt, options.onEvent, parseDispatchOptions(options.dispatch))
-  if (dispatcher) {
-    rt.events.committed = () => dispatcher.nudge()
-    dispatcher.start()
-  }
-  const as = (actor: Actor) => actorHandle(rt, parseActor(actor))
+  dispatcher?.start()
+  const as = (actor: Actor) => actorHandle(calls, parseActor(actor))
   return {
     as,
     asOrganisation: (id) => as({ kind: 'organisation', id }),
     asAdmin: (id) => as({ kind: 'admin', id }),
-    createOrganisation: (input) => organisations.createOrganisation(rt, input),
-    verify: (token) => queries.verify(rt, token),
-    resolveConfig: (keyId) => queries.resolveConfig(rt, { kind: 'system' }, keyId),
-    expireDue: (opts) => states.expireDue(rt, opts),
-    pepperUsage: () => rt.store.countDigests(rt.now()),
-    flushUsage: () => rt.usage.flush(),
+    createOrganisation: (input) => calls.organisations.createOrganisation(input),
+    verify,
+    resolveConfig: (keyId) => calls.queries.resolveConfig(SYSTEM, keyId),
+    expireDue: (opts) => calls.states.expireDue(opts),
+    pepperUsage: () => store.countDigests(now()),
+    flushUsage: () => usage.flush(),
     drainEvents: async () => (dispatcher ? dispatcher.drain() : 0),
     close: async () => {
       try {
-        await rt.usage.close()
+        await usage.close()
       } finally {
         await dispatcher?.close()
-        await rt.cache?.close()
+        await cache?.close()
       }
     },
+  }
+}
+
+const SYSTEM: SystemActor = { kind: 'system' }
+
+// The injected clock, checked on every reading: a bad clock is a fault, never a wrong decision.
+function checkedClock(clock: Clock): Now {
+  return () => {
+    const value = clock.now()
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new KeycycleError('validation', 'clock: now() must return positive integer epoch ms')
+    }
+    return value
+  }
+}
+
+// The injected random source, checked on every call: exactly the bytes asked for.
+function checkedRandom(random: RandomSource): Bytes {
+  return (n) => {
+    const bytes = random.bytes(n)
+    if (!(bytes instanceof Uint8Array) || bytes.length !== n) {
+      throw new KeycycleError('validation', `random: bytes(${n}) must return ${n} bytes`)
+    }
+    return bytes
   }
 }

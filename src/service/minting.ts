@@ -1,18 +1,17 @@
-import { ID_RANDOM_BYTES, type IdKind, newId } from '../core/ids'
-import type { MintedDigest } from '../core/keys'
+import type { Digests } from '../core/digest'
+import { ID_RANDOM_BYTES, newId } from '../core/ids'
 import { mintToken, SECRET_BYTES, tokenHint } from '../core/token'
-import type { Runtime } from './runtime'
+import type { Bytes, Mint, NewId } from './deps'
 
-/** A fresh prefixed ULID (`key_…`, `org_…`, `evt_…`) at `now`, from the runtime's random source. */
-export function generateId(rt: Runtime, kind: IdKind, now: number): string {
-  return newId(kind, now, rt.bytes(ID_RANDOM_BYTES))
+/** Fresh prefixed ULIDs from `bytes`. */
+export function idSource(bytes: Bytes): NewId {
+  return (kind, now) => newId(kind, now, bytes(ID_RANDOM_BYTES))
 }
 
-/**
- * Mints a token for `keyId`: the token for the caller (returned once, never stored), the digest
- * and hint for the store.
- */
-export function mint(rt: Runtime, keyId: string): { token: string; minted: MintedDigest } {
-  const { token, secret } = mintToken(rt.prefix, keyId, rt.bytes(SECRET_BYTES))
-  return { token, minted: { digest: rt.digests.mint(keyId, secret), hint: tokenHint(token) } }
+/** Mints tokens with `prefix`, digested by `digests` under the current pepper. */
+export function minter(bytes: Bytes, prefix: string, digests: Digests): Mint {
+  return (keyId) => {
+    const { token, secret } = mintToken(prefix, keyId, bytes(SECRET_BYTES))
+    return { token, minted: { digest: digests.mint(keyId, secret), hint: tokenHint(token) } }
+  }
 }

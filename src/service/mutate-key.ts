@@ -1,8 +1,8 @@
 import type { Actor, KeyRecord, Organisation, SystemActor } from '../core/types'
-import { compareAndSet } from './compare-and-set'
-import { type EventDetail, keyEvents } from './emit'
+import type { KeyStore } from '../store'
+import type { CompareAndSet } from './compare-and-set'
+import type { EventDetail, OutboxEvents } from './emit'
 import { loadKey } from './reach'
-import type { Runtime } from './runtime'
 
 /** One committed (or deliberately skipped) change of a key. */
 export interface Committed<R> {
@@ -28,37 +28,44 @@ export interface KeyDecision<R> {
 }
 
 /**
- * Read a key, decide, compare-and-set (see {@link compareAndSet}); each attempt decides afresh on
- * what it read. `decide` returns null to write nothing. The decided event (and the clock events
- * the new record schedules) is recorded in the outbox by the same atomic write. Throws
- * `not_found` for a key the actor cannot reach, `conflict` when every attempt lost.
+ * Read a key, decide, compare-and-set; each attempt decides afresh on what it read. `decide`
+ * returns null to write nothing. The decided event (and the clock events the new record
+ * schedules) is recorded in the outbox by the same atomic write. Rejects with `not_found` for a
+ * key the actor cannot reach, `conflict` when every attempt lost.
  */
-export async function mutateKey<R>(
-  rt: Runtime,
+export type MutateKey = <R>(
   id: string,
   actor: Actor | SystemActor,
   decide: (found: Found, now: number) => KeyDecision<R> | null,
-): Promise<Committed<R>> {
-  const outcome = await compareAndSet(rt, `key ${id}`, {
-    read: () => loadKey(rt, id, actor),
-    decide: (found: Found, now) => {
-      const decision = decide(found, now)
-      return decision && { write: decision, expectedVersion: found.key.version }
-    },
-    write: ({ record, event }, expected, found, now) => {
-      const context = { record, organisation: found.organisation, now }
-      const events = event && keyEvents(rt, actor, context, event, found.key)
-      return rt.store.updateKey(record, expected, events && { events })
-    },
-  })
-  const { decision } = outcome
-  if (decision?.event) rt.events.committed()
-  return {
-    before: outcome.current.key,
-    record: decision?.record ?? outcome.current.key,
-    organisation: outcome.current.organisation,
-    now: outcome.now,
-    result: decision?.result as R,
-    written: outcome.written,
+) => Promise<Committed<R>>
+
+/** The one read-decide-write cycle of a key, over `store`. */
+export function keyMutation(
+  store: KeyStore,
+  compareAndSet: CompareAndSet,
+  events: OutboxEvents,
+): MutateKey {
+  return async (id, actor, decide) => {
+    const outcome = await compareAndSet(`key ${id}`, {
+      read: () => loadKey(store, id, actor),
+      decide: (found: Found, now) => {
+        const decision = decide(found, now)
+        return decision && { write: decision, expectedVersion: found.key.version }
+      },
+      write: ({ record, event }, expected, found, now) => {
+        const context = { record, organisation: found.organisation, now }
+        const recorded = event && events.key(actor, context, event, found.key)
+        return store.updateKey(record, expected, recorded && { events: recorded })
+      },
+    })
+    const { decision } = outcome
+    return {
+      before: outcome.current.key,
+      record: decision?.record ?? outcome.current.key,
+      organisation: outcome.current.organisation,
+      now: outcome.now,
+      result: decision?.result as never,
+      written: outcome.written,
+    }
   }
 }

@@ -1,7 +1,7 @@
 import type { PepperOption } from '../core/digest'
 import type { KeyStore } from '../store'
 import type { KeycycleEvent } from './events'
-import type { CacheOptions } from './verify-cache'
+import type { CacheOptions } from './verify/cache'
 
 /** Where time comes from; `now()` returns epoch milliseconds. */
 export interface Clock {

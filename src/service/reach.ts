@@ -1,6 +1,6 @@
 import { KeycycleError } from '../core/errors'
 import type { Actor, KeyRecord, Organisation, SystemActor } from '../core/types'
-import type { Runtime } from './runtime'
+import type { KeyStore } from '../store'
 
 /**
  * Throws `not_found` when an organisation actor reaches for another organisation's resource:
@@ -14,11 +14,11 @@ export function assertReach(actor: Actor | SystemActor, organisation: string, wh
 
 /** Loads a key and its organisation, hiding foreign keys as `not_found`. */
 export async function loadKey(
-  rt: Runtime,
+  store: KeyStore,
   id: string,
   actor: Actor | SystemActor,
 ): Promise<{ key: KeyRecord; organisation: Organisation }> {
-  const found = await rt.store.getKeyWithOrganisation(id)
+  const found = await store.getKeyWithOrganisation(id)
   if (found === null) throw new KeycycleError('not_found', `key ${id} not found`)
   assertReach(actor, found.key.organisation, `key ${id}`)
   return found
@@ -26,12 +26,12 @@ export async function loadKey(
 
 /** Loads an organisation the actor may reach, or throws `not_found`. */
 export async function loadOrganisation(
-  rt: Runtime,
+  store: KeyStore,
   id: string,
   actor: Actor | SystemActor,
 ): Promise<Organisation> {
   assertReach(actor, id, `organisation ${id}`)
-  const organisation = await rt.store.getOrganisation(id)
+  const organisation = await store.getOrganisation(id)
   if (organisation === null) throw new KeycycleError('not_found', `organisation ${id} not found`)
   return organisation
 }

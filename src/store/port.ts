@@ -17,26 +17,32 @@ export interface KeyListQuery {
 }
 
 /**
- * What every write takes besides its record: the events to record with it and the fence.
+ * What every call takes: the instant the caller stops waiting. The service passes one on every
+ * call it makes (now + its `storeTimeoutMs`); a store used directly gets none and applies
+ * `DEFAULT_STORE_TIMEOUT_MS` from the moment of the call (see `src/store/deadline.ts`,
+ * the one deadline and retry policy).
  */
-export interface WriteOptions {
+export interface CallOptions {
   /**
-   * Events recorded in the same atomic write as the change (SPEC §5): all of them when the
-   * write commits, none when it does not (a lost compare-and-set, a taken ID, a fault).
-   */
-  events?: readonly OutboxEvent[] | undefined
-  /**
-   * The fence (SPEC §7): epoch ms on the real clock (`Date.now()`'s, not the injected clock),
-   * after which this write must not commit. The store commits before it or not at all, and
-   * never later — even when the caller was already answered `unavailable`. A store enforces it
-   * where the write is applied (a statement/lock timeout, a check inside a Redis script against
-   * the server's time, no retry past it), and answers — commits, or rejects with
-   * `KeycycleError('unavailable')` — soon after it. A server-side timeout starts counting when
-   * the statement arrives, a little after the caller's clock started, so the service waits for
-   * the store's own answer until `deadline` + 1 s before it answers the caller `unavailable`
-   * itself (a dead connection); a store must never commit after that. Absent: no fence.
+   * Epoch ms on the real clock (`Date.now()`'s, not the injected clock). A read may be
+   * abandoned after it (the store rejects with `KeycycleError('unavailable')`). For a write it
+   * is the fence (see `docs/decisions.md#fenced-writes`): the store commits before it or not
+   * at all, and never later, even when the caller was already answered `unavailable`. A store
+   * enforces it where the write is applied (a statement/lock timeout, a check inside a Redis
+   * script against the server's time, no retry past it), and answers — commits, or rejects
+   * with `unavailable` — soon after it; the service waits for that answer until the deadline
+   * plus `FENCE_GRACE_MS` before it answers the caller itself (a dead connection).
    */
   deadline?: number | undefined
+}
+
+/** What every write takes besides its record: the events to record with it, and the fence. */
+export interface WriteOptions extends CallOptions {
+  /**
+   * Events recorded in the same atomic write as the change: all of them when the write
+   * commits, none when it does not (a lost compare-and-set, a taken ID, a fault).
+   */
+  events?: readonly OutboxEvent[] | undefined
 }
 
 /** Options of `insertKey`. */
@@ -119,13 +125,19 @@ export interface KeyWithOrganisation {
 export interface KeyStore {
   /**
    * The key with its organisation, in one round trip where the backend allows: this is the
-   * verification hot path. Null when either is missing. A store held in the process's memory
-   * may answer synchronously (the memory store does): the service awaits only a promise, and
-   * an answer already given needs no deadline.
+   * verification hot path. Null when either is missing.
    */
-  getKeyWithOrganisation(
-    id: string,
-  ): KeyWithOrganisation | null | Promise<KeyWithOrganisation | null>
+  getKeyWithOrganisation(id: string, options?: CallOptions): Promise<KeyWithOrganisation | null>
+
+  /**
+   * Optional: the same read answered at once, for a store that can answer from memory or a
+   * synchronous driver without waiting (the memory store always; the Kysely store on its
+   * better-sqlite3 connection when no transaction holds it). `undefined` means "not now": the
+   * caller then uses {@link getKeyWithOrganisation}. A throw is a fault, as a rejection is.
+   * The verification pipeline uses it to skip a promise round trip and the deadline
+   * bookkeeping for a read that is already over; nothing else needs it.
+   */
+  getKeyWithOrganisationSync?(id: string): KeyWithOrganisation | null | undefined
 
   /**
    * Inserts a key. Resolves `false`, writing nothing, if the ID is taken. With `maxKeys`, it
@@ -150,21 +162,21 @@ export interface KeyStore {
    * single pepper; see `Digests.pepperOf`, which reads the `<id>$` prefix): current tokens, and
    * retiring tokens whose `until` is after `now`. For `kc.pepperUsage()`; may scan every key.
    */
-  countDigests(now: number): Promise<Record<string, number>>
+  countDigests(now: number, options?: CallOptions): Promise<Record<string, number>>
 
   /**
    * Up to `limit` keys of one organisation matching `type` and `states`, strictly between
    * `idAbove` and `idBelow`, in `order`. Must reflect every committed write.
    */
-  listKeys(query: KeyListQuery): Promise<KeyRecord[]>
+  listKeys(query: KeyListQuery, options?: CallOptions): Promise<KeyRecord[]>
 
   /**
    * Up to `limit` keys of any organisation matching `clause` (which always bounds `expiresAt`),
    * by `expiresAt` ascending. May return a key whose due write just lost a race; callers re-check.
    */
-  listDueKeys(query: DueKeysQuery): Promise<KeyRecord[]>
+  listDueKeys(query: DueKeysQuery, options?: CallOptions): Promise<KeyRecord[]>
 
-  getOrganisation(id: string): Promise<Organisation | null>
+  getOrganisation(id: string, options?: CallOptions): Promise<Organisation | null>
 
   /**
    * Inserts an organisation with its first key. Once this resolves both exist, and no reader
@@ -185,13 +197,13 @@ export interface KeyStore {
   ): Promise<boolean>
 
   /**
-   * The durable outbox (SPEC §5). Claims up to `limit` events for `owner` until `leaseUntil`.
+   * The durable outbox. Claims up to `limit` events for `owner` until `leaseUntil`.
    * An event is claimable when it is undelivered, `availableAt ≤ now`, not under a live claim
    * (`leaseUntil > now` of an earlier claim), and the lowest-`seq` undelivered event of its
    * stream. Each claim is atomic: of dispatchers claiming concurrently, one gets each event.
    * Order of the result: none promised. May return fewer than `limit` while more are due.
    */
-  claimEvents(query: ClaimQuery): Promise<ClaimedEvent[]>
+  claimEvents(query: ClaimQuery, options?: CallOptions): Promise<ClaimedEvent[]>
 
   /**
    * Ends a claim: marks the event delivered at `deliveredAt`, or puts it back as due at
@@ -199,10 +211,14 @@ export interface KeyStore {
    * changing nothing, when the event was claimed by another since (it may be delivered again,
    * with the same ID) or is gone.
    */
-  settleEvent(event: ClaimedEvent, settlement: EventSettlement): Promise<boolean>
+  settleEvent(
+    event: ClaimedEvent,
+    settlement: EventSettlement,
+    options?: CallOptions,
+  ): Promise<boolean>
 
   /** Deletes up to `limit` events delivered at or before `deliveredBefore`; resolves how many. */
-  pruneEvents(deliveredBefore: number, limit: number): Promise<number>
+  pruneEvents(deliveredBefore: number, limit: number, options?: CallOptions): Promise<number>
 
   /**
    * Optional invalidation channel (Redis pub/sub, PostgreSQL `LISTEN/NOTIFY`, in-process for

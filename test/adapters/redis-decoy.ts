@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest'
 import { redisStore } from '../../adapters/redis'
-import { decoyRecords } from '../../adapters/redis/verify-read'
+import { decoyJson } from '../../adapters/redis/verify-read'
 import { DAY, keyRecord, randomBytes, type StoreSuiteContext, T0 } from '../../src/conformance'
 import { dueClause } from '../../src/core/filters'
 import { newId } from '../../src/core/ids'
@@ -108,13 +108,13 @@ export function decoyExtras(_topology: Topology) {
 
       test('holds records of a key’s size and no stored digest', async ({ raw }) =>
         own(raw, async (prefix) => {
-          const { key, organisation } = decoyRecords()
+          const { key, organisation } = decoyJson()
           const named = keyRecord({ name: 'verification decoy' })
           expect(key.length).toBeGreaterThan(0.9 * JSON.stringify(named).length)
           expect(key.length).toBeLessThan(1.1 * JSON.stringify(named).length)
           expect(organisation.length).toBe(JSON.stringify(newOrg()).length)
           // Each decoy has a digest of its own.
-          expect(JSON.parse(decoyRecords().key).primary.digest).not.toBe(
+          expect(JSON.parse(decoyJson().key).primary.digest).not.toBe(
             JSON.parse(key).primary.digest,
           )
           // The store's reply to an unknown ID is as long as its reply to a known one.

@@ -184,7 +184,8 @@ function describeFaults(): void {
       cleanups.push(() => client.disconnect())
       for (let i = 0; i < 50 && client.status !== 'ready'; i++)
         await new Promise((r) => setTimeout(r, 50))
-      const kc = createKeycycle({ store: redisStore(client, { commandTimeoutMs: 300 }) })
+      // The service owns the deadline: every call it makes carries now + storeTimeoutMs.
+      const kc = createKeycycle({ store: redisStore(client), storeTimeoutMs: 300 })
       const created = await kc.createOrganisation()
       expect((await kc.verify(created.token)).ok).toBe(true)
 

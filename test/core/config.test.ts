@@ -1,23 +1,23 @@
 import { describe, expect, it } from 'vitest'
-import { mergeConfig, resolveConfig } from '../../src/core/config'
+import { effectiveConfig, mergeConfig } from '../../src/core/config'
 
 const org = (over = {}) => ({ storageConfig: null, webhookConfig: null, config: {}, ...over })
 const key = (over = {}) => ({ storageConfig: null, webhookConfig: null, config: {}, ...over })
 
 describe('override resolution', () => {
   it('falls back key → organisation → library default, naming the source', () => {
-    expect(resolveConfig(key(), org())).toEqual({
+    expect(effectiveConfig(key(), org())).toEqual({
       storageConfig: { value: null, source: 'default' },
       webhookConfig: { value: null, source: 'default' },
       publishSourceFiles: { value: false, source: 'default' },
     })
     expect(
-      resolveConfig(key(), org({ storageConfig: 2, config: { publishSourceFiles: true } })),
+      effectiveConfig(key(), org({ storageConfig: 2, config: { publishSourceFiles: true } })),
     ).toMatchObject({
       storageConfig: { value: 2, source: 'organisation' },
       publishSourceFiles: { value: true, source: 'organisation' },
     })
-    const both = resolveConfig(
+    const both = effectiveConfig(
       key({ storageConfig: 'eu', config: { publishSourceFiles: false } }),
       org({ storageConfig: 2, config: { publishSourceFiles: true } }),
     )
@@ -27,8 +27,8 @@ describe('override resolution', () => {
   })
 
   it('keeps the JSON type of config IDs', () => {
-    expect(resolveConfig(key({ webhookConfig: 2 }), org()).webhookConfig.value).toBe(2)
-    expect(resolveConfig(key({ webhookConfig: '2' }), org()).webhookConfig.value).toBe('2')
+    expect(effectiveConfig(key({ webhookConfig: 2 }), org()).webhookConfig.value).toBe(2)
+    expect(effectiveConfig(key({ webhookConfig: '2' }), org()).webhookConfig.value).toBe('2')
   })
 })
 

@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { ADMIN } from '../../src/conformance/fixtures'
-import { resolveConfig } from '../../src/core/config'
+import { effectiveConfig } from '../../src/core/config'
+import { decideVerification } from '../../src/core/decide-verification'
 import { createDigester } from '../../src/core/digest'
 import { newId } from '../../src/core/ids'
 import { applyKeyPatch, newKeyRecord } from '../../src/core/keys'
@@ -10,7 +11,6 @@ import { newOrganisation } from '../../src/core/organisations'
 import { regenerate, rotate } from '../../src/core/rotation'
 import { transition } from '../../src/core/states'
 import { mintToken, parseToken, tokenHint } from '../../src/core/token'
-import { decideVerification } from '../../src/core/verify'
 
 const CORE = join(import.meta.dirname, '../../src/core')
 
@@ -96,13 +96,14 @@ describe('the core is pure', () => {
       record = transition(record, 'activate', admin, now + 5).record
 
       const parsed = parseToken(first.token, 'kc')!
-      const result = decideVerification(
-        { key: record, organisation },
-        digest(parsed.keyId, parsed.secret),
-        now + 6,
-      )
-      expect(result).toMatchObject({ ok: true, rotating: true, graceEndsAt: now + 501 })
-      expect(resolveConfig(record, organisation).storageConfig).toEqual({
+      const presented = digest(parsed.keyId, parsed.secret)
+      const result = decideVerification({
+        found: { key: record, organisation },
+        digestFor: () => presented,
+        now: now + 6,
+      })
+      expect(result).toMatchObject({ ok: true, graceEndsAt: now + 501 })
+      expect(effectiveConfig(record, organisation).storageConfig).toEqual({
         value: 1,
         source: 'organisation',
       })

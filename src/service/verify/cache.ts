@@ -1,9 +1,8 @@
 import { LRUCache } from 'lru-cache'
-import { invalidInput } from '../core/errors'
-import type { KeyRecord, Organisation } from '../core/types'
-import type { ChangeFeed, KeyStore, StoreChange, Subscription } from '../store'
+import type { KeyRecord, Organisation } from '../../core/types'
+import type { ChangeFeed, KeyStore, StoreChange, Subscription } from '../../store'
 
-/** Options of the verification cache (SPEC §4). Durations in ms. */
+/** Options of the verification cache. Durations in ms. */
 export interface CacheOptions {
   /**
    * The revocation bound on other instances: no entry older than this is ever used. With the
@@ -152,18 +151,4 @@ export class VerifyCache {
   private fresh(entry: { checkedAt: number }, now: number): boolean {
     return now - entry.checkedAt < this.options.maxStalenessMs
   }
-}
-
-/** Validates the `cache` option. */
-export function parseCacheOptions(value: unknown): CacheOptions | null {
-  if (value === undefined) return null
-  if (typeof value !== 'object' || value === null) throw invalidInput('cache', 'must be an object')
-  const { maxStalenessMs, maxEntries } = value as Record<string, unknown>
-  if (!Number.isSafeInteger(maxStalenessMs) || (maxStalenessMs as number) < 0) {
-    throw invalidInput('cache.maxStalenessMs', 'must be an integer ≥ 0')
-  }
-  if (!Number.isSafeInteger(maxEntries) || (maxEntries as number) < 1) {
-    throw invalidInput('cache.maxEntries', 'must be an integer ≥ 1')
-  }
-  return { maxStalenessMs: maxStalenessMs as number, maxEntries: maxEntries as number }
 }

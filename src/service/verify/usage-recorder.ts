@@ -1,14 +1,15 @@
-import { KeycycleError } from '../core/errors'
-import type { SystemActor } from '../core/types'
-import { applyUsage, type KeyUsage } from '../core/usage'
-import { mutateKey } from './mutate-key'
-import type { Runtime } from './runtime'
+import { KeycycleError } from '../../core/errors'
+import type { KeyUsage } from '../../core/usage'
 
-const SYSTEM: SystemActor = { kind: 'system' }
+/**
+ * Writes one key's recorded usage (one compare-and-set, merging with what is stored); rejects
+ * with `not_found` when the key is gone.
+ */
+export type WriteUsage = (keyId: string, usage: KeyUsage) => Promise<void>
 
 /**
  * Last-used times and pepper re-digests, recorded in memory by successful verifications and
- * written behind (SPEC §4): never a store write on the request path; at most one coalesced
+ * written behind: never a store write on the request path; at most one coalesced
  * compare-and-set per key per flush. A lost race re-reads and merges (times only move forward);
  * a key deleted meanwhile is dropped; a fault keeps the key's usage for the next flush.
  */
@@ -18,7 +19,7 @@ export class UsageRecorder {
   private flushing: Promise<void> | null = null
 
   constructor(
-    private readonly rt: Runtime,
+    private readonly write: WriteUsage,
     private readonly flushMs: number,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -59,10 +60,7 @@ export class UsageRecorder {
     const failures: unknown[] = []
     for (const [keyId, usage] of batch) {
       try {
-        await mutateKey(this.rt, keyId, SYSTEM, ({ key }) => {
-          const next = applyUsage(key, usage)
-          return next === null ? null : { record: next, result: null }
-        })
+        await this.write(keyId, usage)
       } catch (error) {
         if (error instanceof KeycycleError && error.code === 'not_found') continue
         this.merge(keyId, usage)

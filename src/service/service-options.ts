@@ -1,0 +1,219 @@
+import { readPeppers } from '../core/digest'
+import { invalidInput } from '../core/errors'
+import { DEFAULT_TRIAL_DURATION_MS } from '../core/keys'
+import { DEFAULT_GRACE_PERIOD_MS } from '../core/rotation'
+import { DEFAULT_EXPIRING_LEAD_MS } from '../core/schedule'
+import type { Field, Schema } from '../core/schema'
+import { parseInput } from '../core/schema'
+import { assertTokenPrefix } from '../core/token'
+import { readBoolean, readInteger } from '../core/validate'
+import type { KeyStore } from '../store'
+import { DEFAULT_STORE_TIMEOUT_MS } from '../store/deadline'
+import { assertStore } from './guarded-store'
+import type { DispatchOptions, KeycycleOptions } from './options'
+import type { CacheOptions } from './verify/cache'
+
+// The options of `createKeycycle`, declared once as a schema (as the key fields are): each one's
+// validation, and the defaults below. Durations are ms; a duration a timer waits for is at
+// most what Node's timers hold.
+
+const MAX_TIMER_MS = 2_147_483_647
+
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => ({
+  type: `integer (${min}–${max})`,
+  create: true,
+  parse: (value: unknown, path: string) => readInteger(value, path, min, max),
+})
+
+const method = (name: string) => ({
+  type: `object with ${name}()`,
+  create: true,
+  parse: (value: unknown, path: string) => {
+    if (typeof (value as Record<string, unknown> | null)?.[name] !== 'function') {
+      throw invalidInput(path, `must be an object with a ${name}() method`)
+    }
+    return value
+  },
+})
+
+const callback = {
+  type: 'function',
+  create: true,
+  parse: (value: unknown, path: string) => {
+    if (typeof value !== 'function') throw invalidInput(path, 'must be a function')
+    return value
+  },
+}
+
+// `wire` is the option's own name: options never travel, but the schema's shape is shared.
+const field = (name: string, doc: string, rest: Omit<Field, 'wire' | 'doc'>): Field => ({
+  wire: name,
+  doc,
+  ...rest,
+})
+
+const DISPATCH_FIELDS: Schema = {
+  pollMs: field('pollMs', 'How often the outbox is polled.', integer(1, MAX_TIMER_MS)),
+  leaseMs: field('leaseMs', 'How long a claim lasts.', integer(1, MAX_TIMER_MS)),
+  deliveryTimeoutMs: field(
+    'deliveryTimeoutMs',
+    'A delivery still pending after this has failed.',
+    integer(1, MAX_TIMER_MS),
+  ),
+  retryBaseMs: field('retryBaseMs', 'The first retry delay.', integer(1, MAX_TIMER_MS)),
+  retryMaxMs: field('retryMaxMs', 'The longest retry delay.', integer(1, MAX_TIMER_MS)),
+  maxAttempts: field('maxAttempts', 'Attempts before an event is given up.', integer(1)),
+  concurrency: field('concurrency', 'Deliveries in flight at once.', integer(1)),
+  retentionMs: field('retentionMs', 'How long delivered events are kept.', integer(1)),
+}
+
+const CACHE_FIELDS: Schema = {
+  maxStalenessMs: field('maxStalenessMs', 'The revocation bound elsewhere.', integer(0)),
+  maxEntries: field('maxEntries', 'Most keys held.', integer(1)),
+}
+
+/** The options of `createKeycycle` (see {@link KeycycleOptions} for what each one does). */
+export const SERVICE_OPTIONS: Schema = {
+  store: field('store', 'Where keys live.', {
+    type: 'KeyStore',
+    create: true,
+    parse: (value: unknown) => {
+      assertStore(value)
+      return value
+    },
+  }),
+  clock: field('clock', 'Where time comes from.', method('now')),
+  random: field('random', 'Where randomness comes from.', method('bytes')),
+  tokenPrefix: field('tokenPrefix', 'Token prefix.', {
+    type: 'string',
+    create: true,
+    parse: (value: unknown) => {
+      assertTokenPrefix(value)
+      return value
+    },
+  }),
+  pepper: field('pepper', 'Server-side secret(s) keying the digests.', {
+    type: 'string | bytes | { id, secret }[]',
+    create: true,
+    parse: (value: unknown) => {
+      readPeppers(value as KeycycleOptions['pepper'])
+      return value
+    },
+  }),
+  lastUsedFlushMs: field('lastUsedFlushMs', 'Last-used write interval.', integer(0, MAX_TIMER_MS)),
+  maxKeysPerOrganisation: field(
+    'maxKeysPerOrganisation',
+    'Most keys per organisation.',
+    integer(1),
+  ),
+  gracePeriodMs: field('gracePeriodMs', 'Grace period of a rotation.', integer(0)),
+  trialDurationMs: field('trialDurationMs', 'Lifetime of a trial key.', integer(0)),
+  maxAttempts: field('maxAttempts', 'Compare-and-set attempts.', integer(1)),
+  cache: field('cache', 'The verification cache.', {
+    type: 'object',
+    create: true,
+    fields: CACHE_FIELDS,
+  }),
+  storeTimeoutMs: field(
+    'storeTimeoutMs',
+    'Deadline of every store call.',
+    integer(0, MAX_TIMER_MS),
+  ),
+  expiringLeadMs: field('expiringLeadMs', 'Lead time of key.expiring.', integer(0)),
+  onEvent: field('onEvent', 'Receives every event.', callback),
+  onEventError: field('onEventError', 'Receives given-up events.', callback),
+  recordEvents: field('recordEvents', 'Whether writes record events.', {
+    type: 'boolean',
+    create: true,
+    parse: (value: unknown, path: string) => readBoolean(value, path),
+  }),
+  dispatch: field('dispatch', 'The outbox dispatcher.', {
+    type: 'object',
+    create: true,
+    fields: DISPATCH_FIELDS,
+  }),
+}
+
+/** {@link DispatchOptions} with every default filled in. */
+export type DispatchSettings = Required<DispatchOptions>
+
+/** The options with every default filled in. */
+export interface ServiceSettings {
+  store: KeyStore
+  clock: NonNullable<KeycycleOptions['clock']>
+  random: NonNullable<KeycycleOptions['random']>
+  tokenPrefix: string
+  pepper: KeycycleOptions['pepper']
+  lastUsedFlushMs: number
+  maxKeysPerOrganisation: number | undefined
+  gracePeriodMs: number
+  trialDurationMs: number
+  maxAttempts: number
+  cache: CacheOptions | undefined
+  storeTimeoutMs: number
+  expiringLeadMs: number
+  onEvent: KeycycleOptions['onEvent']
+  onEventError: NonNullable<KeycycleOptions['onEventError']>
+  recordEvents: boolean
+  dispatch: DispatchSettings
+}
+
+const DISPATCH_DEFAULTS: DispatchSettings = {
+  pollMs: 1000,
+  leaseMs: 60_000,
+  deliveryTimeoutMs: 30_000,
+  retryBaseMs: 1000,
+  retryMaxMs: 3_600_000,
+  maxAttempts: 12,
+  concurrency: 8,
+  retentionMs: 7 * 86_400_000,
+}
+
+function webCryptoBytes(n: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(n))
+}
+
+function defaultOnEventError(error: unknown, event: { type: string; id: string }): void {
+  console.error(`keycycle: gave up delivering ${event.type} ${event.id}`, error)
+}
+
+/**
+ * Validates `createKeycycle`'s options against {@link SERVICE_OPTIONS} and fills in the
+ * defaults. Throws `validation` naming the option at fault (`cache.maxEntries`,
+ * `dispatch.leaseMs`, …), `validation` for an unknown option.
+ */
+export function readServiceOptions(options: KeycycleOptions): ServiceSettings {
+  if (typeof options !== 'object' || options === null) throw invalidInput('options', 'required')
+  const given = parseInput(SERVICE_OPTIONS, options, 'create', null)
+  const o = given as Partial<KeycycleOptions>
+  if (o.store === undefined) throw invalidInput('store', 'required')
+  const cache = o.cache
+  if (cache !== undefined) {
+    for (const name of ['maxStalenessMs', 'maxEntries'] as const) {
+      if (cache[name] === undefined) throw invalidInput(`cache.${name}`, 'required')
+    }
+  }
+  const dispatch = { ...DISPATCH_DEFAULTS, ...(o.dispatch as Partial<DispatchSettings>) }
+  if (dispatch.deliveryTimeoutMs >= dispatch.leaseMs) {
+    throw invalidInput('dispatch.deliveryTimeoutMs', 'must be below dispatch.leaseMs')
+  }
+  return {
+    store: o.store,
+    clock: o.clock ?? { now: () => Date.now() },
+    random: o.random ?? { bytes: webCryptoBytes },
+    tokenPrefix: o.tokenPrefix ?? 'kc',
+    pepper: o.pepper,
+    lastUsedFlushMs: o.lastUsedFlushMs ?? 60_000,
+    maxKeysPerOrganisation: o.maxKeysPerOrganisation,
+    gracePeriodMs: o.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS,
+    trialDurationMs: o.trialDurationMs ?? DEFAULT_TRIAL_DURATION_MS,
+    maxAttempts: o.maxAttempts ?? 5,
+    cache: cache as CacheOptions | undefined,
+    storeTimeoutMs: o.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS,
+    expiringLeadMs: o.expiringLeadMs ?? DEFAULT_EXPIRING_LEAD_MS,
+    onEvent: o.onEvent,
+    onEventError: o.onEventError ?? defaultOnEventError,
+    recordEvents: o.recordEvents ?? o.onEvent !== undefined,
+    dispatch,
+  }
+}

@@ -1,0 +1,34 @@
+import { type Digests, DUMMY_DIGEST } from '../../core/digest'
+
+/**
+ * The presented secret, digested the way a stored digest was made: under the pepper that
+ * digest names (the dummy counts as current). Each pepper's digest is computed once and kept
+ * for the other candidates, so an unknown key costs what a wrong secret does: the secret is
+ * digested whatever was found, once per pepper the candidates name. Two peppers at most are in
+ * play (during a pepper rotation), and the two remembered here cover them without a Map: one
+ * digest per verification outside a rotation, the same as the bench's floor.
+ */
+export function presentedSecret(
+  digests: Digests,
+  keyId: string,
+  secret: string,
+): (stored: string) => string | null {
+  let firstPepper: string | undefined
+  let firstDigest: string | null = null
+  let otherPepper: string | undefined
+  let otherDigest: string | null = null
+  return (stored) => {
+    const pepper = stored === DUMMY_DIGEST ? digests.current : digests.pepperOf(stored)
+    if (pepper === firstPepper) return firstDigest
+    if (pepper === otherPepper) return otherDigest
+    const made = digests.like(stored, keyId, secret)
+    if (firstPepper === undefined) {
+      firstPepper = pepper
+      firstDigest = made
+    } else {
+      otherPepper = pepper
+      otherDigest = made
+    }
+    return made
+  }
+}

@@ -1,0 +1,75 @@
+import { effectiveConfig } from '../../core/config'
+import { deepFreeze } from '../../core/freeze'
+import { toKey } from '../../core/key-view'
+import type { EffectiveConfig, Key, KeyRecord, Organisation } from '../../core/types'
+
+/** A key's public view and effective config, deep-frozen, as a success result carries them. */
+export interface KeyView {
+  readonly key: Key
+  readonly config: EffectiveConfig
+}
+
+/** The frozen view of `record` under `organisation` at `now`; see {@link sharedViews}. */
+export type ViewOf = (record: KeyRecord, organisation: Organisation, now: number) => KeyView
+
+interface Memo extends KeyView {
+  version: number
+  organisation: string
+  organisationVersion: number
+  /** The view holds for `now` below this: the next expiry or end of a grace window. */
+  until: number
+}
+
+// The first instant after `now` at which the view of `record` changes by itself: its expiry,
+// or the end of a live grace window (a retiring token drops out of the view).
+function horizon(record: KeyRecord, now: number): number {
+  let until = record.expiresAt ?? Number.POSITIVE_INFINITY
+  for (const slot of [record.primary, record.secondary]) {
+    const end = slot?.retiring?.until
+    if (end !== undefined && end > now && end < until) until = end
+  }
+  return until
+}
+
+/** How many keys' views are kept by default: the hot ones. */
+export const SHARED_VIEWS = 10_000
+
+/**
+ * The key views of successful verifications, built and deep-frozen once per stored version of
+ * a key and its organisation, and shared by every verification of that version while it holds
+ * (until the key's expiry or the end of a grace window). A view is found by the key's ID and
+ * checked against the record's `version` and the organisation's (every write bumps them, on
+ * every store), so it does not matter whether a store hands out the same record objects (the
+ * memory store, the cache) or new ones on every read (SQL, Redis): a hot key verifies without
+ * rebuilding and refreezing ~20 objects per call, and every result is frozen alike.
+ *
+ * At most `max` keys are remembered: when full, the memo starts afresh (cheaper on every call
+ * than an LRU's bookkeeping; hot keys are back after their next verification), so memory stays
+ * bounded however many keys verify.
+ */
+export function sharedViews(max: number = SHARED_VIEWS): ViewOf {
+  const memo = new Map<string, Memo>()
+  return (record, organisation, now) => {
+    const hit = memo.get(record.id)
+    if (
+      hit !== undefined &&
+      hit.version === record.version &&
+      hit.organisationVersion === organisation.version &&
+      hit.organisation === organisation.id &&
+      now < hit.until
+    ) {
+      return hit
+    }
+    const built: Memo = {
+      key: deepFreeze(toKey(record, now)),
+      config: deepFreeze(effectiveConfig(record, organisation)),
+      version: record.version,
+      organisation: organisation.id,
+      organisationVersion: organisation.version,
+      until: horizon(record, now),
+    }
+    if (hit === undefined && memo.size >= max) memo.clear()
+    memo.set(record.id, built)
+    return built
+  }
+}
