@@ -1,0 +1,1 @@
+export { fault, isPromiseLike, withDeadline } from '../service/deadline'
