@@ -1,7 +1,7 @@
 import { KeycycleError } from '../../src/core/errors'
 import type { KeyRecord, Organisation } from '../../src/core/types'
-import type { KeyStore, OutboxEvent, StoreChange } from '../../src/store'
-import { changeMessage, subscriberOf, watchChannel } from './channel'
+import { changeMessage, type KeyStore, type OutboxEvent, type StoreChange } from '../../src/store'
+import { subscriberOf, watchChannel } from './channel'
 import { type Commands, endedClient, type RedisClient, redisCall } from './client'
 import { countDigests } from './digests'
 import { fencedCalls } from './fenced-call'
@@ -236,6 +236,6 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
 
     watch: (feed, watchOptions) =>
       endedClient(commands, 'watch') ??
-      watchChannel(subscriberOf(client, timeoutMs), at.changes, feed, watchOptions, timeoutMs),
+      watchChannel(subscriberOf(client), at.changes, feed, watchOptions, timeoutMs),
   }
 }
