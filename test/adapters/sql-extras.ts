@@ -224,38 +224,6 @@ export function sqlExtras({ test }: StoreSuiteContext<SqlOpenStore>): void {
       }
     })
 
-    test('reports a gap when the listening connection is killed, then listens again', async ({
-      dialect,
-      backend,
-      store,
-    }) => {
-      if (dialect !== 'postgres') return
-      const application_name = `kc_listen_${backend.prefix}`
-      const pool = new pg.Pool({ connectionString: PG_URL, max: 2, application_name })
-      pool.on('error', () => {}) // the killed connection, if idle in the pool
-      const listener = kyselyStore(backend.dbs[0]!, { tablePrefix: backend.prefix, pg: pool })
-      const { feed, events, changes } = recordingFeed()
-      const subscription = await listener.watch!(feed, { heartbeatMs: 50 })
-      try {
-        await pool.query({
-          text: `select pg_terminate_backend(pid) from pg_stat_activity
-                 where application_name = $1 and pid <> pg_backend_pid()`,
-          values: [application_name],
-        })
-        expect(await until(() => events.includes('gap'), 2000)).toBe(true)
-        const gapAt = events.indexOf('gap')
-        expect(await until(() => events.lastIndexOf('live') > gapAt, 2000)).toBe(true)
-        const created = organisation()
-        expect(
-          await store.insertOrganisation(created, keyRecord({ organisation: created.id })),
-        ).toBe(true)
-        expect(await until(() => changes.some((c) => c.id === created.id), 1000)).toBe(true)
-      } finally {
-        await subscription.close()
-        await pool.end()
-      }
-    })
-
     test('runs the verification read as a named statement, prepared once per connection', async ({
       dialect,
       backend,
