@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events'
 import { Kysely, PostgresDialect } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { kyselyStore, type PgPool, type PgPoolClient } from '../../adapters/kysely'
-import { recordingFeed } from './sql-extras'
+import { recordingFeed } from '../helpers/recording-feed'
 
 class ScriptedClient extends EventEmitter {
   queries: string[] = []

@@ -9,7 +9,7 @@ import { ADMIN, keyRecord, randomBytes, type StoreSuiteContext, T0 } from '../..
 import { newId } from '../../src/core/ids'
 import { newOrganisation } from '../../src/core/organisations'
 import { mintToken } from '../../src/core/token'
-import type { ChangeFeed, StoreChange } from '../../src/store'
+import { recordingFeed } from '../helpers/recording-feed'
 import { PG_URL, SESSION_TIME_ZONE, type SqlOpenStore, unreachableDb } from './sql-harness'
 
 const organisation = () => newOrganisation({}, newId('org', T0, randomBytes(16)), ADMIN, T0)
@@ -19,19 +19,6 @@ async function until(done: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms
   while (!done() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 5))
   return done()
-}
-
-/** A change feed that records what it is told: changes, and `gap`/`live` calls in order. */
-export function recordingFeed() {
-  const events: ('gap' | 'live')[] = []
-  const changes: StoreChange[] = []
-  const feed: ChangeFeed = {
-    changed: (change) => changes.push(change),
-    gap: () => events.push('gap'),
-    live: () => events.push('live'),
-  }
-  const count = (event: 'gap' | 'live') => events.filter((e) => e === event).length
-  return { feed, events, changes, count }
 }
 
 /** Counts the statements a Kysely instance runs (a plugin sees every result). */

@@ -3,15 +3,14 @@
 // real sleep. The same loop over real Redis and PostgreSQL: test/adapters/channel-faults.ts.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
-  type ChangeFeed,
   type ChannelBackend,
   type ChannelEvents,
   changeMessage,
   parseChange,
   retryDelayMs,
-  type StoreChange,
   watchChangeChannel,
 } from '../../src/store'
+import { recordingFeed } from '../helpers/recording-feed'
 
 /** How a scripted call answers: at once, with an error, never, or when `release` is called. */
 type Mode = 'answer' | 'fail' | 'hang' | 'hold'
@@ -70,18 +69,6 @@ function scriptedBackend() {
       for (const answer of held.splice(0)) answer()
     },
   }
-}
-
-function recordingFeed() {
-  const events: ('gap' | 'live')[] = []
-  const changes: StoreChange[] = []
-  const feed: ChangeFeed = {
-    changed: (change) => changes.push(change),
-    gap: () => events.push('gap'),
-    live: () => events.push('live'),
-  }
-  const count = (event: 'gap' | 'live') => events.filter((e) => e === event).length
-  return { feed, events, changes, count }
 }
 
 /** Counts the timers set from now on (the loop's own and the deadlines'). */
