@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config'
 // when one of its files is selected, so `vitest run test/core` neither builds dist/ nor starts
 // the Redis Cluster. A folder named in none of these lists gets every setup: add it to the list
 // that fits once it is known to need less.
-const NEEDS_NOTHING = ['core', 'service', 'webhooks']
+const NEEDS_NOTHING = ['core', 'service', 'store', 'webhooks']
 const NEEDS_BUILD = ['packaging', 'http', 'openapi', 'cli', 'crash'] // dist/, from test/setup/build.ts
 const NEEDS_CLUSTER = ['adapters'] // the Redis Cluster, from test/setup/redis-cluster.ts
 

@@ -1,4 +1,5 @@
 import { type Kysely, type RawBuilder, sql, type UpdateQueryBuilder } from 'kysely'
+import { changePrefix } from '../../src/store'
 import { compileOnce, type Statement } from './compiled'
 import { pgEventsInsert } from './outbox-rows'
 import { KEY_COLUMNS, type KeycycleTables, ORGANISATION_COLUMNS, type TableNames } from './schema'
@@ -41,14 +42,6 @@ export interface Statements {
 /** The `LISTEN`/`NOTIFY` channel of a table prefix. */
 export const channelName = (prefix: string) => `${prefix}changes`
 
-/** A `NOTIFY` payload: what changed, as `key:<id>` or `organisation:<id>`. */
-export function parseChange(payload: string): { kind: 'key' | 'organisation'; id: string } | null {
-  const colon = payload.indexOf(':')
-  const kind = payload.slice(0, colon)
-  if (kind !== 'key' && kind !== 'organisation') return null
-  return { kind, id: payload.slice(colon + 1) }
-}
-
 /**
  * Builds every fixed statement for these tables. On PostgreSQL each write records its events
  * and announces itself in the same statement (`WITH w AS (<write> RETURNING id), e AS (INSERT
@@ -79,7 +72,7 @@ export function buildStatements(
     write: { returning(c: 'id'): unknown },
     events: never,
   ) =>
-    sql`with w as (${write.returning('id') as RawBuilder<unknown>}), e as (${pgEventsInsert(names.events, events, sql`exists (select 1 from w)`)}) select pg_notify(${channel}, ${`${kind}:`} || w.id) as n from w`.compile(
+    sql`with w as (${write.returning('id') as RawBuilder<unknown>}), e as (${pgEventsInsert(names.events, events, sql`exists (select 1 from w)`)}) select pg_notify(${channel}, ${changePrefix(kind)} || w.id) as n from w`.compile(
       db,
     )
 
@@ -157,7 +150,7 @@ export function buildStatements(
           together: true,
           // The key's foreign key is checked at the end of the statement, after both inserts.
           statement: compileOnce<OrganisationParam | KeyColumn | Events>((param) =>
-            sql`with o as (${organisationInsert(param).returning('id')}), k as (${keyInsert(param).returning('id')}), e as (${pgEventsInsert(names.events, param('events'), sql`exists (select 1 from o, k)`)}) select pg_notify(${channel}, ${'organisation:'} || o.id) as o, pg_notify(${channel}, ${'key:'} || k.id) as k from o, k`.compile(
+            sql`with o as (${organisationInsert(param).returning('id')}), k as (${keyInsert(param).returning('id')}), e as (${pgEventsInsert(names.events, param('events'), sql`exists (select 1 from o, k)`)}) select pg_notify(${channel}, ${changePrefix('organisation')} || o.id) as o, pg_notify(${channel}, ${changePrefix('key')} || k.id) as k from o, k`.compile(
               db,
             ),
           ),

@@ -1,7 +1,13 @@
 import { KeycycleError } from '../../src/core/errors'
 import type { KeyRecord, Organisation } from '../../src/core/types'
-import type { CallOptions, KeyStore, OutboxEvent, StoreChange } from '../../src/store'
-import { changeMessage, subscriberOf, watchChannel } from './channel'
+import {
+  type CallOptions,
+  changeMessage,
+  type KeyStore,
+  type OutboxEvent,
+  type StoreChange,
+} from '../../src/store'
+import { subscriberOf, watchChannel } from './channel'
 import { type Commands, endedClient, type RedisClient, redisCall } from './client'
 import { countDigests } from './digests'
 import { fencedCalls } from './fenced-call'
@@ -244,6 +250,6 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
 
     watch: (feed, watchOptions) =>
       endedClient(commands, 'watch') ??
-      watchChannel(subscriberOf(client, timeoutMs), at.changes, feed, watchOptions, timeoutMs),
+      watchChannel(subscriberOf(client), at.changes, feed, watchOptions, timeoutMs),
   }
 }

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events'
 import { Kysely, PostgresDialect } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { kyselyStore, type PgPool, type PgPoolClient } from '../../adapters/kysely'
-import { recordingFeed } from './sql-extras'
+import { recordingFeed } from '../helpers/recording-feed'
 
 class ScriptedClient extends EventEmitter {
   queries: string[] = []
@@ -106,6 +106,7 @@ describe('PostgreSQL change channel (LISTEN/NOTIFY)', () => {
     notify('kc_changes', 'organisation:org_01')
     notify('other_changes', 'key:key_02')
     notify('kc_changes', 'session:s_01')
+    notify('kc_changes', 'key:')
     notify('kc_changes')
     expect(changes).toEqual([
       { kind: 'key', id: 'key_01' },
@@ -211,9 +212,11 @@ describe('PostgreSQL change channel (LISTEN/NOTIFY)', () => {
       client.listen = 'fail'
       return client as unknown as PgPoolClient
     }
-    await expect(store.watch!(feed, { heartbeatMs: HEARTBEAT })).rejects.toThrow(
-      'permission denied',
-    )
+    // A fault like any store's: `unavailable`, the driver's error as its cause.
+    await expect(store.watch!(feed, { heartbeatMs: HEARTBEAT })).rejects.toMatchObject({
+      code: 'unavailable',
+      cause: { message: 'permission denied' },
+    })
     await vi.advanceTimersByTimeAsync(HEARTBEAT * 5)
     expect(scripted.clients).toHaveLength(1)
     expect(scripted.last().released).toHaveLength(1)

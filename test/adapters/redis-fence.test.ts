@@ -7,7 +7,7 @@ import { createKeycycle, KeycycleError } from '../../src'
 import { ADMIN, DAY, keyRecord, T0 } from '../../src/conformance'
 import type { KeyStore, OutboxEvent } from '../../src/store'
 import { shouldRun } from '../helpers/should-run'
-import { until } from './redis-channel'
+import { until } from '../helpers/until'
 import {
   type Client,
   connect,

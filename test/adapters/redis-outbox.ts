@@ -14,7 +14,7 @@ import {
 import { newId } from '../../src/core/ids'
 import { newOrganisation } from '../../src/core/organisations'
 import type { ClaimedEvent, KeyStore, OutboxEvent } from '../../src/store'
-import { until } from './redis-channel'
+import { until } from '../helpers/until'
 import type { Client, RedisOpenStore, Topology } from './redis-harness'
 
 const masters = (client: Client) => (client instanceof Cluster ? client.nodes('master') : [client])

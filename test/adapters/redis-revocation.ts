@@ -3,7 +3,7 @@ import { redisStore } from '../../adapters/redis'
 import { createKeycycle, type Keycycle } from '../../src'
 import { ADMIN, type StoreSuiteContext } from '../../src/conformance'
 import type { KeyStore } from '../../src/store'
-import { until } from './redis-channel'
+import { until } from '../helpers/until'
 import { connect, type RedisOpenStore, type Topology } from './redis-harness'
 
 const CACHE = { maxStalenessMs: 1000, maxEntries: 1000 }

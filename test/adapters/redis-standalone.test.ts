@@ -1,6 +1,8 @@
 import { describeStore } from '../../src/conformance'
 import { shouldRun } from '../helpers/should-run'
 import { vitestRunner } from '../helpers/vitest-runner'
+import { describeChannelFaults } from './channel-faults'
+import { redisChannelHarness } from './redis-channel'
 import { redisExtras } from './redis-extras'
 import { redisHarness, redisReachable } from './redis-harness'
 
@@ -9,4 +11,5 @@ if (await shouldRun('Redis', () => redisReachable('standalone'))) {
     ...vitestRunner,
     extras: redisExtras('standalone'),
   })
+  describeChannelFaults(redisChannelHarness)
 }

@@ -9,7 +9,7 @@ import { ADMIN, keyRecord, randomBytes, type StoreSuiteContext, T0 } from '../..
 import { newId } from '../../src/core/ids'
 import { newOrganisation } from '../../src/core/organisations'
 import { mintToken } from '../../src/core/token'
-import type { ChangeFeed, StoreChange } from '../../src/store'
+import { recordingFeed } from '../helpers/recording-feed'
 import { PG_URL, SESSION_TIME_ZONE, type SqlOpenStore, unreachableDb } from './sql-harness'
 
 const organisation = () => newOrganisation({}, newId('org', T0, randomBytes(16)), ADMIN, T0)
@@ -19,19 +19,6 @@ async function until(done: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms
   while (!done() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 5))
   return done()
-}
-
-/** A change feed that records what it is told: changes, and `gap`/`live` calls in order. */
-export function recordingFeed() {
-  const events: ('gap' | 'live')[] = []
-  const changes: StoreChange[] = []
-  const feed: ChangeFeed = {
-    changed: (change) => changes.push(change),
-    gap: () => events.push('gap'),
-    live: () => events.push('live'),
-  }
-  const count = (event: 'gap' | 'live') => events.filter((e) => e === event).length
-  return { feed, events, changes, count }
 }
 
 /** Counts the statements a Kysely instance runs (a plugin sees every result). */
@@ -221,38 +208,6 @@ export function sqlExtras({ test }: StoreSuiteContext<SqlOpenStore>): void {
         expect(changes.length).toBe(seen)
       } finally {
         await subscription.close()
-      }
-    })
-
-    test('reports a gap when the listening connection is killed, then listens again', async ({
-      dialect,
-      backend,
-      store,
-    }) => {
-      if (dialect !== 'postgres') return
-      const application_name = `kc_listen_${backend.prefix}`
-      const pool = new pg.Pool({ connectionString: PG_URL, max: 2, application_name })
-      pool.on('error', () => {}) // the killed connection, if idle in the pool
-      const listener = kyselyStore(backend.dbs[0]!, { tablePrefix: backend.prefix, pg: pool })
-      const { feed, events, changes } = recordingFeed()
-      const subscription = await listener.watch!(feed, { heartbeatMs: 50 })
-      try {
-        await pool.query({
-          text: `select pg_terminate_backend(pid) from pg_stat_activity
-                 where application_name = $1 and pid <> pg_backend_pid()`,
-          values: [application_name],
-        })
-        expect(await until(() => events.includes('gap'), 2000)).toBe(true)
-        const gapAt = events.indexOf('gap')
-        expect(await until(() => events.lastIndexOf('live') > gapAt, 2000)).toBe(true)
-        const created = organisation()
-        expect(
-          await store.insertOrganisation(created, keyRecord({ organisation: created.id })),
-        ).toBe(true)
-        expect(await until(() => changes.some((c) => c.id === created.id), 1000)).toBe(true)
-      } finally {
-        await subscription.close()
-        await pool.end()
       }
     })
 

@@ -44,8 +44,8 @@ export interface SqlBackend {
   close(): Promise<void>
 }
 
-const randomPrefix = () => `kc${Math.random().toString(36).slice(2, 8)}_`
-const TABLES = ['events', 'keys', 'organisations', 'migrations', 'migrations_lock']
+export const randomPrefix = () => `kc${Math.random().toString(36).slice(2, 8)}_`
+export const TABLES = ['events', 'keys', 'organisations', 'migrations', 'migrations_lock']
 
 async function openSqlite(): Promise<SqlBackend> {
   const dir = mkdtempSync(join(tmpdir(), 'keycycle-sqlite-'))
