@@ -6,6 +6,7 @@ import { openApiDocument } from './src/openapi'
 /** Public entry points: `keycycle` and `keycycle/<name>`. */
 export const entries = {
   index: 'src/index.ts',
+  store: 'src/store/index.ts',
   memory: 'adapters/memory/index.ts',
   kysely: 'adapters/kysely/index.ts',
   redis: 'adapters/redis/index.ts',

@@ -155,4 +155,4 @@ export function requirePermission(
 }
 
 export { hasPermission } from './http/permissions'
-export type { CredentialOptions, ErrorOptions, RouterOptions } from './http/types'
+export type { CredentialOptions, ErrorOptions, HeaderRecord, RouterOptions } from './http/types'

@@ -22,7 +22,7 @@ import type { Keycycle } from './service/keycycle'
 /** How the fetch helpers report faults: `onError` receives the `Request`. */
 export type FetchErrorOptions = ErrorOptions<Request>
 
-/** Options of `verifyRequest` and `apiKeyAuth`. */
+/** Options of `authenticateRequest` and `apiKeyAuth`. */
 export interface FetchAuthOptions extends CredentialOptions, FetchErrorOptions {}
 
 /** Options of the fetch `keysRouter`. */
@@ -34,7 +34,7 @@ export interface FetchRouterOptions extends Omit<RouterOptions, 'isAdmin'>, Fetc
 }
 
 /**
- * The outcome of `verifyRequest`: the verified key, with the headers to add to the response
+ * The outcome of `authenticateRequest`: the verified key, with the headers to add to the response
  * (`Sunset` for a retiring token), or the ready 401, 403 or 503 `Response` to return as is.
  */
 export type RequestVerification =
@@ -80,12 +80,12 @@ const verifier =
  *
  * @example
  * ```ts
- * const verified = await verifyRequest(kc, request)
+ * const verified = await authenticateRequest(kc, request)
  * if (!verified.ok) return verified.response
  * return Response.json({ organisation: verified.apiKey.key.organisation }, { headers: verified.headers })
  * ```
  */
-export function verifyRequest(
+export function authenticateRequest(
   kc: Keycycle,
   request: Request,
   options: FetchAuthOptions = {},
@@ -97,7 +97,7 @@ export function verifyRequest(
  * Wraps a handler so it runs only for requests with exactly one usable key, receiving the
  * verified key after the request; the runtime's further arguments (Next.js's `context`, Bun's
  * `server`, a Worker's `env`) follow it. Other requests get the 401, 403 or 503 of
- * `verifyRequest`. A retiring token's response carries a `Sunset` header.
+ * `authenticateRequest`. A retiring token's response carries a `Sunset` header.
  *
  * @example
  * ```ts
@@ -167,4 +167,4 @@ export function keysRouter(kc: Keycycle, options: FetchRouterOptions = {}): Fetc
 }
 
 export { hasPermission } from './http/permissions'
-export type { CredentialOptions, ErrorOptions, RouterOptions } from './http/types'
+export type { CredentialOptions, ErrorOptions, HeaderRecord, RouterOptions } from './http/types'

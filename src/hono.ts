@@ -133,4 +133,4 @@ export function requirePermission(
 }
 
 export { hasPermission } from './http/permissions'
-export type { CredentialOptions, ErrorOptions, RouterOptions } from './http/types'
+export type { CredentialOptions, ErrorOptions, HeaderRecord, RouterOptions } from './http/types'

@@ -12,7 +12,7 @@ export const DEFAULT_STORE_TIMEOUT_MS = 2000
 /**
  * How long a store waits past a write's fence for the reply of a write applied just before it
  * (ms), before it answers `unavailable`: the reply is in flight, the fence refuses anything
- * later. Shorter than {@link FENCE_GRACE_MS}, so the store's own answer reaches the service first.
+ * later. Shorter than the service's `FENCE_GRACE_MS`, so the store's own answer reaches the service first.
  */
 export const LATE_REPLY_MS = 100
 

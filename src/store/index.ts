@@ -1,12 +1,23 @@
-// The store author's kit: the port every store implements, and the helpers stores share.
-export * from './change-channel'
-export * from './change-message'
+// `keycycle/store`: what a store author needs — the port and its records and queries, the
+// helpers stores share (the change-channel loop, the deadline policy, the decoy), and the
+// suite to pass is `keycycle/conformance`.
+export { KeycycleError } from '../core/errors'
+export { effectiveState } from '../core/expiry'
+export type { StateClause } from '../core/filters'
+export { matchesClause, matchesFilter } from '../core/filters'
+export { deepFreeze } from '../core/freeze'
+export type { KeyRecord, RetiringToken, SlotRecord } from '../core/types'
+export type {
+  ChangeChannelOptions,
+  ChannelBackend,
+  ChannelEvents,
+} from './change-channel'
+export { retryDelayMs, watchChangeChannel } from './change-channel'
+export { changeMessage, changePrefix, parseChange } from './change-message'
 export {
   DEFAULT_STORE_TIMEOUT_MS,
   deadlineOf,
-  FENCE_GRACE_MS,
   fault,
-  isPromiseLike,
   LATE_REPLY_MS,
   pause,
   remainingMs,
@@ -15,4 +26,20 @@ export {
   withDeadline,
 } from './deadline'
 export { decoyRecords } from './decoy'
-export * from './port'
+export type {
+  CallOptions,
+  ChangeFeed,
+  ClaimedEvent,
+  ClaimQuery,
+  DueKeysQuery,
+  EventSettlement,
+  InsertKeyOptions,
+  KeyListQuery,
+  KeyStore,
+  KeyWithOrganisation,
+  OutboxEvent,
+  StoreChange,
+  Subscription,
+  WatchOptions,
+  WriteOptions,
+} from './port'
