@@ -1,6 +1,6 @@
 import { invalidInput } from '../../src/core/errors'
 import { readInteger, readObject } from '../../src/core/validate'
-import { DEFAULT_STORE_TIMEOUT_MS } from '../../src/store/deadline'
+import { DEFAULT_STORE_TIMEOUT_MS, MAX_TIMER_MS } from '../../src/store/deadline'
 import type { Commands } from './client'
 
 /** Options of {@link redisStore}. */
@@ -39,8 +39,6 @@ export interface RedisStoreOptions {
 
 /** What a Redis `prefix` may be: up to 64 characters, none of them whitespace, control, `{`, `}`. */
 export const REDIS_PREFIX = /^[^\s\p{Cc}{}]{0,64}$/u
-
-const MAX_TIMER_MS = 2_147_483_647
 
 /** The options as the store uses them, defaults filled in. */
 export interface RedisSettings {

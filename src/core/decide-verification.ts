@@ -39,10 +39,10 @@ const STATE: Record<'deactivated' | 'blocked' | 'expired', Verdict> = {
 }
 
 // The four candidates, as bits of the comparison's mask (see `hexTailsMatch`).
-const PRIMARY = 1
-const PRIMARY_RETIRING = 2
-const SECONDARY = 4
-const SECONDARY_RETIRING = 8
+const CURRENT_PRIMARY = 1
+const RETIRING_PRIMARY = 2
+const CURRENT_SECONDARY = 4
+const RETIRING_SECONDARY = 8
 
 // A slot's retiring token while its grace window is open at `now`, else null.
 function liveRetiring(slot: SlotRecord | null | undefined, now: number) {
@@ -78,26 +78,26 @@ export function decideVerification({ found, digestFor, now }: VerificationInput)
   const equal =
     pa !== null && pa === pb && pa === pc && pa === pd
       ? hexTailsMatch(pa, a, b, c, d)
-      : (hexTailsEqual(pa, a) ? PRIMARY : 0) |
-        (hexTailsEqual(pb, b) ? PRIMARY_RETIRING : 0) |
-        (hexTailsEqual(pc, c) ? SECONDARY : 0) |
-        (hexTailsEqual(pd, d) ? SECONDARY_RETIRING : 0)
+      : (hexTailsEqual(pa, a) ? CURRENT_PRIMARY : 0) |
+        (hexTailsEqual(pb, b) ? RETIRING_PRIMARY : 0) |
+        (hexTailsEqual(pc, c) ? CURRENT_SECONDARY : 0) |
+        (hexTailsEqual(pd, d) ? RETIRING_SECONDARY : 0)
   // The dummy never counts, even should a secret ever digest to it.
   const real =
-    (primary ? PRIMARY : 0) |
-    (primaryGrace ? PRIMARY_RETIRING : 0) |
-    (secondary ? SECONDARY : 0) |
-    (secondaryGrace ? SECONDARY_RETIRING : 0)
+    (primary ? CURRENT_PRIMARY : 0) |
+    (primaryGrace ? RETIRING_PRIMARY : 0) |
+    (secondary ? CURRENT_SECONDARY : 0) |
+    (secondaryGrace ? RETIRING_SECONDARY : 0)
   const hits = equal & real
   if (found === null) return NOT_FOUND
   if (hits === 0) return INVALID
   const state = effectiveState(found.key, now)
   if (state !== 'active') return STATE[state]
   // A current token wins over its slot's retiring one; the primary slot over the secondary.
-  if (hits & PRIMARY) return { ok: true, slot: 'primary', graceEndsAt: null, stored: a }
-  if (hits & PRIMARY_RETIRING) {
+  if (hits & CURRENT_PRIMARY) return { ok: true, slot: 'primary', graceEndsAt: null, stored: a }
+  if (hits & RETIRING_PRIMARY) {
     return { ok: true, slot: 'primary', graceEndsAt: primaryGrace!.until, stored: b }
   }
-  if (hits & SECONDARY) return { ok: true, slot: 'secondary', graceEndsAt: null, stored: c }
+  if (hits & CURRENT_SECONDARY) return { ok: true, slot: 'secondary', graceEndsAt: null, stored: c }
   return { ok: true, slot: 'secondary', graceEndsAt: secondaryGrace!.until, stored: d }
 }

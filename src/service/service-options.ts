@@ -8,7 +8,7 @@ import { parseInput } from '../core/schema'
 import { assertTokenPrefix } from '../core/token'
 import { readBoolean, readInteger } from '../core/validate'
 import type { KeyStore } from '../store'
-import { DEFAULT_STORE_TIMEOUT_MS } from '../store/deadline'
+import { DEFAULT_STORE_TIMEOUT_MS, MAX_TIMER_MS } from '../store/deadline'
 import { assertStore } from './guarded-store'
 import type { DispatchOptions, KeycycleOptions } from './options'
 import type { CacheOptions } from './verify/cache'
@@ -16,8 +16,6 @@ import type { CacheOptions } from './verify/cache'
 // The options of `createKeycycle`, declared once as a schema (as the key fields are): each one's
 // validation, and the defaults below. Durations are ms; a duration a timer waits for is at
 // most what Node's timers hold.
-
-const MAX_TIMER_MS = 2_147_483_647
 
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => ({
   type: `integer (${min}–${max})`,

@@ -6,6 +6,9 @@ import { KeycycleError } from '../core/errors'
 // DEFAULT_STORE_TIMEOUT_MS only when it is used directly, with none. Every wait past a deadline,
 // and every pause between retries, is defined here, once.
 
+/** The longest wait a Node timer holds (ms): every configurable timeout is at most this. */
+export const MAX_TIMER_MS = 2_147_483_647
+
 /** The deadline of a call made without one, in ms from the call: the service's default too. */
 export const DEFAULT_STORE_TIMEOUT_MS = 2000
 
