@@ -10,7 +10,7 @@ import { DEFAULT_BODY_LIMIT, readJsonBody } from './http/body'
 import { credentialHeaders, responseText } from './http/node-request'
 import { checkPermissionName, permissionRefusal, requireVerified } from './http/permissions'
 import { reportFault } from './http/report'
-import { handleManagement } from './http/routes'
+import { handleManagement, SERVED_PATHS } from './http/routes'
 import type { CredentialOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/types'
 import { OPENAPI_PATH } from './openapi'
 import type { Keycycle } from './service/keycycle'
@@ -39,9 +39,9 @@ export interface FastifyRouterOptions extends Omit<RouterOptions, 'isAdmin'>, Fa
   isAdmin?: (request: FastifyRequest) => boolean | string | Promise<boolean | string>
 }
 
-// The paths the management router owns (SPEC §6), as Fastify routes: a wildcard also matches
-// the path with a trailing slash. Every method is routed, so authentication comes first for all.
-const ROUTES = ['/keys', '/keys/*', '/key', '/organisation', '/api-keys', '/api-keys/*']
+// The paths the management router owns, as Fastify routes: a wildcard also matches the path
+// with a trailing slash. Every method is routed, so authentication comes first for all.
+const ROUTES = SERVED_PATHS.flatMap(({ path, subtree }) => (subtree ? [path, `${path}/*`] : [path]))
 
 function send(reply: FastifyReply, response: HttpResponse): FastifyReply {
   reply.code(response.status)

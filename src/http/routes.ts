@@ -155,9 +155,21 @@ export function routeTable(): { pattern: RegExp; methods: string[] }[] {
   return ROUTES.map((route) => ({ pattern: route.pattern, methods: Object.keys(route.methods) }))
 }
 
-// The paths the router owns (SPEC §6): a request to any of them, with any method, is
-// authenticated before anything else is looked at, whether or not a route matches it.
-const SERVED = /^\/(?:keys(?:\/.*)?|key|organisation|api-keys(?:\/.*)?)$/
+/**
+ * The paths the router owns, each a path and whether everything below it is owned too: a
+ * request to any of them, with any method, is authenticated before anything else is looked
+ * at, whether or not a route matches it. Hosts that register routes (Fastify) register these.
+ */
+export const SERVED_PATHS: readonly { path: string; subtree: boolean }[] = [
+  { path: '/keys', subtree: true },
+  { path: '/key', subtree: false },
+  { path: '/organisation', subtree: false },
+  { path: '/api-keys', subtree: true },
+]
+
+const SERVED = new RegExp(
+  `^(?:${SERVED_PATHS.map(({ path, subtree }) => (subtree ? `${path}(?:/.*)?` : path)).join('|')})$`,
+)
 
 // GET only reads; every other method in the table changes a key or the organisation, which a
 // retiring token may not do: a leaked token must not outlive the rotation that replaced it.
