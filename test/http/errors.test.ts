@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { memoryStore } from '../../adapters/memory'
 import { KeycycleError } from '../../src'
+import { asyncOnly } from '../helpers/async-only'
 import { call, HOSTS, type Server, startServer, THROWING_ADMIN_TOKEN } from './hosts'
 
 describe.each(HOSTS.map((h) => [h.name, h] as const))(
@@ -21,7 +22,7 @@ describe.each(HOSTS.map((h) => [h.name, h] as const))(
     function leakyStore(token: () => string) {
       const store = memoryStore()
       return {
-        ...store,
+        ...asyncOnly(store),
         getKeyWithOrganisation: async () => {
           throw new Error(`connection reset while reading ${token()}`)
         },

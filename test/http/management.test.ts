@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { memoryStore } from '../../adapters/memory'
+import { asyncOnly } from '../helpers/async-only'
 import { HOUR } from '../helpers/clock'
 import { ADMIN_TOKEN, type CallInit, call, HOSTS, type Server, startServer } from './hosts'
 
@@ -213,7 +214,10 @@ describe.each(HOSTS.map((h) => [h.name, h] as const))('%s', (_name, host) => {
 
     it('fails closed with 503 when the store does not answer', async () => {
       const store = memoryStore()
-      const hanging = { ...store, getKeyWithOrganisation: () => new Promise<never>(() => {}) }
+      const hanging = {
+        ...asyncOnly(store),
+        getKeyWithOrganisation: () => new Promise<never>(() => {}),
+      }
       const down = await startServer(host, { store: hanging })
       const token = (await down.kc.createOrganisation()).token
       const started = performance.now()

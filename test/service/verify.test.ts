@@ -2,15 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { memoryStore } from '../../adapters/memory'
 import { createKeycycle, KeycycleError } from '../../src'
 import type { KeyStore } from '../../src/store'
+import { asyncOnly } from '../helpers/async-only'
 import { manualClock } from '../helpers/clock'
 import { countingStore } from '../helpers/counting-store'
 import { newOrg } from '../helpers/setup'
-
-// The store without its synchronous read, so every verification goes through the async one.
-function asyncOnly(store: KeyStore): KeyStore {
-  const { getKeyWithOrganisationSync: _, ...rest } = store
-  return rest
-}
 
 describe('verify', () => {
   it('rejects every one-character change of a real token without a single store call', async () => {
