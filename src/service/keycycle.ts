@@ -2,8 +2,8 @@ import { createDigests } from '../core/digest'
 import { KeycycleError } from '../core/errors'
 import type { CreateOrganisationInput } from '../core/inputs'
 import { parseActor } from '../core/inputs'
+import { applyRecordedUse } from '../core/last-used'
 import type { Actor, EffectiveConfig, SystemActor } from '../core/types'
-import { applyUsage } from '../core/usage'
 import type { VerifyResult } from '../core/verify-result'
 import { compareAndSetLoop } from './compare-and-set'
 import { keyDeletion } from './delete-key'
@@ -24,9 +24,9 @@ import { readServiceOptions } from './service-options'
 import type { ExpireDueOptions } from './state-commands'
 import { stateCommands } from './state-commands'
 import { VerifyCache } from './verify/cache'
+import { LastUsedRecorder } from './verify/last-used-recorder'
 import { keyReader } from './verify/read-key'
 import { sharedViews } from './verify/shared-views'
-import { UsageRecorder } from './verify/usage-recorder'
 import { verifier } from './verify/verify'
 import { hookWrites } from './write-hooks'
 
@@ -158,10 +158,10 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
       trialDurationMs: settings.trialDurationMs,
     }),
   }
-  const usage = new UsageRecorder(
+  const lastUsed = new LastUsedRecorder(
     async (keyId, recorded) => {
       await mutateKey(keyId, SYSTEM, ({ key }) => {
-        const next = applyUsage(key, recorded)
+        const next = applyRecordedUse(key, recorded)
         return next === null ? null : { record: next, result: null }
       })
     },
@@ -178,7 +178,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     read: keyReader(store, cache),
     digests,
     views: sharedViews(),
-    usage,
+    lastUsed,
   })
 
   cache?.start(store, (error: unknown) =>
@@ -198,11 +198,11 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     resolveConfig: (keyId) => calls.queries.resolveConfig(SYSTEM, keyId),
     expireDue: (opts) => calls.states.expireDue(opts),
     pepperUsage: () => store.countDigests(now()),
-    flushUsage: () => usage.flush(),
+    flushUsage: () => lastUsed.flush(),
     drainEvents: async () => (dispatcher ? dispatcher.drain() : 0),
     close: async () => {
       try {
-        await usage.close()
+        await lastUsed.close()
       } finally {
         await dispatcher?.close()
         await cache?.close()

@@ -14,7 +14,7 @@
  *    the core, so that a refused request records nothing.
  * 4. **record use** — the matched token's last use, and its re-digest under the current pepper
  *    when it was made under an older one, kept in memory and written behind
- *    (`usage-recorder.ts`): never a store write on the request path.
+ *    (`last-used-recorder.ts`): never a store write on the request path.
  * 5. **result** — the success result with the key's shared view (`shared-views.ts`).
  *
  * Every result is deep-frozen, on every store, cached or not.
@@ -40,10 +40,10 @@ import { parseToken } from '../../core/token'
 import type { VerifyResult } from '../../core/verify-result'
 import { isPromiseLike } from '../../store/deadline'
 import type { Now } from '../deps'
+import type { LastUsedRecorder } from './last-used-recorder'
 import { presentedSecret } from './presented-secret'
 import type { KeyRead, ReadKey } from './read-key'
 import type { ViewOf } from './shared-views'
-import type { UsageRecorder } from './usage-recorder'
 
 /** What the pipeline is built from. */
 export interface VerifyDeps {
@@ -53,7 +53,7 @@ export interface VerifyDeps {
   read: ReadKey
   digests: Digests
   views: ViewOf
-  usage: UsageRecorder
+  lastUsed: LastUsedRecorder
 }
 
 /**
@@ -64,7 +64,7 @@ export type Verify = (token: unknown) => Promise<VerifyResult>
 
 /** The verification pipeline over `deps`. */
 export function verifier(deps: VerifyDeps): Verify {
-  const { prefix, now, read, digests, views, usage } = deps
+  const { prefix, now, read, digests, views, lastUsed } = deps
 
   // Steps 3–5, once the read has answered at `at`.
   function conclude(keyId: string, secret: string, found: KeyRead, at: number): VerifyResult {
@@ -88,7 +88,7 @@ export function verifier(deps: VerifyDeps): Verify {
   // Step 4: last use, and a re-digest when the token was made under an older pepper.
   function recordUse(keyId: string, secret: string, stored: string, at: number): void {
     const redigest = digests.isOutdated(stored) ? digests.mint(keyId, secret) : null
-    usage.record(keyId, stored, at, redigest)
+    lastUsed.record(keyId, stored, at, redigest)
   }
 
   return async (token) => {

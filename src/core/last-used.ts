@@ -5,12 +5,12 @@ import type { KeyRecord, RetiringToken, SlotRecord } from './types'
  * when each was last used, and the digest to store instead where a token verified under an
  * older pepper (re-digested under the current one).
  */
-export interface KeyUsage {
+export interface RecordedUse {
   uses: Map<string, number>
   redigest: Map<string, string>
 }
 
-function touched<T extends SlotRecord | RetiringToken>(token: T, usage: KeyUsage): T {
+function touched<T extends SlotRecord | RetiringToken>(token: T, usage: RecordedUse): T {
   const used = usage.uses.get(token.digest)
   const digest = usage.redigest.get(token.digest)
   // Never move a time backwards: a lost race re-reads and merges with the newer value.
@@ -23,7 +23,7 @@ function touched<T extends SlotRecord | RetiringToken>(token: T, usage: KeyUsage
   }
 }
 
-function slot(value: SlotRecord, usage: KeyUsage): SlotRecord {
+function slot(value: SlotRecord, usage: RecordedUse): SlotRecord {
   const current = touched(value, usage)
   const retiring = value.retiring && touched(value.retiring, usage)
   return current === value && retiring === value.retiring ? value : { ...current, retiring }
@@ -35,7 +35,7 @@ function slot(value: SlotRecord, usage: KeyUsage): SlotRecord {
  * compare-and-set like any other; `modifiedAt` and `modifiedBy` stay: using a key is not
  * changing it.
  */
-export function applyUsage(record: KeyRecord, usage: KeyUsage): KeyRecord | null {
+export function applyRecordedUse(record: KeyRecord, usage: RecordedUse): KeyRecord | null {
   const primary = slot(record.primary, usage)
   const secondary = record.secondary && slot(record.secondary, usage)
   if (primary === record.primary && secondary === record.secondary) return null

@@ -1,11 +1,11 @@
 import { KeycycleError } from '../../core/errors'
-import type { KeyUsage } from '../../core/usage'
+import type { RecordedUse } from '../../core/last-used'
 
 /**
  * Writes one key's recorded usage (one compare-and-set, merging with what is stored); rejects
  * with `not_found` when the key is gone.
  */
-export type WriteUsage = (keyId: string, usage: KeyUsage) => Promise<void>
+export type WriteRecordedUse = (keyId: string, usage: RecordedUse) => Promise<void>
 
 /**
  * Last-used times and pepper re-digests, recorded in memory by successful verifications and
@@ -13,13 +13,13 @@ export type WriteUsage = (keyId: string, usage: KeyUsage) => Promise<void>
  * compare-and-set per key per flush. A lost race re-reads and merges (times only move forward);
  * a key deleted meanwhile is dropped; a fault keeps the key's usage for the next flush.
  */
-export class UsageRecorder {
-  private pending = new Map<string, KeyUsage>()
+export class LastUsedRecorder {
+  private pending = new Map<string, RecordedUse>()
   private timer: ReturnType<typeof setInterval> | null = null
   private flushing: Promise<void> | null = null
 
   constructor(
-    private readonly write: WriteUsage,
+    private readonly write: WriteRecordedUse,
     private readonly flushMs: number,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -71,7 +71,7 @@ export class UsageRecorder {
   }
 
   // Puts usage that could not be written back, merged with anything recorded since.
-  private merge(keyId: string, usage: KeyUsage): void {
+  private merge(keyId: string, usage: RecordedUse): void {
     for (const [digest, at] of usage.uses) this.record(keyId, digest, at, null)
     const into = this.pending.get(keyId)!
     for (const [digest, next] of usage.redigest) into.redigest.set(digest, next)
