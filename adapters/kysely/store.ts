@@ -302,6 +302,9 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
         options,
       ),
 
+    // Usage counters: not yet kept by this store (the atomic spend comes next).
+    spend: () => Promise.reject(new KeycycleError('unavailable', 'spend: not implemented yet')),
+    readCounters: async () => new Map(),
     ...kyselyOutbox(host, names.events),
   }
   if (sqlite !== undefined) {

@@ -1,3 +1,4 @@
+import { type CounterState, NO_COUNTERS, spendCounters } from '../../src/core/counters'
 import { KeycycleError } from '../../src/core/errors'
 import { matchesClause, matchesFilter } from '../../src/core/filters'
 import { deepFreeze } from '../../src/core/freeze'
@@ -63,6 +64,9 @@ export function memoryStore(): MemoryStore {
   const keys = new Map<string, KeyRecord>()
   const organisations = new Map<string, Organisation>()
   const keysByOrganisation = new Map<string, string[]>()
+  // Usage counters by key ID and by organisation ID, beside the records (never versioned).
+  const keyCounters = new Map<string, CounterState>()
+  const organisationCounters = new Map<string, CounterState>()
   const feeds = new Set<ChangeFeed>()
   const outbox = memoryOutbox()
   const recordEvents = outbox.record
@@ -108,6 +112,7 @@ export function memoryStore(): MemoryStore {
       const record = keys.get(id)
       if (record?.version !== expectedVersion) return false
       keys.delete(id)
+      keyCounters.delete(id)
       const ids = keysByOrganisation.get(record.organisation)!
       ids.splice(after(ids, id) - 1, 1)
       recordEvents(options?.events)
@@ -183,6 +188,38 @@ export function memoryStore(): MemoryStore {
       recordEvents(options?.events)
       announce({ kind: 'organisation', id: next.id })
       return true
+    },
+
+    // One synchronous step, so atomic: the version check, the arithmetic and its write.
+    async spend({ keyId, keyVersion, organisationId, organisationVersion, plan, eventsIfEmptied }) {
+      const current = keyWithOrganisation(keyId)
+      if (
+        current?.key.version !== keyVersion ||
+        current.organisation.id !== organisationId ||
+        current.organisation.version !== organisationVersion
+      ) {
+        return { stale: true, current }
+      }
+      const result = spendCounters(
+        keyCounters.get(keyId) ?? NO_COUNTERS,
+        organisationCounters.get(organisationId) ?? NO_COUNTERS,
+        plan,
+      )
+      if (result.outcome !== 'spent') return { stale: false, ...result }
+      const { next, ...outcome } = result
+      keyCounters.set(keyId, deepFreeze(next.key))
+      organisationCounters.set(organisationId, deepFreeze(next.organisation))
+      if (outcome.emptied) recordEvents(eventsIfEmptied?.())
+      return { stale: false, ...outcome }
+    },
+
+    async readCounters(ids) {
+      const out = new Map<string, CounterState>()
+      for (const id of ids) {
+        const counters = keyCounters.get(id)
+        if (counters !== undefined) out.set(id, counters)
+      }
+      return out
     },
 
     claimEvents: outbox.claimEvents,

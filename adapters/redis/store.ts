@@ -242,6 +242,9 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         )
       }),
 
+    // Usage counters: not yet kept by this store (the atomic spend comes next).
+    spend: () => Promise.reject(new KeycycleError('unavailable', 'spend: not implemented yet')),
+    readCounters: async () => new Map(),
     claimEvents: (query, o) => run('claimEvents', o, () => outbox.claimEvents(query)),
     settleEvent: (event, settlement, o) =>
       run('settleEvent', o, () => outbox.settleEvent(event, settlement)),

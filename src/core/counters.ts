@@ -132,8 +132,8 @@ export interface SpendPlan {
   credits: CreditsRule | null
 }
 
-/** How a spend ended, and the counters to store when it went through. */
-export type SpendResult =
+/** How a spend ended. */
+export type SpendOutcome =
   | {
       outcome: 'spent'
       /** Every bucket once the units are taken. */
@@ -142,8 +142,6 @@ export type SpendResult =
       credits: number | null
       /** True when this spend took the balance to 0 (and it was above 0 before). */
       emptied: boolean
-      /** The counters to store, by the scope each bucket belongs to. */
-      next: { key: CounterState; organisation: CounterState }
     }
   | {
       outcome: 'rate_limited' | 'credits_exhausted'
@@ -156,6 +154,13 @@ export type SpendResult =
        */
       retryAfterMs: number | null
     }
+
+/** How a spend ended, and, when it went through, the counters to store by scope. */
+export type SpendResult =
+  | (Extract<SpendOutcome, { outcome: 'spent' }> & {
+      next: { key: CounterState; organisation: CounterState }
+    })
+  | Exclude<SpendOutcome, { outcome: 'spent' }>
 
 /**
  * One spend, all or nothing: every bucket is checked first (any one refusing refuses the

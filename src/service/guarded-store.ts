@@ -43,6 +43,9 @@ export function guardStore(store: KeyStore, timeoutMs: number): KeyStore {
       write('updateOrganisation', (o) =>
         store.updateOrganisation(next, expected, { ...options, ...o }),
       ),
+    // A spend changes counters: fenced as a write, so one answered `unavailable` never spends.
+    spend: (request) => write('spend', (o) => store.spend(request, o)),
+    readCounters: (ids) => read('readCounters', (o) => store.readCounters(ids, o)),
     claimEvents: (query) => read('claimEvents', (o) => store.claimEvents(query, o)),
     settleEvent: (event, settlement) =>
       read('settleEvent', (o) => store.settleEvent(event, settlement, o)),
@@ -74,6 +77,8 @@ const METHODS: Record<Exclude<keyof KeyStore, 'watch' | 'getKeyWithOrganisationS
   getOrganisation: true,
   insertOrganisation: true,
   updateOrganisation: true,
+  spend: true,
+  readCounters: true,
   claimEvents: true,
   settleEvent: true,
   pruneEvents: true,

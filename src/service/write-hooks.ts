@@ -41,6 +41,14 @@ export function hookWrites(store: KeyStore, hooks: WriteHooks): KeyStore {
     listKeys: (query, o) => store.listKeys(query, o),
     listDueKeys: (query, o) => store.listDueKeys(query, o),
     getOrganisation: (id, o) => store.getOrganisation(id, o),
+    readCounters: (ids, o) => store.readCounters(ids, o),
+    // A spend writes counters, not records: nothing to forget, but the events of a spend that
+    // emptied a balance were recorded with it.
+    spend: async (request, o) => {
+      const answer = await store.spend(request, o)
+      if (!answer.stale && answer.outcome === 'spent' && answer.emptied) hooks.after([], true, true)
+      return answer
+    },
     claimEvents: (query, o) => store.claimEvents(query, o),
     settleEvent: (event, settlement, o) => store.settleEvent(event, settlement, o),
     pruneEvents: (before, limit, o) => store.pruneEvents(before, limit, o),

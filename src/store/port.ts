@@ -1,3 +1,4 @@
+import type { CounterState, SpendOutcome, SpendPlan } from '../core/counters'
 import type { StateClause } from '../core/filters'
 import type { KeyRecord, KeyType, Organisation } from '../core/types'
 
@@ -108,6 +109,37 @@ export interface KeyWithOrganisation {
 }
 
 /**
+ * One verification's spend of usage counters, decided by the service on a key and an
+ * organisation of known versions (see {@link KeyStore.spend}).
+ */
+export interface SpendRequest {
+  keyId: string
+  /** The key's version the decision was made on: nothing is spent unless it still holds. */
+  keyVersion: number
+  organisationId: string
+  /** The organisation's version the decision was made on, checked as the key's is. */
+  organisationVersion: number
+  /** What to take: from which buckets, how many units, which credits. */
+  plan: SpendPlan
+  /**
+   * The outbox events to record, in the same atomic step, when this spend empties the balance
+   * (`key.credits_exhausted`). Called at most once, only when needed — except by a store that
+   * must send everything up front (a Redis script), which may always call it.
+   */
+  eventsIfEmptied?: () => readonly OutboxEvent[]
+}
+
+/** What {@link KeyStore.spend} answers. */
+export type SpendAnswer =
+  | {
+      /** The key or its organisation changed since the decision: nothing was spent. */
+      stale: true
+      /** Both as they are now, for the service to decide again (null: the key is gone). */
+      current: KeyWithOrganisation | null
+    }
+  | ({ stale: false } & SpendOutcome)
+
+/**
  * The storage port. A store keeps records and compares values; it never decides lifecycle and
  * never reads a clock: every time it compares against arrives inside the query.
  *
@@ -138,6 +170,27 @@ export interface KeyStore {
    * bookkeeping for a read that is already over; nothing else needs it.
    */
   getKeyWithOrganisationSync?(id: string): KeyWithOrganisation | null | undefined
+
+  /**
+   * The usage counters' one atomic step: if the key's stored version is
+   * `request.keyVersion` and its organisation's is `request.organisationVersion`, applies
+   * `spendCounters` (from the core, `src/core/counters.ts`: every bucket and the credits, all
+   * or nothing) to the counters the key and the organisation hold, stores what it returns when
+   * the spend went through, records `eventsIfEmptied()` when it emptied the balance, and
+   * answers its outcome; otherwise spends nothing and answers the current records (`stale`).
+   * Of any number of concurrent spends, each sees the counters the previous one left: at most
+   * what the counters allow goes through, on every store, across every client. Counters belong
+   * to the key's ID (writes to the key's record never touch them) and are gone with the key;
+   * an organisation's (for its `organisation`-scoped limits) with the organisation. Stores keep
+   * them beside the records they belong to (on a Redis Cluster, in the same hash slot).
+   */
+  spend(request: SpendRequest, options?: CallOptions): Promise<SpendAnswer>
+
+  /**
+   * The counters of each key in `keyIds` (absent: none recorded), for showing live balances
+   * in reads. No atomicity with anything: a view, not a decision.
+   */
+  readCounters(keyIds: readonly string[], options?: CallOptions): Promise<Map<string, CounterState>>
 
   /**
    * Inserts a key. Resolves `false`, writing nothing, if the ID is taken. With `maxKeys`, it
