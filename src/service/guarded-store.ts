@@ -1,6 +1,6 @@
 import { KeycycleError } from '../core/errors'
 import type { CallOptions, KeyStore } from '../store'
-import { FENCE_GRACE_MS, fault, untilDeadline } from '../store/deadline'
+import { FENCE_GRACE_MS, fault, isPromiseLike, untilDeadline } from '../store/deadline'
 
 /**
  * Wraps a store so that every call carries its deadline and settles, and rejects only with
@@ -54,7 +54,12 @@ export function guardStore(store: KeyStore, timeoutMs: number): KeyStore {
   if (sync) {
     guarded.getKeyWithOrganisationSync = (id) => {
       try {
-        return sync.call(store, id)
+        const answer: unknown = sync.call(store, id)
+        if (!isPromiseLike(answer)) return answer as ReturnType<typeof sync>
+        // A wrapper that made every method return a promise has no answer now: the async read
+        // is asked instead, and this promise's outcome is dropped (never an unhandled rejection).
+        answer.then(undefined, () => {})
+        return undefined
       } catch (error) {
         throw fault('store: getKeyWithOrganisationSync', error)
       }
