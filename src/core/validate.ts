@@ -1,4 +1,5 @@
 import { invalidInput } from './errors'
+import { isPermissionName, PERMISSION_CHARACTERS } from './permissions'
 import {
   MAX_CONFIG_ID_LENGTH,
   MAX_PERMISSION_LENGTH,
@@ -6,8 +7,6 @@ import {
   unstorable,
 } from './schema/limits'
 import type { ConfigId } from './types'
-
-const PERMISSION = new RegExp(`^[A-Za-z0-9_.:*/-]{1,${MAX_PERMISSION_LENGTH}}$`)
 
 function describe(value: unknown): string {
   if (value === null) return 'null'
@@ -118,10 +117,10 @@ export function readPermissions(value: unknown, field: string): string[] {
   if (value.length > MAX_PERMISSIONS)
     throw invalidInput(field, `at most ${MAX_PERMISSIONS} entries`)
   for (const [i, item] of value.entries()) {
-    if (typeof item !== 'string' || !PERMISSION.test(item)) {
+    if (!isPermissionName(item)) {
       throw invalidInput(
         `${field}[${i}]`,
-        `must be 1–${MAX_PERMISSION_LENGTH} characters of A–Z a–z 0–9 _ . : * / -`,
+        `must be 1–${MAX_PERMISSION_LENGTH} characters of ${PERMISSION_CHARACTERS}`,
       )
     }
   }

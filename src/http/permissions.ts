@@ -1,4 +1,5 @@
 import { KeycycleError } from '../core/errors'
+import { permissionGranted } from '../core/permissions'
 import type { VerifySuccess } from '../core/verify-result'
 import { errorResponse, faultResponse } from './status'
 import type { HttpResponse } from './types'
@@ -16,23 +17,13 @@ export function requireVerified(apiKey: VerifySuccess | undefined): VerifySucces
   throw missingKey()
 }
 
-// A granted permission ending in `*` right after a separator (or `*` alone) grants every name
-// it prefixes: `reports:*` grants `reports:read` and `reports:export:csv`, not `reports` or
-// `reportsx`. A `*` anywhere else is an ordinary character.
-const WILDCARD = /(?:^|[:./])\*$/
-
 /**
  * True when `granted` (a key's `permissions`) grants `name`: an exact match, or a wildcard
- * grant (`reports:*`, `reports.*`, `reports/*`, or `*` for everything) covering it.
+ * grant (`reports:*`, `reports.*`, `reports/*`, or `*` for everything) covering it. The core's
+ * `permissionGranted`, under the name the hosts export.
  */
-export function hasPermission(granted: readonly string[], name: string): boolean {
-  return granted.some((permission) => {
-    if (permission === name) return true
-    if (!WILDCARD.test(permission)) return false
-    const prefix = permission.slice(0, -1)
-    return name.length > prefix.length && name.startsWith(prefix)
-  })
-}
+export const hasPermission: (granted: readonly string[], name: string) => boolean =
+  permissionGranted
 
 /** Throws `validation` unless `name` is a non-empty string. */
 export function checkPermissionName(name: unknown): string {
