@@ -1,8 +1,8 @@
 import { KeycycleError } from '../core/errors'
 import { eventUuid, isUuid } from './event-uuid'
-import { isObject, readTimestamp, targetUrl, type WireFormat } from './formats'
 import { utf8 } from './hmac'
 import type { RicloudWebhookBody } from './types'
+import { isObject, readTimestamp, targetUrl, type WireFormat } from './wire-format'
 
 // ricloud's format as its own client reads it (ricloud-py `ricloud/webhooks.py` and
 // `ricloud/signing.py`): the listener routes POST `/webhooks/<uuid:event_id>`, requires a JSON

@@ -1,7 +1,8 @@
 import { eventUuid } from './event-uuid'
-import { unixSeconds, wireFormat } from './formats'
+import { wireFormat } from './formats'
 import { hmacSha256Base64, joinBytes } from './hmac'
 import type { WebhookFormat, WebhookMessage, WebhookTarget } from './types'
+import { unixSeconds } from './wire-format'
 
 /** Options of {@link signWebhook}. */
 export interface SignWebhookOptions {

@@ -1,7 +1,7 @@
 import { KeycycleError } from '../core/errors'
-import { isObject, readTimestamp, targetUrl, type WireFormat } from './formats'
 import { fromBase64 } from './hmac'
 import type { StandardWebhookBody } from './types'
+import { isObject, readTimestamp, targetUrl, type WireFormat } from './wire-format'
 
 // Standard Webhooks 1.0 (spec/standard-webhooks.md of standard-webhooks/standard-webhooks): the
 // signed content is "<webhook-id>.<webhook-timestamp>.<body>", the signature header a

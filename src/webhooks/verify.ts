@@ -1,8 +1,9 @@
 import { digestsEqual } from '../core/digest'
 import { KeycycleError } from '../core/errors'
-import { unixSeconds, wireFormat } from './formats'
+import { wireFormat } from './formats'
 import { hmacSha256Base64, joinBytes } from './hmac'
 import type { WebhookBody, WebhookFormat, WebhookVerification } from './types'
+import { unixSeconds } from './wire-format'
 
 /** Headers as a receiver has them: Fetch `Headers`, or Node's `req.headers` record. */
 export type WebhookHeaders =
