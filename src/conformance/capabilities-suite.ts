@@ -4,8 +4,8 @@ import type { Metadata } from '../core/types'
 import { createKeycycle } from '../service/keycycle'
 import type { KeycycleOptions } from '../service/options'
 import type { KeyStore } from '../store'
-import type { StoreSuiteContext } from './describe-store'
 import { ADMIN, HOUR, type ManualClock, manualClock } from './fixtures'
+import type { StoreSuiteContext } from './suite-context'
 
 const storeTimeoutMs = 30_000
 

@@ -1,7 +1,7 @@
 import type { KeycycleEvent } from '../service/events'
 import { createKeycycle } from '../service/keycycle'
-import type { StoreSuiteContext } from './describe-store'
 import { ADMIN, DAY, HOUR, manualClock } from './fixtures'
+import type { StoreSuiteContext } from './suite-context'
 
 // The organisation an event belongs to, for keeping only this test's events (the store may
 // hold other tests' events too, of any shape).

@@ -5,21 +5,9 @@ import { outboxSuite } from './outbox-suite'
 import { portSuite } from './port-suite'
 import type { TestFunction, TestRunner } from './runner'
 import { serviceSuite } from './service-suite'
+import type { StoreSuiteContext } from './suite-context'
 import { valuesSuite } from './values-suite'
 import { watchSuite } from './watch-suite'
-
-/** What the suite's parts, and a store's own extras, are given. */
-export interface StoreSuiteContext<O extends OpenStore = OpenStore> {
-  harness: StoreHarness<O>
-  /** The runner functions {@link describeStore} was given. */
-  runner: TestRunner
-  /**
-   * Declares a test that receives an open store: the suite's one when the runner has
-   * `beforeAll`/`afterAll`, else one per test (`beforeEach`/`afterEach`, or opened and closed
-   * around the body).
-   */
-  test(name: string, body: (opened: O) => Promise<void>): void
-}
 
 /** The runner's functions, plus what a store adds. */
 export interface DescribeStoreOptions<O extends OpenStore = OpenStore> extends TestRunner {

@@ -23,7 +23,7 @@
  *
  * @module
  */
-export type { DescribeStoreOptions, StoreSuiteContext } from './describe-store'
+export type { DescribeStoreOptions } from './describe-store'
 export { describeStore } from './describe-store'
 export type { ManualClock } from './fixtures'
 export {
@@ -38,3 +38,4 @@ export {
 } from './fixtures'
 export type { OpenStore, StoreHarness } from './harness'
 export type { Assertion, Expect, TestFunction, TestRunner } from './runner'
+export type { StoreSuiteContext } from './suite-context'

@@ -1,7 +1,7 @@
 import type { KeyRecord, Organisation } from '../core/types'
 import type { ClaimedEvent, KeyStore, OutboxEvent } from '../store'
-import type { StoreSuiteContext } from './describe-store'
 import { keyRecord, randomBytes, T0 } from './fixtures'
+import type { StoreSuiteContext } from './suite-context'
 
 // A store-unique name: suites share one namespace, so every test claims widely and keeps
 // only what it wrote.

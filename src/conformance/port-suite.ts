@@ -3,9 +3,9 @@ import { newId } from '../core/ids'
 import { newOrganisation } from '../core/organisations'
 import type { KeyRecord, Organisation } from '../core/types'
 import type { KeyStore } from '../store'
-import type { StoreSuiteContext } from './describe-store'
 import { ADMIN, fakeDigest, keyRecord, randomBytes, T0 } from './fixtures'
 import type { Expect } from './runner'
+import type { StoreSuiteContext } from './suite-context'
 
 /** An organisation with `count` keys created 1 ms apart, so their IDs sort by creation. */
 async function seed(

@@ -2,8 +2,8 @@ import { KeycycleError } from '../core/errors'
 import type { Actor } from '../core/types'
 import { createKeycycle } from '../service/keycycle'
 import type { KeyStore } from '../store'
-import type { StoreSuiteContext } from './describe-store'
 import { ADMIN, HOUR, manualClock } from './fixtures'
+import type { StoreSuiteContext } from './suite-context'
 
 // These tests are about what the store commits, not about deadlines (which have tests of
 // their own): a generous deadline keeps a loaded CI machine from turning a lost race into

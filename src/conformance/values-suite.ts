@@ -12,9 +12,9 @@ import {
 } from '../core/schema'
 import type { Actor, ConfigId, Key, KeyRecord, Metadata, Organisation } from '../core/types'
 import { createKeycycle } from '../service/keycycle'
-import type { StoreSuiteContext } from './describe-store'
 import { keyRecord, manualClock, randomBytes, T0 } from './fixtures'
 import type { Expect } from './runner'
+import type { StoreSuiteContext } from './suite-context'
 
 const storeTimeoutMs = 30_000
 

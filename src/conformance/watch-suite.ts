@@ -1,8 +1,8 @@
 import { newId } from '../core/ids'
 import { newOrganisation } from '../core/organisations'
 import type { ChangeFeed, StoreChange } from '../store'
-import type { StoreSuiteContext } from './describe-store'
 import { ADMIN, keyRecord, randomBytes, T0 } from './fixtures'
+import type { StoreSuiteContext } from './suite-context'
 
 /** Waits until `done()` holds, polling every 5 ms, for at most `ms`. */
 async function until(done: () => boolean, ms: number): Promise<boolean> {
