@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono'
 import type { VerifySuccess } from './core/verify-result'
 import { authenticator } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
+import { faultResponse } from './http/error-responses'
 import {
   fetchHeaders,
   fromFetchRequest,
@@ -12,7 +13,6 @@ import {
 import { checkPermissionName, permissionRefusal, requireVerified } from './http/permissions'
 import { reportFault } from './http/report'
 import { handleManagement } from './http/routes'
-import { faultResponse } from './http/status'
 import type { CredentialOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/types'
 import type { Keycycle } from './service/keycycle'
 

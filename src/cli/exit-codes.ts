@@ -1,5 +1,5 @@
 import type { KeycycleErrorCode } from '../core/errors'
-import type { RefusedCredentialCode } from '../status'
+import type { RefusedCredentialCode } from '../http/error-status'
 
 /** Exit statuses that are not an error code of the library's. */
 export const EXIT = {

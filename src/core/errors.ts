@@ -1,4 +1,3 @@
-import { ERROR_STATUS } from '../status'
 import type { ActorKind, KeyState } from './types'
 
 /**
@@ -16,10 +15,6 @@ export type KeycycleErrorCode =
   | 'lockout'
   | 'limit'
   | 'unavailable'
-
-// The statuses live outside the core (src/status.ts, the one map); the core never branches on
-// them. Re-exported so the public `ERROR_STATUS` keeps its import path.
-export { ERROR_STATUS }
 
 /** Structured context for an error; never contains a token or a secret. */
 export interface KeycycleErrorDetails {
@@ -45,8 +40,14 @@ const BRAND = Symbol.for('keycycle.KeycycleError')
 export class KeycycleError extends Error {
   /** Stable code; switch on this, not on `message`. */
   readonly code: KeycycleErrorCode
-  /** The HTTP status for `code`, from {@link ERROR_STATUS}. */
-  readonly status: number
+  /**
+   * The HTTP status for `code`, for hosts whose framework answers a thrown error with its
+   * `status` (Express's, Koa's and Fastify's default error handlers do). The core chooses no
+   * status: keycycle's HTTP layer defines this, from its one status map, once any host entry
+   * (`keycycle/express`, `/koa`, `/fastify`, `/hono`, `/fetch`) is loaded; without one it is
+   * `undefined`. Not an own property, so it is not enumerated (`JSON.stringify`, spreads).
+   */
+  declare readonly status?: number
   readonly details: KeycycleErrorDetails
 
   constructor(
@@ -57,7 +58,6 @@ export class KeycycleError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.name = 'KeycycleError'
     this.code = code
-    this.status = ERROR_STATUS[code]
     this.details = options.details ?? {}
     Object.defineProperty(this, BRAND, { value: true })
   }

@@ -1,7 +1,7 @@
 import { KeycycleError } from '../core/errors'
 import { permissionGranted } from '../core/permissions'
 import type { VerifySuccess } from '../core/verify-result'
-import { errorResponse, faultResponse } from './status'
+import { errorResponse, faultResponse } from './error-responses'
 import type { HttpResponse } from './types'
 
 const missingKey = () =>

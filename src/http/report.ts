@@ -1,5 +1,5 @@
 import { KeycycleError } from '../core/errors'
-import { ERROR_STATUS } from '../status'
+import { errorStatus } from './error-status'
 import type { ErrorOptions, HttpResponse } from './types'
 
 // A token is 80+ word characters; IDs (`key_…`, `org_…`) are 30. Any run of 40 or more is
@@ -19,7 +19,7 @@ function messageOf(value: unknown): string | null {
  */
 export function describeFault(error: unknown): string {
   const keycycle = error instanceof KeycycleError
-  const status = keycycle ? error.status : ERROR_STATUS.internal
+  const status = errorStatus(error)
   const code = keycycle ? error.code : 'internal'
   const message = (keycycle ? error.message : messageOf(error)) ?? String(error)
   const cause = messageOf(keycycle ? error.cause : undefined)
@@ -28,7 +28,7 @@ export function describeFault(error: unknown): string {
 
 /** The default `onError`: logs faults answered with a 5xx, one line each; 4xx are the client's. */
 export function defaultOnError(error: unknown): void {
-  const status = error instanceof KeycycleError ? error.status : ERROR_STATUS.internal
+  const status = errorStatus(error)
   if (status >= 500) console.error(describeFault(error))
 }
 

@@ -6,7 +6,7 @@ import type { ActorHandle } from '../service/handle'
 import type { Keycycle } from '../service/keycycle'
 import { authenticate } from './authenticate'
 import { readCredential } from './credentials'
-import { errorResponse, faultResponse } from './status'
+import { errorResponse, faultResponse } from './error-responses'
 import type { Caller, HttpRequest, HttpResponse, RouterOptions } from './types'
 import {
   createKeyFromWire,

@@ -8,7 +8,7 @@ import {
 } from '../core/schema'
 import { TOKEN_PATTERN } from '../core/token'
 import { SLOTS } from '../core/types'
-import { ERROR_STATUS, type ErrorCode } from '../status'
+import { ERROR_STATUS, type ErrorCode } from '../http/error-status'
 import { type JsonSchema, requestSchema, responseSchema, scalarSchema } from './json-schema'
 
 // Every schema below is derived from the field schema (src/core/schema) and the status map

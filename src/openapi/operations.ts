@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../status'
+import type { ErrorCode } from '../http/error-status'
 
 /** What the document says about one route of the management router, beyond the route table. */
 export interface OperationDoc {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { memoryStore } from '../../adapters/memory'
-import { KeycycleError } from '../../src'
+import { KeycycleError, type KeycycleErrorCode } from '../../src'
+import { ERROR_STATUS } from '../../src/http/error-status'
 import { asyncOnly } from '../helpers/async-only'
 import { call, HOSTS, type Server, startServer, THROWING_ADMIN_TOKEN } from './hosts'
 
@@ -107,3 +108,26 @@ describe.each(HOSTS.map((h) => [h.name, h] as const))(
     })
   },
 )
+
+describe('KeycycleError.status', () => {
+  // Express's, Koa's and Fastify's default error handlers answer a thrown error with its
+  // `status`; the HTTP layer's map defines it, the core chooses none.
+  it('is the status map’s for every code, so a host’s framework answers with it', () => {
+    const codes = Object.keys(ERROR_STATUS).filter(
+      (code) =>
+        !['method_not_allowed', 'internal', 'deactivated', 'blocked', 'expired'].includes(code),
+    ) as KeycycleErrorCode[]
+    expect(codes).toContain('unauthorized')
+    for (const code of codes) {
+      expect(new KeycycleError(code, 'x').status, code).toBe(ERROR_STATUS[code])
+    }
+    expect(new KeycycleError('lockout', 'x')).toMatchObject({ code: 'lockout', status: 409 })
+  })
+
+  it('takes a framework’s write, as a plain field would (Koa sets err.status)', () => {
+    const error = new KeycycleError('unauthorized', 'x')
+    ;(error as { status: number }).status = 418
+    expect(error.status).toBe(418)
+    expect(new KeycycleError('unauthorized', 'x').status).toBe(401)
+  })
+})

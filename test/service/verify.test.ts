@@ -61,7 +61,7 @@ describe('verify', () => {
     const started = performance.now()
     const error = await slow.verify(o.token).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KeycycleError)
-    expect(error).toMatchObject({ code: 'unavailable', status: 503 })
+    expect(error).toMatchObject({ code: 'unavailable' })
     expect(performance.now() - started).toBeLessThan(1000)
   })
 

@@ -1,6 +1,6 @@
 import { KeycycleError } from '../core/errors'
 import type { VerifyFailureCode } from '../core/verify-result'
-import { ERROR_STATUS, type ErrorCode } from '../status'
+import { ERROR_STATUS, type ErrorCode } from './error-status'
 import type { HttpResponse } from './types'
 import { wireFieldPath } from './wire-names'
 
