@@ -26,6 +26,8 @@ export interface DescribeStoreOptions<O extends OpenStore = OpenStore> extends T
  * whole service run over the store (key life, paging, expiry, races, no secret at rest). Each
  * run opens one fresh namespace per suite (or per test, without `beforeAll`/`afterAll`) and
  * closes it afterwards. The suite imports no test runner: pass Vitest's or Jest's functions.
+ * A section that does not apply to the store (the change channel, for a harness declaring
+ * `watch: false`) is reported skipped through the runner's `it.skip`, never as passed.
  *
  * @example
  * ```ts
@@ -56,6 +58,12 @@ export function describeStore<O extends OpenStore>(
     timeoutMs === undefined ? register(fn) : register(fn, timeoutMs)
   const it = (name: string, fn: TestFunction) =>
     timeoutMs === undefined ? runner.it(name, fn) : runner.it(name, fn, timeoutMs)
+  // Reported skipped, never run; the body only satisfies the runner's signature.
+  const skipped = async () => {}
+  const skip = (name: string) =>
+    timeoutMs === undefined
+      ? runner.it.skip?.(name, skipped)
+      : runner.it.skip?.(name, skipped, timeoutMs)
   // The store's lifetime: the suite's when the runner has beforeAll/afterAll, else one per test.
   const around =
     runner.beforeAll && runner.afterAll
@@ -92,6 +100,9 @@ export function describeStore<O extends OpenStore>(
             await opened.close()
           }
         })
+      },
+      skip(name, reason) {
+        skip(`${name} [${reason}]`)
       },
     }
     runner.describe('port contract', () => portSuite(context))

@@ -45,4 +45,11 @@ export interface StoreHarness<O extends OpenStore = OpenStore> {
   open(): Promise<O>
   /** Concurrent force-rotations of one key in the concurrency test. Default 100. */
   rotations?: number
+  /**
+   * Whether the store offers the optional change channel, `KeyStore.watch`. Default `true`:
+   * the channel's tests run, and fail for a store without one, naming this option. `false`
+   * reports them skipped (through the runner's `it.skip`) and checks instead that no client
+   * has `watch`, so the declaration cannot hide a channel that exists.
+   */
+  watch?: boolean
 }

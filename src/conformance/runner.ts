@@ -26,6 +26,18 @@ export type Expect = (actual: unknown) => Assertion
 /** A test body or hook; the suite's are all asynchronous. */
 export type TestFunction = () => Promise<void>
 
+/** `it` as the suite calls it: Jest's and Vitest's `it` (or `test`) both fit. */
+export interface TestDeclaration {
+  (name: string, body: TestFunction, timeout?: number): unknown
+  /**
+   * Declares a test that is reported skipped and not run: Jest's and Vitest's `it.skip`. The
+   * suite declares a section that does not apply to the store (the change channel, for a store
+   * without `watch`) this way. On a runner without it, such a section declares no test at all,
+   * so nothing that did not run is ever reported as passed.
+   */
+  skip?(name: string, body: TestFunction, timeout?: number): unknown
+}
+
 /**
  * The test runner's functions the suite uses, typed as the subset of Jest's and Vitest's API
  * it needs, so the suite imports no runner. `timeout` (ms) is passed only when the caller sets
@@ -33,7 +45,7 @@ export type TestFunction = () => Promise<void>
  */
 export interface TestRunner {
   describe(name: string, body: () => void): unknown
-  it(name: string, body: TestFunction, timeout?: number): unknown
+  it: TestDeclaration
   expect: Expect
   beforeAll?(hook: TestFunction, timeout?: number): unknown
   afterAll?(hook: TestFunction, timeout?: number): unknown

@@ -12,4 +12,9 @@ export interface StoreSuiteContext<O extends OpenStore = OpenStore> {
    * around the body).
    */
   test(name: string, body: (opened: O) => Promise<void>): void
+  /**
+   * Declares a test that does not apply to this store, reported skipped through the runner's
+   * `it.skip` as `<name> [<reason>]`; declares nothing on a runner without `it.skip`.
+   */
+  skip(name: string, reason: string): void
 }

@@ -229,6 +229,8 @@ export function sqlHarness(dialect: Dialect, rotations: number): StoreHarness<Sq
   return {
     name: `kysely ${dialect}`,
     rotations,
+    // Only PostgreSQL has a change channel (LISTEN/NOTIFY, given a pg Pool).
+    watch: dialect === 'postgres',
     async open() {
       const backend = await OPENERS[dialect]()
       await migrateKeycycle(backend.dbs[0]!, { tablePrefix: backend.prefix })
