@@ -5,5 +5,5 @@ import { sqlExtras } from './sql-extras'
 import { reachable, sqlHarness } from './sql-harness'
 
 if (await shouldRun('MySQL/MariaDB', () => reachable('mysql'))) {
-  describeStore(sqlHarness('mysql', 200), { ...vitestRunner, extras: sqlExtras })
+  describeStore(sqlHarness('mysql', 200), { ...vitestRunner, extras: sqlExtras('mysql') })
 }

@@ -7,6 +7,6 @@ import { sqlExtras } from './sql-extras'
 import { reachable, sqlHarness } from './sql-harness'
 
 if (await shouldRun('PostgreSQL', () => reachable('postgres'))) {
-  describeStore(sqlHarness('postgres', 200), { ...vitestRunner, extras: sqlExtras })
+  describeStore(sqlHarness('postgres', 200), { ...vitestRunner, extras: sqlExtras('postgres') })
   describeChannelFaults(pgChannelHarness)
 }

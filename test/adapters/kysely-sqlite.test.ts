@@ -5,5 +5,5 @@ import { sqlExtras } from './sql-extras'
 import { reachable, sqlHarness } from './sql-harness'
 
 if (await shouldRun('SQLite', () => reachable('sqlite'))) {
-  describeStore(sqlHarness('sqlite', 200), { ...vitestRunner, extras: sqlExtras })
+  describeStore(sqlHarness('sqlite', 200), { ...vitestRunner, extras: sqlExtras('sqlite') })
 }
