@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { memoryStore } from '../../adapters/memory'
 import { createKeycycle, KeycycleError, type KeycycleEvent } from '../../src'
+import type { KeyStore } from '../../src/store'
 import { manualClock } from '../helpers/clock'
 import { countingStore } from '../helpers/counting-store'
 import { ADMIN } from '../helpers/setup'
@@ -51,21 +52,40 @@ describe('last used', () => {
   })
 
   it('flushes on close, and writes on a timer on its own', async () => {
-    const store = memoryStore()
-    const kc = createKeycycle({ store, lastUsedFlushMs: 20 })
-    const { key, token } = await kc.createOrganisation()
-    await kc.verify(token)
-    const deadline = Date.now() + 2000
-    while ((await kc.as(ADMIN).getKey(key.id)).primary.lastUsedAt === null) {
-      if (Date.now() > deadline) throw new Error('the timer never flushed')
-      await new Promise((resolve) => setTimeout(resolve, 10))
+    // Only intervals are faked: the flush timer is one, so it fires when the test advances it,
+    // while store deadlines keep their real timers.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    try {
+      const inner = memoryStore()
+      let flushed = () => {}
+      const written = new Promise<void>((resolve) => {
+        flushed = resolve
+      })
+      // The flush's compare-and-set is the only updateKey here: awaited, not polled for.
+      const store: KeyStore = {
+        ...inner,
+        updateKey: async (...args) => {
+          const done = await inner.updateKey(...args)
+          flushed()
+          return done
+        },
+      }
+      const kc = createKeycycle({ store, lastUsedFlushMs: 20 })
+      const { key, token } = await kc.createOrganisation()
+      await kc.verify(token)
+      expect((await kc.as(ADMIN).getKey(key.id)).primary.lastUsedAt).toBeNull()
+      vi.advanceTimersByTime(20)
+      await written
+      expect((await kc.as(ADMIN).getKey(key.id)).primary.lastUsedAt).not.toBeNull()
+      const closing = createKeycycle({ store: inner, lastUsedFlushMs: 60_000 })
+      const { key: other, token: otherToken } = await closing.createOrganisation()
+      await closing.verify(otherToken)
+      await closing.close()
+      expect((await kc.as(ADMIN).getKey(other.id)).primary.lastUsedAt).not.toBeNull()
+      await kc.close()
+    } finally {
+      vi.useRealTimers()
     }
-    const closing = createKeycycle({ store, lastUsedFlushMs: 60_000 })
-    const { key: other, token: otherToken } = await closing.createOrganisation()
-    await closing.verify(otherToken)
-    await closing.close()
-    expect((await kc.as(ADMIN).getKey(other.id)).primary.lastUsedAt).not.toBeNull()
-    await kc.close()
   })
 })
 
