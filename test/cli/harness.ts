@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 
 /** The built binary, as `npm install` links it (package.json `bin`). */
 export const CLI = join(import.meta.dirname, '../../dist/cli.js')
@@ -25,21 +26,25 @@ const parse = (text: string) => {
   }
 }
 
+const LATER_CLOCK = pathToFileURL(join(import.meta.dirname, 'later-clock.mjs')).href
+
 /**
  * Runs `node dist/cli.js …args` as a subprocess, stdout not a terminal, with `env` added to this
  * process's environment less any KEYCYCLE_ variable (so the caller's own settings never leak in),
- * and `input` on stdin.
+ * and `input` on stdin. With `laterMs`, the subprocess's clock reads that far ahead.
  */
 export function keycycle(
   args: string[],
-  options: { env?: Record<string, string>; input?: string } = {},
+  options: { env?: Record<string, string>; input?: string; laterMs?: number } = {},
 ): Promise<CliResult> {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('KEYCYCLE_')),
   )
+  const later = options.laterMs === undefined ? [] : ['--import', LATER_CLOCK]
+  const clock = options.laterMs === undefined ? {} : { LATER_MS: String(options.laterMs) }
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...env, ...options.env },
+    const child = spawn(process.execPath, [...later, CLI, ...args], {
+      env: { ...env, ...options.env, ...clock },
       stdio: ['pipe', 'pipe', 'pipe'],
     })
     let stdout = ''
