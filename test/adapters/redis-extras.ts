@@ -182,8 +182,7 @@ function describeFaults(): void {
       const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => 50 })
       client.on('error', () => {}) // refused reconnects are the point of this test
       cleanups.push(() => client.disconnect())
-      for (let i = 0; i < 50 && client.status !== 'ready'; i++)
-        await new Promise((r) => setTimeout(r, 50))
+      if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve))
       // The service owns the deadline: every call it makes carries now + storeTimeoutMs.
       const kc = createKeycycle({ store: redisStore(client), storeTimeoutMs: 300 })
       const created = await kc.createOrganisation()
