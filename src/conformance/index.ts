@@ -37,5 +37,5 @@ export {
   T0,
 } from './fixtures'
 export type { OpenStore, StoreHarness } from './harness'
-export type { Assertion, Expect, TestFunction, TestRunner } from './runner'
+export type { Assertion, Expect, TestDeclaration, TestFunction, TestRunner } from './runner'
 export type { StoreSuiteContext } from './suite-context'
