@@ -10,6 +10,7 @@ import { newId } from '../../src/core/ids'
 import { newOrganisation } from '../../src/core/organisations'
 import { mintToken } from '../../src/core/token'
 import { recordingFeed } from '../helpers/recording-feed'
+import { until } from '../helpers/until'
 import {
   type Dialect,
   PG_URL,
@@ -19,13 +20,6 @@ import {
 } from './sql-harness'
 
 const organisation = () => newOrganisation({}, newId('org', T0, randomBytes(16)), ADMIN, T0)
-
-/** Waits until `done()` holds, polling every 5 ms, for at most `ms`. */
-async function until(done: () => boolean, ms: number): Promise<boolean> {
-  const end = Date.now() + ms
-  while (!done() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 5))
-  return done()
-}
 
 /** Counts the statements a Kysely instance runs (a plugin sees every result). */
 export function countingPlugin(): KyselyPlugin & { count: number } {
