@@ -1,6 +1,17 @@
 // `keycycle/store`: what a store author needs — the port and its records and queries, the
 // helpers stores share (the change-channel loop, the deadline policy, the decoy), and the
 // suite to pass is `keycycle/conformance`.
+export type {
+  BucketRule,
+  BucketState,
+  CounterState,
+  CreditBalance,
+  CreditsRule,
+  SpendOutcome,
+  SpendPlan,
+  SpendResult,
+} from '../core/counters'
+export { balanceAt, NO_COUNTERS, nextRefill, spendCounters } from '../core/counters'
 export { KeycycleError } from '../core/errors'
 export { effectiveState } from '../core/expiry'
 export type { StateClause } from '../core/filters'
@@ -38,6 +49,8 @@ export type {
   KeyStore,
   KeyWithOrganisation,
   OutboxEvent,
+  SpendAnswer,
+  SpendRequest,
   StoreChange,
   Subscription,
   WatchOptions,
