@@ -188,7 +188,8 @@ export function parseListQuery(
 ): ListKeysQuery & { organisation: string; limit: number } {
   const parsed = parseInput(LIST_QUERY, query ?? {}, 'create', actor) as ListKeysQuery
   if (parsed.startingAfter !== undefined && parsed.endingBefore !== undefined) {
-    throw invalidInput('endingBefore', 'cannot be combined with startingAfter')
+    // Names one field only, so that every layer can spell it its own way (`ending_before`).
+    throw invalidInput('endingBefore', 'cannot be combined with the other cursor')
   }
   return {
     ...parsed,

@@ -118,7 +118,10 @@ describe('the lockout guard', () => {
     const { kc, events } = setup()
     const o = await newOrg(kc)
     const before = await kc.as(o.actor).getKey(o.key.id)
-    await refused(kc.as(o.actor).deactivateKey(o.key.id), 'lockout')
+    const error = await refused(kc.as(o.actor).deactivateKey(o.key.id), 'lockout')
+    // Named as a JavaScript caller spells the option.
+    expect(error.message).toMatch(/pass allowLockout to deactivate it anyway$/)
+    expect(error.details.field).toBe('allowLockout')
     expect(await kc.as(o.actor).getKey(o.key.id)).toEqual(before)
     await kc.drainEvents()
     expect(events.map((e) => e.type)).toEqual(['organisation.created', 'key.created'])
