@@ -3,6 +3,7 @@
 interface DriverError {
   code?: unknown
   errno?: unknown
+  message?: unknown
 }
 
 function fields(error: unknown): DriverError {
@@ -50,5 +51,25 @@ export function isFenceTimeout(error: unknown): boolean {
     code === '25P03' || // PostgreSQL idle_in_transaction_session_timeout
     errno === 1969 || // MariaDB ER_STATEMENT_TIMEOUT (max_statement_time)
     errno === 3024 // MySQL ER_QUERY_TIMEOUT (max_execution_time)
+  )
+}
+
+// SQLite has no code of its own for these (SQLITE_ERROR), only its messages: a statement naming
+// a table or column the database lacks, or an INSERT naming a column its table lacks.
+const SQLITE_MISSING = /^(?:no such (?:table|column): |table \S+ has no column named )/
+
+/**
+ * A statement named a table or column the database lacks: keycycle's tables were never created
+ * under this prefix (no `migrateKeycycle`, or one run with another `tablePrefix`), or are of
+ * another shape. No attempt will cure it.
+ */
+export function isMissingSchema(error: unknown): boolean {
+  const { code, errno, message } = fields(error)
+  return (
+    code === '42P01' || // PostgreSQL undefined_table
+    code === '42703' || // PostgreSQL undefined_column
+    errno === 1146 || // MySQL/MariaDB ER_NO_SUCH_TABLE
+    errno === 1054 || // MySQL/MariaDB ER_BAD_FIELD_ERROR
+    (typeof message === 'string' && SQLITE_MISSING.test(message))
   )
 }

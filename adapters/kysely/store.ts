@@ -20,6 +20,7 @@ import {
   type Values,
 } from './rows'
 import { KEY_COLUMNS, type KeycycleTables } from './schema'
+import { reportingSchemaFaults, schemaFault } from './schema-faults'
 import { isDuplicateKey } from './sql-errors'
 import { sqlFlavour } from './sql-flavour'
 import { buildStatements, channelName } from './statements'
@@ -44,7 +45,9 @@ function clauseFilter(eb: Builder, clause: StateClause) {
 
 /**
  * A {@link KeyStore} over the host's own Kysely instance: SQLite, PostgreSQL or MySQL/MariaDB
- * (kysely 0.27–0.29). Run {@link migrateKeycycle} first, with the same `tablePrefix`.
+ * (kysely 0.27–0.29). Run {@link migrateKeycycle} first, with the same `tablePrefix`: a store
+ * whose tables are missing or of another shape rejects every call with
+ * `KeycycleError('misconfigured')`, naming the prefix, and the driver's error as `cause`.
  *
  * Its fixed statements (the verification read, inserts, compare-and-set updates) are built and
  * compiled once per store and run with new parameters. Every key or organisation write is one
@@ -160,9 +163,15 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     return row !== undefined && read.key.id === id ? read : null
   }
 
+  // The verification reads report schema faults themselves, in their own catch, so that a
+  // read that succeeds costs nothing more; the other methods are wrapped at the end.
   const store: KeyStore = {
     async getKeyWithOrganisation(id, options) {
-      return asked(await rows(statements.keyWithOrganisation, { id }, deadlineOf(options)), id)
+      try {
+        return asked(await rows(statements.keyWithOrganisation, { id }, deadlineOf(options)), id)
+      } catch (error) {
+        throw schemaFault(error, prefix)
+      }
     },
 
     insertKey(record, insertOptions) {
@@ -311,13 +320,17 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     // On its own better-sqlite3 connection the verification read runs at once when it can
     // (sqlite-reader.ts): verification then takes no promise round trip.
     store.getKeyWithOrganisationSync = (id) => {
-      const found = rowsNow(statements.keyWithOrganisation, { id })
-      return found === undefined ? undefined : asked(found, id)
+      try {
+        const found = rowsNow(statements.keyWithOrganisation, { id })
+        return found === undefined ? undefined : asked(found, id)
+      } catch (error) {
+        throw schemaFault(error, prefix)
+      }
     }
   }
   if (pg !== undefined) {
     const channel = channelName(prefix)
     store.watch = (feed, watchOptions) => listen(pg, channel, feed, watchOptions)
   }
-  return store
+  return reportingSchemaFaults(store, prefix)
 }

@@ -33,4 +33,5 @@ export const ERROR_EXIT: Readonly<Record<KeycycleErrorCode | RefusedCredentialCo
   lockout: 20,
   limit: 21,
   unavailable: 22,
+  misconfigured: 23,
 }

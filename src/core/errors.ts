@@ -3,6 +3,8 @@ import type { ActorKind, KeyState } from './types'
 /**
  * Stable machine-readable codes carried by every {@link KeycycleError}. `unauthorized` is for a
  * request that reached code needing a verified key without one (see `requireKey`).
+ * `misconfigured` is for a store that cannot work as set up (its tables missing, under another
+ * prefix, or of another shape): unlike `unavailable`, trying again does not help.
  */
 export type KeycycleErrorCode =
   | 'validation'
@@ -15,10 +17,15 @@ export type KeycycleErrorCode =
   | 'lockout'
   | 'limit'
   | 'unavailable'
+  | 'misconfigured'
 
 /** Structured context for an error; never contains a token or a secret. */
 export interface KeycycleErrorDetails {
-  /** The input field at fault (camelCase, dotted for nested fields), for `validation`. */
+  /**
+   * The input field the error is about (camelCase, dotted for nested fields): the one at fault
+   * for `validation` and `forbidden`, the one that would allow the action for `lockout`. Where
+   * the message names it, it is spelt exactly so; the HTTP layer shows it in wire spelling there.
+   */
   field?: string
   /** The effective state the key was in, for `invalid_transition` and `forbidden`. */
   from?: KeyState

@@ -4,6 +4,7 @@ import { isKeyId, isOrganisationId } from './ids'
 import {
   DEACTIVATE_OPTIONS,
   DEFAULT_LIST_LIMIT,
+  type InstantInput,
   KEY_FIELDS,
   LIST_QUERY,
   MAX_ACTOR_ID_LENGTH,
@@ -36,8 +37,11 @@ export interface CreateKeyInput {
   webhookConfig?: ConfigId | null
   /** Admin only. */
   permissions?: string[]
-  /** Admin only; epoch ms in the future. */
-  expiresAt?: number | null
+  /**
+   * Admin only: when the key expires, in the future; a `Date` or epoch ms (reads answer epoch
+   * ms, the HTTP API's `date_expires` is ISO 8601). `null` for never.
+   */
+  expiresAt?: InstantInput | null
   /** Host-defined JSON object (≤ 4 KiB encoded). */
   metadata?: Metadata | null
 }
@@ -51,8 +55,11 @@ export interface KeyPatch {
   webhookConfig?: ConfigId | null
   /** Admin only. */
   permissions?: string[]
-  /** Admin only; epoch ms. On an expired key, a future value extends it (expired → active). */
-  expiresAt?: number | null
+  /**
+   * Admin only: a `Date` or epoch ms (reads answer epoch ms), or `null` for never. On an
+   * expired key, a future value extends it (expired → active).
+   */
+  expiresAt?: InstantInput | null
   /** Replaces the whole object; `null` clears it. */
   metadata?: Metadata | null
 }
@@ -141,18 +148,24 @@ export function scopedOrganisation(named: unknown, actor: Actor): string {
   return requireOrganisationId(named, 'organisation')
 }
 
-/** Validated `createKey` input: the organisation resolved, everything else as given. */
-export type ParsedCreateKey = Omit<CreateKeyInput, 'organisation'> & { organisation: string }
+/** Validated `createKey` input: the organisation resolved, `expiresAt` as epoch ms. */
+export type ParsedCreateKey = Omit<CreateKeyInput, 'organisation' | 'expiresAt'> & {
+  organisation: string
+  expiresAt?: number | null
+}
+
+/** A validated `updateKey` patch: as given, with `expiresAt` as epoch ms. */
+export type ParsedKeyPatch = Omit<KeyPatch, 'expiresAt'> & { expiresAt?: number | null }
 
 /** Validates `createKey` input for `actor`; admin-only fields from an organisation are `forbidden`. */
 export function parseCreateKeyInput(input: unknown, actor: Actor): ParsedCreateKey {
-  const parsed = parseInput(KEY_FIELDS, input, 'create', actor) as CreateKeyInput
+  const parsed = parseInput(KEY_FIELDS, input, 'create', actor) as ParsedCreateKey
   return { ...parsed, organisation: scopedOrganisation(parsed.organisation, actor) }
 }
 
 /** Validates an `updateKey` patch for `actor`. */
-export function parseKeyPatch(patch: unknown, actor: Actor): KeyPatch {
-  return parseInput(KEY_FIELDS, patch, 'patch', actor) as KeyPatch
+export function parseKeyPatch(patch: unknown, actor: Actor): ParsedKeyPatch {
+  return parseInput(KEY_FIELDS, patch, 'patch', actor) as ParsedKeyPatch
 }
 
 /** Validates organisation defaults; `create` also admits the first key's labels. */
@@ -188,7 +201,8 @@ export function parseListQuery(
 ): ListKeysQuery & { organisation: string; limit: number } {
   const parsed = parseInput(LIST_QUERY, query ?? {}, 'create', actor) as ListKeysQuery
   if (parsed.startingAfter !== undefined && parsed.endingBefore !== undefined) {
-    throw invalidInput('endingBefore', 'cannot be combined with startingAfter')
+    // Names one field only, so that every layer can spell it its own way (`ending_before`).
+    throw invalidInput('endingBefore', 'cannot be combined with the other cursor')
   }
   return {
     ...parsed,

@@ -2,7 +2,7 @@ import { actorRef, touch } from './audit'
 import { mergeConfig } from './config'
 import { invalidInput } from './errors'
 import { capRetiringSlots, effectiveState } from './expiry'
-import type { KeyPatch, ParsedCreateKey } from './inputs'
+import type { ParsedCreateKey, ParsedKeyPatch } from './inputs'
 import { transition } from './states'
 import type { Actor, KeyRecord, KeyState, SlotRecord } from './types'
 
@@ -83,7 +83,7 @@ export interface PatchResult {
  */
 export function applyKeyPatch(
   record: KeyRecord,
-  patch: KeyPatch,
+  patch: ParsedKeyPatch,
   actor: Actor,
   now: number,
 ): PatchResult {
@@ -107,7 +107,7 @@ export function applyKeyPatch(
     }
   }
 
-  const changed = (Object.keys(patch) as (keyof KeyPatch)[]).filter(
+  const changed = (Object.keys(patch) as (keyof ParsedKeyPatch)[]).filter(
     (field) => JSON.stringify(next[field]) !== JSON.stringify(record[field]),
   )
   if (changed.length === 0) return { record, changed, stateChange: null }

@@ -72,6 +72,11 @@ export interface Key {
   modifiedAt: number
   /** `organisation:<id>`, `admin:<id>` or `system`. */
   modifiedBy: string
+  /**
+   * When the key expires, in epoch ms, or null for never. Always epoch ms here, though
+   * `createKey`, `updateKey` and `extendKey` also take a `Date`; over HTTP it is `date_expires`,
+   * an ISO 8601 date-time.
+   */
   expiresAt: number | null
   primary: TokenSlot
   secondary: TokenSlot | null

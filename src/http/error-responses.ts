@@ -48,11 +48,20 @@ export function refusedKey(code: VerifyFailureCode | 'missing', realm: string): 
   return unauthorized(realm)
 }
 
+// `message` with every mention of `field` (as a whole name: not part of a longer name or path)
+// spelt `wire` instead.
+function renamed(message: string, field: string, wire: string): string {
+  if (wire === field) return message
+  const name = field.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return message.replace(new RegExp(`(?<![\\w.$])${name}(?![\\w$])`, 'g'), wire)
+}
+
 /**
  * Maps anything thrown while handling a request, keeping the thrown value as `fault` for
- * `onError`. A `KeycycleError` keeps its code and status; `params.field` and the message name
- * the field in wire spelling (`date_expires`, not `expiresAt`), and `from`, `to`, `actor` are
- * carried when present. Anything else is a 500 that reveals nothing.
+ * `onError`. A `KeycycleError` keeps its code and status; `params.field` names the field its
+ * details carry in wire spelling (`date_expires`, not `expiresAt`), and so does the message,
+ * wherever it names that field (`pass allow_lockout to …`, not `pass allowLockout`); `from`,
+ * `to`, `actor` are carried when present. Anything else is a 500 that reveals nothing.
  */
 export function faultResponse(error: unknown): HttpResponse {
   if (!(error instanceof KeycycleError)) {
@@ -63,7 +72,7 @@ export function faultResponse(error: unknown): HttpResponse {
   let message = error.message
   if (field !== undefined) {
     params.field = wireFieldPath(field, error)
-    if (message.startsWith(`${field}:`)) message = params.field + message.slice(field.length)
+    message = renamed(message, field, params.field)
   }
   if (from !== undefined) params.from = from
   if (to !== undefined) params.to = to

@@ -28,6 +28,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   lockout: 409,
   limit: 409,
   internal: 500,
+  misconfigured: 500,
   unavailable: 503,
 }
 

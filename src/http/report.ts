@@ -26,10 +26,23 @@ export function describeFault(error: unknown): string {
   return redact(`keycycle: ${status} ${code}: ${message}${cause ? ` (cause: ${cause})` : ''}`)
 }
 
-/** The default `onError`: logs faults answered with a 5xx, one line each; 4xx are the client's. */
+// The messages of the `misconfigured` faults logged so far. Such a store fails every request
+// the same way until someone fixes it; its message names its table prefix, so this is one line
+// per misconfigured store, however many requests it fails.
+const misconfigurations = new Set<string>()
+
+/**
+ * The default `onError`: logs faults answered with a 5xx, one line each; 4xx are the client's.
+ * A `misconfigured` fault is logged the first time its message is seen in the process only.
+ */
 export function defaultOnError(error: unknown): void {
   const status = errorStatus(error)
-  if (status >= 500) console.error(describeFault(error))
+  if (status < 500) return
+  if (error instanceof KeycycleError && error.code === 'misconfigured') {
+    if (misconfigurations.has(error.message)) return
+    misconfigurations.add(error.message)
+  }
+  console.error(describeFault(error))
 }
 
 /**

@@ -60,7 +60,8 @@ export interface ErrorOptions<Request> {
    * else, answered 500) before the error response is sent, and with the framework's request
    * (Express `req`, Koa `ctx`). Refused credentials are outcomes, not errors, and are not
    * reported. Default: `console.error` of one line (status, code, message, and the cause's
-   * message) for 5xx answers only, with anything shaped like a token redacted.
+   * message) for 5xx answers only, with anything shaped like a token redacted; a
+   * `misconfigured` store's line once, not once per request.
    */
   onError?: (error: unknown, request: Request) => void
   /**

@@ -26,6 +26,7 @@ export const EVERY_ROUTE: readonly ErrorCode[] = [
   'blocked',
   'expired',
   'internal',
+  'misconfigured',
   'unavailable',
 ]
 

@@ -1,5 +1,6 @@
 import { invalidInput } from '../core/errors'
 import type { CreateKeyInput, KeyPatch, ListKeysQuery, OrganisationPatch } from '../core/inputs'
+import type { InstantInput } from '../core/schema'
 import type { Actor, EffectiveConfig, Key, Organisation, Slot } from '../core/types'
 import type { DeleteKey, DeleteOptions } from './delete-key'
 import type { KeyCommands, KeyWithToken, RotateOptions } from './key-commands'
@@ -74,8 +75,11 @@ export interface ActorHandle {
   blockKey(id: string): Promise<Key>
   /** Admin only: blocked → active. */
   unblockKey(id: string): Promise<Key>
-  /** Admin only: moves `expiresAt` (epoch ms in the future, or null); expired → active. */
-  extendKey(id: string, expiresAt: number | null): Promise<Key>
+  /**
+   * Admin only: moves `expiresAt` (in the future: a `Date` or epoch ms; or null for never);
+   * expired → active.
+   */
+  extendKey(id: string, expiresAt: InstantInput | null): Promise<Key>
   /** The effective configuration of a key this actor may reach, each value with its source. */
   resolveConfig(keyId: string): Promise<EffectiveConfig>
 }
@@ -112,7 +116,8 @@ export function actorHandle(calls: ServiceCalls, actor: Actor): ActorHandle {
     deleteKey: (id: string, options?: DeleteOptions) => calls.deleteKey(actor, id, options),
     blockKey: (id: string) => states.changeState(actor, id, 'block'),
     unblockKey: (id: string) => states.changeState(actor, id, 'unblock'),
-    extendKey: (id: string, expiresAt: number | null) => keys.updateKey(actor, id, { expiresAt }),
+    extendKey: (id: string, expiresAt: InstantInput | null) =>
+      keys.updateKey(actor, id, { expiresAt }),
     resolveConfig: (keyId: string) => queries.resolveConfig(actor, keyId),
   })
 }

@@ -27,7 +27,7 @@ function lockoutError(actor: Actor, action: 'deactivate' | 'delete'): KeycycleEr
   return new KeycycleError(
     'lockout',
     `this is the last active standard key of the organisation; pass allowLockout to ${action} it anyway`,
-    { details: { from: 'active', to: 'deactivated', actor: actor.kind } },
+    { details: { field: 'allowLockout', from: 'active', to: 'deactivated', actor: actor.kind } },
   )
 }
 

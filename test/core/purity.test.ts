@@ -32,6 +32,9 @@ const ALLOWED: Record<string, { code: string; why: string }[]> = {
   [join('schema', 'codecs.ts')]: [
     { code: 'new Date(value).toISOString()', why: 'instant.toWire: epoch ms → ISO 8601' },
     { code: 'Date.parse(value)', why: 'instant.fromWire: ISO 8601 → epoch ms' },
+    { code: 'value instanceof Date', why: 'readInstant: a Date the caller passed → epoch ms' },
+    { code: 'number | Date', why: 'InstantInput: the type the JavaScript API takes' },
+    { code: "'`Date` or epoch ms in, epoch ms out'", why: "settableInstant: the docs' words" },
   ],
 }
 

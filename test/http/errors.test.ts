@@ -1,9 +1,14 @@
+import Database from 'better-sqlite3'
+import { Kysely, SqliteDialect } from 'kysely'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { kyselyStore } from '../../adapters/kysely'
 import { memoryStore } from '../../adapters/memory'
 import { KeycycleError, type KeycycleErrorCode } from '../../src'
+import { newId } from '../../src/core/ids'
+import { mintToken } from '../../src/core/token'
 import { ERROR_STATUS } from '../../src/http/error-status'
 import { asyncOnly } from '../helpers/async-only'
-import { call, HOSTS, type Server, startServer, THROWING_ADMIN_TOKEN } from './hosts'
+import { ADMIN_TOKEN, call, HOSTS, type Server, startServer, THROWING_ADMIN_TOKEN } from './hosts'
 
 describe.each(HOSTS.map((h) => [h.name, h] as const))(
   '%s: errors the host can see',
@@ -78,6 +83,38 @@ describe.each(HOSTS.map((h) => [h.name, h] as const))(
       })
       await call(healthy, `/keys`, { token: 'nope' })
       expect(logged).not.toHaveBeenCalled()
+    })
+
+    it('answers a store never migrated 500 misconfigured, without Retry-After, and logs it once', async () => {
+      const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+      // A prefix of this host's own: the default onError logs each misconfiguration once.
+      const prefix = `never_migrated_${host.name}_`
+      const sqlite = new Database(':memory:')
+      const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) })
+      const server = await start({ store: kyselyStore(db, { tablePrefix: prefix, sqlite }) })
+      const random = (n: number) => crypto.getRandomValues(new Uint8Array(n))
+      const token = mintToken('kc', newId('key', Date.now(), random(16)), random(32)).token
+      const organisation = newId('org', Date.now(), random(16))
+      const answers = [
+        await call(server, '/whoami', { token }),
+        await call(server, '/whoami', { token }),
+        await call(server, `/keys?organisation=${organisation}`, {
+          headers: { 'x-admin-token': ADMIN_TOKEN },
+        }),
+      ]
+      for (const res of answers) {
+        expect([res.status, res.body.error]).toEqual([500, 'misconfigured'])
+        expect(res.body.message).toContain('migrateKeycycle')
+        expect(res.body.message).toContain(`"${prefix}"`)
+        expect(res.headers.get('retry-after')).toBeNull()
+      }
+      expect(logged).toHaveBeenCalledOnce()
+      expect(logged.mock.calls[0]![0]).toMatch(
+        new RegExp(
+          `^keycycle: 500 misconfigured: .*"${prefix}".*\\(cause: SqliteError: no such table`,
+        ),
+      )
+      await db.destroy()
     })
 
     it('answers an unexpected fault 500 internal, revealing nothing, and reports it', async () => {

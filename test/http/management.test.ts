@@ -292,6 +292,11 @@ describe.each(HOSTS.map((h) => [h.name, h] as const))('%s', (_name, host) => {
       })
       expect(back.body.data.map((k: { id: string }) => k.id)).toEqual(all.slice(2, 4))
       expect(back.body.has_more).toBe(true)
+      const both = await call(server, `/keys?starting_after=${all[0]}&ending_before=${all[4]}`, {
+        token: o.token,
+      })
+      expect([both.status, both.body.params.field]).toEqual([400, 'ending_before'])
+      expect(both.body.message).toBe('ending_before: cannot be combined with the other cursor')
       const filtered = await call(server, '/keys?type=trial&state=active', { token: o.token })
       expect(filtered.body.data).toEqual([])
     })
@@ -407,6 +412,10 @@ describe.each(HOSTS.map((h) => [h.name, h] as const))('%s', (_name, host) => {
         token: o.token,
       })
       expect([lockout.status, lockout.body.error]).toEqual([409, 'lockout'])
+      // Named as this client sends it: the wire field, not the JavaScript option.
+      expect(lockout.body.message).toMatch(/pass allow_lockout to deactivate it anyway$/)
+      expect(lockout.body.message).not.toContain('allowLockout')
+      expect(lockout.body.params).toMatchObject({ field: 'allow_lockout', from: 'active' })
       const twice = await call(server, `/keys/${o.keyId}/activate`, {
         method: 'POST',
         token: o.token,

@@ -89,6 +89,41 @@ describe('state changes through the service', () => {
     })
   })
 
+  it('takes expiresAt as a Date or epoch ms, and answers epoch ms', async () => {
+    const { kc, clock } = setup()
+    const o = await newOrg(kc)
+    const inAnHour = clock.now() + HOUR
+    const created = await kc
+      .as(ADMIN)
+      .createKey({ organisation: o.id, type: 'trial', expiresAt: new Date(inAnHour) })
+    expect(created.key.expiresAt).toBe(inAnHour)
+    const moved = await kc
+      .as(ADMIN)
+      .updateKey(created.key.id, { expiresAt: new Date(inAnHour + HOUR) })
+    expect(moved.expiresAt).toBe(inAnHour + HOUR)
+    expect((await kc.as(ADMIN).updateKey(created.key.id, { expiresAt: inAnHour })).expiresAt).toBe(
+      inAnHour,
+    )
+    clock.advance(HOUR)
+    expect((await kc.as(ADMIN).getKey(created.key.id)).state).toBe('expired')
+    const extended = await kc.as(ADMIN).extendKey(created.key.id, new Date(clock.now() + HOUR))
+    expect(extended).toMatchObject({ state: 'active', expiresAt: clock.now() + HOUR })
+
+    // A Date is held to what epoch ms are: valid, and in the future.
+    const invalid = await refused(
+      kc.as(ADMIN).updateKey(created.key.id, { expiresAt: new Date('tomorrow') }),
+      'validation',
+    )
+    expect(invalid.message).toBe('expiresAt: must be a valid date, got an invalid one')
+    expect(invalid.details.field).toBe('expiresAt')
+    await refused(kc.as(ADMIN).extendKey(created.key.id, new Date(Number.NaN)), 'validation')
+    await refused(
+      kc.as(ADMIN).createKey({ organisation: o.id, expiresAt: new Date(clock.now() - 1) }),
+      'validation',
+    )
+    expect((await kc.as(ADMIN).getKey(created.key.id)).expiresAt).toBe(clock.now() + HOUR)
+  })
+
   it('keeps a blocked key blocked when its date passes', async () => {
     const { kc, clock } = setup()
     const o = await newOrg(kc)
@@ -118,7 +153,10 @@ describe('the lockout guard', () => {
     const { kc, events } = setup()
     const o = await newOrg(kc)
     const before = await kc.as(o.actor).getKey(o.key.id)
-    await refused(kc.as(o.actor).deactivateKey(o.key.id), 'lockout')
+    const error = await refused(kc.as(o.actor).deactivateKey(o.key.id), 'lockout')
+    // Named as a JavaScript caller spells the option.
+    expect(error.message).toMatch(/pass allowLockout to deactivate it anyway$/)
+    expect(error.details.field).toBe('allowLockout')
     expect(await kc.as(o.actor).getKey(o.key.id)).toEqual(before)
     await kc.drainEvents()
     expect(events.map((e) => e.type)).toEqual(['organisation.created', 'key.created'])

@@ -188,6 +188,21 @@ describe('bad input to every public call', async () => {
     ['blockKey: unknown key', 'not_found', () => kc.as(ADMIN).blockKey(unknownKey)],
     ['unblockKey: not blocked', 'invalid_transition', () => kc.as(ADMIN).unblockKey(id)],
     ['extendKey: string date', 'validation', () => kc.as(ADMIN).extendKey(id, bad('tomorrow'))],
+    [
+      'extendKey: Invalid Date',
+      'validation',
+      () => kc.as(ADMIN).extendKey(id, new Date('tomorrow')),
+    ],
+    [
+      'createKey: Invalid Date',
+      'validation',
+      () => kc.as(ADMIN).createKey({ organisation: o.id, expiresAt: new Date(Number.NaN) }),
+    ],
+    [
+      'updateKey: Invalid Date',
+      'validation',
+      () => kc.as(ADMIN).updateKey(id, { expiresAt: new Date('') }),
+    ],
     ['resolveConfig: malformed ID', 'not_found', () => kc.resolveConfig('x')],
     ['resolveConfig: unknown ID', 'not_found', () => kc.resolveConfig(unknownKey)],
     ['expireDue: limit 0', 'validation', () => kc.expireDue({ limit: 0 })],

@@ -36,12 +36,35 @@ const ISO_DATE_TIME =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/
 
 /**
- * An instant: epoch ms in the domain, an ISO 8601 date-time with a zone on the wire (read with
- * any offset, written in UTC with milliseconds).
+ * An instant as the JavaScript API takes it: integer epoch ms, or a `Date`.
+ * @inline
+ */
+export type InstantInput = number | Date
+
+/**
+ * An instant given to the JavaScript API, as epoch ms: a valid `Date` (its `getTime()`) or an
+ * integer epoch ms, else `validation` naming `path` (an Invalid Date included). Only reads the
+ * value it is given, never the clock.
+ */
+export function readInstant(value: unknown, path: string): number {
+  if (value instanceof Date) {
+    const ms = value.getTime()
+    if (Number.isNaN(ms)) throw invalidInput(path, 'must be a valid date, got an invalid one')
+    return readEpochMs(ms, path)
+  }
+  if (typeof value !== 'number') throw invalidInput(path, 'must be a date or integer epoch ms')
+  return readEpochMs(value, path)
+}
+
+/**
+ * An instant: epoch ms in the domain (the JavaScript API also takes a `Date`, see
+ * {@link readInstant}), an ISO 8601 date-time with a zone on the wire (read with any offset,
+ * written in UTC with milliseconds).
  */
 export const instant = {
   type: 'ISO 8601 date-time',
-  parse: (value: unknown, path: string) => readEpochMs(value, path),
+  js: 'epoch ms',
+  parse: readInstant,
   toWire: (value: unknown) => (typeof value === 'number' ? new Date(value).toISOString() : value),
   fromWire: (value: unknown, path: string) => {
     const ms =
@@ -50,6 +73,9 @@ export const instant = {
     return ms
   },
 }
+
+/** An instant callers set: as {@link instant}, and the JavaScript API takes a `Date` too. */
+export const settableInstant = { ...instant, js: '`Date` or epoch ms in, epoch ms out' }
 
 /** One of a fixed set of strings. */
 export const oneOf = (options: readonly string[]) => ({

@@ -15,8 +15,10 @@ function rows(schema: Schema, prefix: string, wirePrefix: string, parent?: Field
     const domain = `${prefix}${name}`
     const wire = `${wirePrefix}${field.wire}`
     const ncp = field.ncp === undefined ? '' : `\`${field.ncp}\``
-    const type =
+    const wireType =
       field.nullable && !field.type.includes('null') ? `${field.type} | null` : field.type
+    // Where the JavaScript API speaks otherwise (epoch ms for an ISO 8601 date-time), it says so.
+    const type = field.js === undefined ? wireType : `${wireType} (JS: ${field.js})`
     const row = `| \`${domain}\` | \`${wire}\` | ${ncp} | ${cell(type)} | ${who(field, parent)} | ${cell(field.doc)} |`
     return field.fields ? [row, ...rows(field.fields, `${domain}.`, `${wire}.`, field)] : [row]
   })
@@ -24,7 +26,7 @@ function rows(schema: Schema, prefix: string, wirePrefix: string, parent?: Field
 
 /**
  * The Markdown table of a schema, as the README shows it: domain name, ricloud wire name, NCP
- * name, type, who may set it, meaning. Nested fields follow their parent, dotted.
+ * name, type (the wire's, and the JavaScript API's where it differs), who may set it, meaning. Nested fields follow their parent, dotted.
  */
 export function fieldTable(schema: Schema): string {
   return [

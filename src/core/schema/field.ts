@@ -12,6 +12,8 @@ export interface Field {
   readonly doc: string
   /** The wire type as the docs state it, e.g. `string (1–255) \| null`. */
   readonly type: string
+  /** The JavaScript API's type where it differs from the wire's, for the docs (`epoch ms`). */
+  readonly js?: string
   /** Settable when creating the resource. */
   readonly create?: boolean
   /** Settable by an update; an absent field is kept. */

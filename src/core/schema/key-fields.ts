@@ -1,5 +1,15 @@
 import { KEY_STATES, KEY_TYPES } from '../types'
-import { boolean, configId, instant, jsonObject, oneOf, permissions, shown, text } from './codecs'
+import {
+  boolean,
+  configId,
+  instant,
+  jsonObject,
+  oneOf,
+  permissions,
+  settableInstant,
+  shown,
+  text,
+} from './codecs'
 import type { Schema } from './field'
 import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from './limits'
 
@@ -144,7 +154,7 @@ export const KEY_FIELDS = {
     patch: true,
     admin: true,
     nullable: true,
-    ...instant,
+    ...settableInstant,
     type: 'ISO 8601 date-time | null',
   },
   primary: { wire: 'primary', doc: 'The primary token slot.', type: 'slot', fields: SLOT_FIELDS },
