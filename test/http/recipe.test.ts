@@ -2,7 +2,7 @@
 // and started with tsx (as the guide says) against the local PostgreSQL, under a table prefix
 // of its own; then the guide's curl calls, in order, each checked against the answer the guide
 // shows; then SIGTERM, after which the server must close everything and exit by itself.
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { codeBlocks, markedSection, ROOT, readDoc } from '../helpers/markdown'
 import { freePort } from '../helpers/ports'
 import { shouldRun } from '../helpers/should-run'
+import { type StartedServer, startServer } from './example-server'
 
 const GUIDE = 'docs/recipe-express-postgres.md'
 const PG_URL = process.env.KEYCYCLE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
@@ -42,43 +43,32 @@ describe.runIf(reachable)(`${GUIDE}, as written`, () => {
   }
   let dir = ''
   let port = 0
-  let child: ChildProcess | undefined
-  let output = ''
+  let server: StartedServer | undefined
   let exited: Promise<number | null>
 
   beforeAll(async () => {
-    const server = codeBlocks(readDoc(GUIDE)).filter((b) => b.file === 'server.ts')
-    expect(server.length).toBeGreaterThan(1)
+    const parts = codeBlocks(readDoc(GUIDE)).filter((b) => b.file === 'server.ts')
+    expect(parts.length).toBeGreaterThan(1)
     mkdirSync(join(ROOT, '.tmp'), { recursive: true })
     dir = mkdtempSync(join(ROOT, '.tmp', 'recipe-'))
-    writeFileSync(join(dir, 'server.ts'), server.map((b) => b.code).join('\n'))
+    writeFileSync(join(dir, 'server.ts'), parts.map((b) => b.code).join('\n'))
     port = await freePort()
     env.PORT = String(port)
-    child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], { cwd: dir, env })
-    exited = new Promise((resolve) => child!.once('exit', resolve))
-    child.stdout!.on('data', (chunk) => {
-      output += chunk
+    // tsx, as the guide runs it; it compiles on start, so it gets longer than a built server.
+    server = await startServer(['--import', 'tsx', 'server.ts'], {
+      cwd: dir,
+      env,
+      timeoutMs: 30_000,
     })
-    child.stderr!.on('data', (chunk) => {
-      output += chunk
-    })
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`server.ts did not start:\n${output}`)),
-        30_000,
-      )
-      child!.stdout!.on('data', () => {
-        if (output.includes('listening on')) {
-          clearTimeout(timer)
-          resolve()
-        }
-      })
-      child!.once('exit', (code) => reject(new Error(`server.ts exited with ${code}:\n${output}`)))
+    const { child } = server
+    exited = new Promise((resolve) => {
+      if (child.exitCode !== null) resolve(child.exitCode)
+      else child.once('exit', resolve)
     })
   }, 60_000)
 
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL')
+    if (server && server.child.exitCode === null) server.child.kill('SIGKILL')
     if (dir) rmSync(dir, { recursive: true, force: true })
     await withClient(async (client) => {
       for (const t of TABLES) await client.query(`DROP TABLE IF EXISTS "${prefix}${t}" CASCADE`)
@@ -143,9 +133,13 @@ describe.runIf(reachable)(`${GUIDE}, as written`, () => {
     const keys = await withClient((c) => c.query(`SELECT count(*)::int AS n FROM "${prefix}keys"`))
     expect(keys.rows[0].n).toBe(2)
 
-    child!.kill('SIGTERM')
-    expect(await exited).toBe(0)
-    expect(output).toContain('SIGTERM: shutting down')
-    expect(output.trimEnd().endsWith('closed')).toBe(true)
+    // A wrong shutdown order hangs (the pool's end waits for the change channel's connection).
+    server!.child.kill('SIGTERM')
+    const hung = new Promise((resolve) => {
+      setTimeout(resolve, 15_000, 'still running 15 s after SIGTERM').unref()
+    })
+    expect(await Promise.race([exited, hung])).toBe(0)
+    expect(server!.output()).toContain('SIGTERM: shutting down')
+    expect(server!.output().trimEnd().endsWith('closed')).toBe(true)
   })
 })
