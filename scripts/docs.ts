@@ -1,6 +1,7 @@
 /**
  * `npm run docs`: the API reference, built by TypeDoc into `docs/api/` with the settings in
- * `typedoc.json` (warnings are errors there).
+ * `typedoc.json` (warnings are errors there, links and anchors between the documents included).
+ * README.md is its front page and the guides under docs/ are its documents.
  *
  * The entry points are tsup.config.ts's `entries`, the package's public entries, so adding an
  * entry there documents it too. Each module is named by its import path (`keycycle`,

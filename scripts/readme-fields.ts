@@ -1,15 +1,17 @@
-// Rewrites the README's field tables from the schemas: `npm run readme:fields`.
-// test/core/schema.test.ts fails when the README is out of date.
-import { readFileSync, writeFileSync } from 'node:fs'
+// Rewrites the field tables from the schemas, in whichever document holds them (docs/fields.md):
+// `npm run readme:fields`. test/core/schema.test.ts fails when a table is out of date.
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { README_TABLES, renderReadmeTables } from '../test/helpers/readme-tables'
+import { FIELD_TABLES, fieldTableFiles, renderFieldTables } from '../test/helpers/field-tables'
+import { ROOT, readDoc } from '../test/helpers/markdown'
 
-const file = join(import.meta.dirname, '..', 'README.md')
-const before = readFileSync(file, 'utf8')
-const after = renderReadmeTables(before)
-writeFileSync(file, after)
-console.log(
-  after === before
-    ? 'README field tables already up to date'
-    : `README field tables rewritten: ${Object.keys(README_TABLES).join(', ')}`,
-)
+for (const file of fieldTableFiles()) {
+  const before = readDoc(file)
+  const after = renderFieldTables(before)
+  writeFileSync(join(ROOT, file), after)
+  console.log(
+    after === before
+      ? `${file}: field tables already up to date`
+      : `${file}: field tables rewritten (${Object.keys(FIELD_TABLES).join(', ')})`,
+  )
+}

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { memoryStore } from '../../adapters/memory'
 import { createKeycycle, TOKEN_PATTERN } from '../../src'
 import { ERROR_EXIT, EXIT } from '../../src/cli/exit-codes'
+import { markedSection } from '../helpers/markdown'
 import { componentProblems } from '../openapi/validate'
 import { CLI, type CliResult, keycycle } from './harness'
 import { sqliteStore } from './stores'
@@ -210,10 +211,9 @@ describe('the keycycle binary', () => {
   })
 })
 
-describe('the README', () => {
+describe('the documentation', () => {
   it('states the exit statuses as the binary has them', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-    const table = /<!-- exit-codes:start -->([\s\S]*?)<!-- exit-codes:end -->/.exec(readme)?.[1]
+    const table = markedSection('exit-codes').text
     const rows = [...(table ?? '').matchAll(/^\| (\d+) \| (.+) \|$/gm)].map(([, status, what]) => [
       Number(status),
       what!,

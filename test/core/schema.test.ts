@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ADMIN } from '../../src/conformance/fixtures'
 import { KeycycleError } from '../../src/core/errors'
@@ -21,7 +19,8 @@ import {
 } from '../../src/core/schema'
 import { fieldTable } from '../../src/core/schema/docs'
 import type { Actor } from '../../src/core/types'
-import { renderReadmeTables } from '../helpers/readme-tables'
+import { fieldTableFiles, renderFieldTables } from '../helpers/field-tables'
+import { readDoc } from '../helpers/markdown'
 
 const admin = ADMIN
 const owner: Actor = { kind: 'organisation', id: 'org_01JD8X3YQ0V6N2M4K7P9R1S3T5' }
@@ -179,9 +178,11 @@ describe('values every store can hold', () => {
   })
 })
 
-describe('the README', () => {
+describe('the documentation', () => {
   it('shows the field tables generated from the schemas (npm run readme:fields)', () => {
-    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8')
-    expect(renderReadmeTables(readme)).toBe(readme)
+    for (const file of fieldTableFiles()) {
+      const doc = readDoc(file)
+      expect(renderFieldTables(doc), file).toBe(doc)
+    }
   })
 })

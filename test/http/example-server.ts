@@ -3,17 +3,36 @@ import { join } from 'node:path'
 
 const ROOT = join(import.meta.dirname, '../..')
 
-/** Starts `node examples/server.mjs` and resolves once it listens, with what it printed. */
-export async function startExample(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; output: string }> {
-  const child = spawn(process.execPath, ['examples/server.mjs'], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-  })
+/** A Node server started by a test: the process, and everything it has printed so far. */
+export interface StartedServer {
+  child: ChildProcess
+  output: () => string
+}
+
+/**
+ * Starts `node ...args` in `cwd` with `env` added to this process's environment, and resolves
+ * once it prints `listening on`; rejects if it exits first or takes longer than `timeoutMs`.
+ */
+export async function startServer(
+  args: string[],
+  {
+    cwd = ROOT,
+    env = {},
+    timeoutMs = 20_000,
+  }: Partial<{
+    cwd: string
+    env: Record<string, string>
+    timeoutMs: number
+  }> = {},
+): Promise<StartedServer> {
+  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env } })
   let output = ''
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`example did not start:\n${output}`)), 20_000)
+    const what = args.join(' ')
+    const timer = setTimeout(
+      () => reject(new Error(`${what} did not start:\n${output}`)),
+      timeoutMs,
+    )
     child.stdout!.on('data', (chunk) => {
       output += chunk
       if (output.includes('listening on')) {
@@ -24,7 +43,15 @@ export async function startExample(
     child.stderr!.on('data', (chunk) => {
       output += chunk
     })
-    child.once('exit', (code) => reject(new Error(`example exited with ${code}:\n${output}`)))
+    child.once('exit', (code) => reject(new Error(`${what} exited with ${code}:\n${output}`)))
   })
-  return { child, output }
+  return { child, output: () => output }
+}
+
+/** Starts `node examples/server.mjs` and resolves once it listens, with what it printed. */
+export async function startExample(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; output: string }> {
+  const { child, output } = await startServer(['examples/server.mjs'], { env })
+  return { child, output: output() }
 }

@@ -1,20 +1,21 @@
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { expect } from 'vitest'
+import { codeBlocks, markedSection } from '../helpers/markdown'
 
-const ROOT = join(import.meta.dirname, '../..')
-
-/** The curl blocks of the README's seed section, in order, exactly as a reader copies them. */
+/**
+ * The curl blocks of the seed calls (the section between `<!-- seed-calls:start -->` and
+ * `<!-- seed-calls:end -->`, in whichever document of README.md and docs/ holds it), in order,
+ * exactly as a reader copies them.
+ */
 export function seedCalls(): string[] {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
-  const section = readme.split('<!-- seed-calls:start -->')[1]!.split('<!-- seed-calls:end -->')[0]!
-  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!)
+  return codeBlocks(markedSection('seed-calls').text)
+    .filter((block) => block.lang === 'sh')
+    .map((block) => `${block.code}\n`)
 }
 
 /**
- * Runs the README's seed calls as written (`bash -c`, curl) against a server on `port` with
+ * Runs the documented seed calls as written (`bash -c`, curl) against a server on `port` with
  * an organisation's `token`, and checks each documented answer. Returns the key it created.
  * Asynchronous, so the server may run in this very process.
  */
