@@ -1,5 +1,5 @@
 // Tokens to verify: valid ones minted by keycycle itself, and the two refusals whose cost must
-// match (SPEC §4): a wrong secret for a key that exists, and a key that does not exist, both
+// match (docs/decisions.md#verification): a wrong secret for a key that exists, and a key that does not exist, both
 // with a valid checksum so that only the store and the digest can tell.
 import { randomBytes } from 'node:crypto'
 import { newId } from '../src/core/ids'

@@ -1,4 +1,4 @@
-// The example server's webhook-config resource (SPEC §6): ricloud's `/configs/webhook` routes,
+// The example server's webhook-config resource (docs/events-and-webhooks.md#webhook-configs-in-the-example-server): ricloud's `/configs/webhook` routes,
 // kept in the example's own SQLite table, and the `resolve` that tells keycycle/webhooks where a
 // key's effective `webhook_config` delivers. A config belongs to the organisation whose key
 // created it; an event is only ever delivered to a config of its own organisation.

@@ -102,7 +102,7 @@ export function apiKeyAuth(kc: Keycycle, options: ExpressAuthOptions = {}): Expr
 }
 
 /**
- * Express middleware serving the management API (SPEC §6) wherever it is mounted; requests
+ * Express middleware serving the management API (`docs/http-hosts.md#keysrouter`) wherever it is mounted; requests
  * for other paths go on to `next`. Reads JSON bodies itself, or uses `req.body` when a body
  * parser ran first.
  */

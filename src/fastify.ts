@@ -89,7 +89,7 @@ export function apiKeyAuth(
 }
 
 /**
- * A Fastify plugin serving the management API (SPEC §6): `app.register(keysRouter(kc))`, or
+ * A Fastify plugin serving the management API (`docs/http-hosts.md#keysrouter`): `app.register(keysRouter(kc))`, or
  * under a path with `app.register(keysRouter(kc), { prefix: '/api/v1' })`. It reads JSON
  * bodies itself (its routes take every content type as an unparsed stream, so Fastify's
  * parsers answer nothing before authentication). NCP's `/api/v1//api-keys/…` needs the

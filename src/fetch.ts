@@ -141,7 +141,7 @@ export function requirePermission<Args extends unknown[] = []>(
 }
 
 /**
- * The management API (SPEC §6) as a function of a `Request`: its `Response`, or null when the
+ * The management API (`docs/decisions.md#wire-api-and-errors`) as a function of a `Request`: its `Response`, or null when the
  * path is not one of the router's (`/keys…`, `/key`, `/organisation`, `/api-keys…` under
  * `prefix`), so the host answers it: `(await keys(request)) ?? app(request)`. Reads the JSON
  * body itself.

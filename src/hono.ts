@@ -80,7 +80,7 @@ export function apiKeyAuth(
 }
 
 /**
- * Hono middleware serving the management API (SPEC §6); other paths go on to `next`. Mount it
+ * Hono middleware serving the management API (`docs/http-hosts.md#keysrouter`); other paths go on to `next`. Mount it
  * with `app.use(keysRouter(kc))`, or under a path with `app.use('/api/v1/*', keysRouter(kc, {
  * prefix: '/api/v1' }))`. Reads the JSON body itself.
  */

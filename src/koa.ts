@@ -83,7 +83,7 @@ export function apiKeyAuth(kc: Keycycle, options: KoaAuthOptions = {}): KoaMiddl
   }
 }
 
-/** Koa middleware serving the management API (SPEC §6); other paths go on to `next`. */
+/** Koa middleware serving the management API (`docs/http-hosts.md#keysrouter`); other paths go on to `next`. */
 export function keysRouter(kc: Keycycle, options: KoaRouterOptions = {}): KoaMiddleware {
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   const prefix = (options.prefix ?? '').replace(/\/$/, '')

@@ -3,7 +3,7 @@ import { remainingMs } from '../../src/store/deadline'
 import type { SqliteConnection } from './drivers'
 
 // How each dialect bounds a fenced write in time on the server, so that a write the caller
-// gave up on rolls back by itself instead of committing late (SPEC §7). The client side of the
+// gave up on rolls back by itself instead of committing late (`docs/decisions.md#fenced-writes`). The client side of the
 // fence (no attempt after the deadline, no COMMIT after it) is in fence.ts.
 
 /** What a fenced transaction runs besides its own statements. */

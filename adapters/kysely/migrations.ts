@@ -152,7 +152,7 @@ export function migrations(names: TableNames): Record<string, Migration> {
         }
       },
     },
-    // The durable outbox (SPEC §5): events recorded in the same transaction as their change.
+    // The durable outbox (`docs/decisions.md#events-and-the-outbox`): events recorded in the same transaction as their change.
     '2026_11_24_0004_outbox': {
       async up(db: Kysely<unknown>) {
         const mysql = dialectOf(db) === 'mysql'

@@ -21,7 +21,7 @@ export interface OutboxContext {
 const PRUNE_PASSES = 3
 
 /**
- * The outbox half of the Redis store (SPEC §5). Events live beside their subject (see
+ * The outbox half of the Redis store (`docs/decisions.md#events-and-the-outbox`). Events live beside their subject (see
  * `layout.ts`); the pending index names the subjects with events waiting, the delivered index
  * those with deliveries to prune. Each claim, settlement and pruning of one subject is one
  * script on its slot; several subjects are visited in parallel (pipelined on one connection).

@@ -190,7 +190,7 @@ export function keyCommands(root: Command, context: Context): void {
     const options = globals(command, context)
     context.flags = deleteFlags
     await withKeycycle(options, context, async (kc) => {
-      // deleteKey arrives with SPEC §1 rev. 2; an older service has no such method.
+      // deleteKey came later than the other calls; an older service has no such method.
       const handle = handleFor(kc, options) as ActorHandle & {
         deleteKey?: (id: string, options?: Values) => Promise<unknown>
       }

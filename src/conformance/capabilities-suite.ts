@@ -27,7 +27,7 @@ function largestMetadata(): Metadata {
   return { ...base, pad: 'x'.repeat(pad) }
 }
 
-/** Metadata, last used, deletion, pepper rotation and the key limit, on the store (SPEC §1–§4). */
+/** Metadata, last used, deletion, pepper rotation and the key limit, on the store (`docs/decisions.md#last-used-deletion-and-the-key-limit`, `#pepper-rotation`). */
 export function capabilitiesSuite({ test, runner: { expect } }: StoreSuiteContext): void {
   const service = (
     store: KeyStore,

@@ -10,7 +10,7 @@ const organisationOf = (event: KeycycleEvent): string | undefined => {
   return seen.key?.organisation ?? seen.organisation?.id
 }
 
-/** Event delivery (SPEC §5) by several service instances sharing the store. */
+/** Event delivery (`docs/decisions.md#events-and-the-outbox`) by several service instances sharing the store. */
 export function deliverySuite({ test, runner: { expect } }: StoreSuiteContext): void {
   test('three instances deliver every lifecycle event, clock events included, each under one ID', async ({
     clients,

@@ -72,7 +72,7 @@ async function newKey(store: KeyStore): Promise<KeyRecord> {
   return keyRecord({ organisation: first.organisation })
 }
 
-/** The durable outbox of SPEC §5 on the store: atomic with writes, ordered, claimed once. */
+/** The durable outbox of `docs/decisions.md#events-and-the-outbox` on the store: atomic with writes, ordered, claimed once. */
 export function outboxSuite({ test, runner: { expect } }: StoreSuiteContext): void {
   test('records events with a write that commits, and none with one that does not', async ({
     store,

@@ -32,7 +32,7 @@ export interface Rotation {
 }
 
 /**
- * Mints a new current token for `slot` (SPEC §3). Without `force` the previous token keeps
+ * Mints a new current token for `slot` (`docs/decisions.md#rotation-and-regeneration`). Without `force` the previous token keeps
  * working until `now + gracePeriodMs`, capped at the key's `expiresAt`; with `force`, or a zero
  * grace, it stops at once. A token already retiring in that slot is revoked either way: a slot
  * holds at most one. Rotating an empty secondary slot creates it. Refused for blocked and

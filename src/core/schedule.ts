@@ -9,7 +9,7 @@ export type ScheduledEvent =
   | { type: 'key.grace_ended'; slot: Slot; endedAt: number; due: number }
 
 /**
- * The clock events a key write makes due later (SPEC §5): `key.expiring` `leadMs` before a new
+ * The clock events a key write makes due later (`docs/decisions.md#events-and-the-outbox`): `key.expiring` `leadMs` before a new
  * or changed `expiresAt` (at once when that is already inside the lead time; none when the key
  * is already past it), and `key.grace_ended` when a new retiring token's grace ends. They are
  * recorded with the write, so each is scheduled exactly once however many instances run; a

@@ -13,7 +13,7 @@ export interface TransitionRule {
   actors: readonly (ActorKind | 'system')[]
 }
 
-/** SPEC §2 as data. Anything not listed here is refused. */
+/** The state table of `docs/decisions.md#states` as data. Anything not listed here is refused. */
 export const STATE_TABLE: Readonly<Record<KeyAction, TransitionRule>> = {
   deactivate: { from: ['active'], to: 'deactivated', actors: ['organisation', 'admin'] },
   activate: { from: ['deactivated'], to: 'active', actors: ['organisation', 'admin'] },

@@ -2,7 +2,7 @@
 export type KeyType = 'standard' | 'trial'
 export const KEY_TYPES: readonly KeyType[] = ['standard', 'trial']
 
-/** The lifecycle state of a key (SPEC §2). */
+/** The lifecycle state of a key (`docs/decisions.md#states`). */
 export type KeyState = 'active' | 'deactivated' | 'blocked' | 'expired'
 export const KEY_STATES: readonly KeyState[] = ['active', 'deactivated', 'blocked', 'expired']
 
@@ -28,7 +28,7 @@ export type JsonValue =
   | JsonValue[]
   | { [key: string]: JsonValue }
 
-/** Host-defined data on a key: a JSON object, at most 4 KiB encoded (SPEC §1). */
+/** Host-defined data on a key: a JSON object, at most 4 KiB encoded (`docs/decisions.md#resources`). */
 export type Metadata = { [key: string]: JsonValue }
 
 /** Key-level settings. An absent field means "use the organisation default". */
@@ -133,7 +133,7 @@ export interface EffectiveValue<T> {
   source: ConfigSource
 }
 
-/** The configuration a key actually uses, each value with its source (SPEC §1). */
+/** The configuration a key actually uses, each value with its source (`docs/decisions.md#resources`). */
 export interface EffectiveConfig {
   storageConfig: EffectiveValue<ConfigId | null>
   webhookConfig: EffectiveValue<ConfigId | null>

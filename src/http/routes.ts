@@ -224,7 +224,7 @@ async function dispatch(
 }
 
 /**
- * Handles one management request (SPEC §6), or returns null when the path is not one of the
+ * Handles one management request (`docs/http-hosts.md#keysrouter`), or returns null when the path is not one of the
  * router's (`/keys…`, `/key`, `/organisation`, `/api-keys…`), so the framework passes it on.
  * Authenticates first: without one usable credential (or `isAdmin`) every such request gets
  * the same 401, whatever its method or subpath; a refused key its 403, a store fault 503.

@@ -19,7 +19,7 @@ export interface EventEnvelope {
   at: number
   actor: Actor | SystemActor
   /**
-   * The effective webhook configuration (SPEC §1 override resolution) of the key, or the
+   * The effective webhook configuration (override resolution, `docs/decisions.md#configuration-overrides`) of the key, or the
    * organisation's own for `organisation.*` events: where the host delivers this event.
    */
   webhookConfig: ConfigId | null
@@ -38,7 +38,7 @@ export interface OrganisationEventBase extends EventEnvelope {
 }
 
 /**
- * Delivered at least once per committed change (SPEC §5), from the durable outbox. A write
+ * Delivered at least once per committed change (`docs/decisions.md#events-and-the-outbox`), from the durable outbox. A write
  * that changes the key's state emits `key.state_changed` (or `key.expired` from the sweep);
  * other updates emit `key.updated`. The clock produces `key.expiring` (`expiringLeadMs` before
  * `expiresAt`, once per expiry time) and `key.grace_ended` (a retiring token stopped working).

@@ -46,7 +46,7 @@ export interface KeycycleOptions {
   /** Attempts of a read-decide-write cycle before a lost compare-and-set is `conflict`. Default 5. */
   maxAttempts?: number
   /**
-   * Verification cache (SPEC §4): hot keys verify with no store round trip. A change made
+   * Verification cache (`docs/decisions.md#verification-cache`): hot keys verify with no store round trip. A change made
    * through this instance holds for its very next verification; one made elsewhere holds here
    * within `maxStalenessMs`, or within milliseconds when the store has a change channel
    * (Redis pub/sub, PostgreSQL LISTEN/NOTIFY, the memory store). When an entry may be stale
@@ -58,7 +58,7 @@ export interface KeycycleOptions {
   /** How long before `expiresAt` the clock emits `key.expiring`. Default 3 days (259 200 000). */
   expiringLeadMs?: number
   /**
-   * Receives every event at least once, from the durable outbox (SPEC §5), in commit order per
+   * Receives every event at least once, from the durable outbox (`docs/decisions.md#events-and-the-outbox`), in commit order per
    * key, never on the request path: a write records its events atomically with the change and
    * returns; this instance's dispatcher delivers them. A throw or a delivery that takes longer
    * than `dispatch.deliveryTimeoutMs` is a failed delivery, retried with backoff; redeliveries

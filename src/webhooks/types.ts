@@ -1,7 +1,7 @@
 /**
  * The two signature formats `keycycle/webhooks` speaks:
  *
- * - `'ricloud'`: ricloud's own (SPEC §5). POST to `<url>/<event id as a UUID>`, header
+ * - `'ricloud'`: ricloud's own (`docs/events-and-webhooks.md#webhooks`). POST to `<url>/<event id as a UUID>`, header
  *   `Ricloud-Signature: t=<unix seconds>,s=<base64 HMAC-SHA256(secret, "<t>.<body>")>`, body
  *   `{ id, resource: "event", type, action, data, date_created }`. The secret's UTF-8 bytes are
  *   the HMAC key.

@@ -1,4 +1,4 @@
-// The verification cache's revocation bound (SPEC §4) over the SQL store, end to end: two
+// The verification cache's revocation bound (`docs/decisions.md#verification-cache`) over the SQL store, end to end: two
 // service instances, each with its own cache and its own connections to the same tables, as two
 // processes would be. With PostgreSQL's LISTEN/NOTIFY channel a revocation made through one is
 // refused by the other within milliseconds; without a channel (SQLite, MariaDB), only once the

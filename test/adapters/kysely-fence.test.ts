@@ -1,4 +1,4 @@
-// Fenced writes on real servers (SPEC §7): a write whose deadline passes while another session
+// Fenced writes on real servers (`docs/decisions.md#fenced-writes`): a write whose deadline passes while another session
 // holds the lock it needs is answered `unavailable`, and nothing of it commits afterwards; on
 // SQLite the event loop stays free meanwhile.
 import { mkdtempSync, rmSync } from 'node:fs'

@@ -34,7 +34,7 @@ function observed(store: KeyStore) {
 }
 
 /**
- * Through `redisExtras`: the revocation bound across instances (SPEC §4). Two services with a
+ * Through `redisExtras`: the revocation bound across instances (`docs/decisions.md#verification-cache`). Two services with a
  * verification cache share one Redis; a change on one must refuse the old token on the other
  * within 100 ms, although the other's entry is well inside `maxStalenessMs` (so only the change
  * channel can explain it).

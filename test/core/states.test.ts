@@ -6,7 +6,7 @@ import type { Actor, KeyRecord, KeyState } from '../../src/core/types'
 import { HOUR, T0 } from '../helpers/clock'
 import { fakeDigest, keyRecord } from '../helpers/records'
 
-// SPEC §2, transcribed independently of STATE_TABLE so the test can disagree with the code.
+// docs/decisions.md#states, transcribed independently of STATE_TABLE so the test can disagree with the code.
 const SPEC_ROWS: { action: KeyAction; from: KeyState[]; to: KeyState; who: Actor['kind'][] }[] = [
   { action: 'deactivate', from: ['active'], to: 'deactivated', who: ['organisation', 'admin'] },
   { action: 'activate', from: ['deactivated'], to: 'active', who: ['organisation', 'admin'] },

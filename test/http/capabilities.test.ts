@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call, HOSTS, type Server, startServer } from './hosts'
 
-// Metadata, last used and deletion over the wire (SPEC §1, §6).
+// Metadata, last used and deletion over the wire (`docs/decisions.md#last-used-deletion-and-the-key-limit`, `#wire-api-and-errors`).
 describe.each(HOSTS.map((h) => [h.name, h] as const))(
   '%s: key capabilities over HTTP',
   (_name, host) => {

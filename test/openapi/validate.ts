@@ -28,7 +28,7 @@ export interface ResponseValidator {
   readonly seen: Set<string>
 }
 
-// What the router serves (SPEC §6), beside the document itself.
+// What the router serves (`docs/http-hosts.md#keysrouter`), beside the document itself.
 const ROUTER_PATH = /^\/(?:keys(?:\/.*)?|key|organisation|api-keys(?:\/.*)?|openapi\.json)$/
 
 const pointer = (...parts: string[]) =>

@@ -57,7 +57,7 @@ export const SLOT_FIELDS = {
   },
 } as const satisfies Schema
 
-/** The key resource (SPEC §1), in the order the wire shows it. */
+/** The key resource (`docs/decisions.md#resources`), in the order the wire shows it. */
 export const KEY_FIELDS = {
   id: {
     wire: 'id',

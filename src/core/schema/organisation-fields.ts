@@ -2,7 +2,7 @@ import { configId, instant, shown } from './codecs'
 import type { Schema } from './field'
 import { CONFIG_FIELDS, KEY_FIELDS } from './key-fields'
 
-/** The organisation resource: the defaults its keys inherit (SPEC §1). */
+/** The organisation resource: the defaults its keys inherit (`docs/decisions.md#resources`). */
 export const ORGANISATION_FIELDS = {
   id: { wire: 'id', doc: '`org_` + ULID.', ...shown('string') },
   storageConfig: {
