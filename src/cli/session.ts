@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream'
-import type { Command } from 'commander'
 import type { ActorHandle } from '../service/handle'
 import { createKeycycle, type Keycycle } from '../service/keycycle'
+import { UsageError } from './errors'
 import { ERROR_EXIT, EXIT } from './exit-codes'
 import type { Flag } from './flags'
 import { note, type Output } from './output'
@@ -25,12 +25,6 @@ export interface Context {
   exit: number
 }
 
-/** The command line is wrong in a way the parser cannot see. */
-export class UsageError extends Error {}
-
-/** This version of the library cannot do what the command asks. */
-export class UnsupportedError extends Error {}
-
 /** The options every command takes, before or after its name. */
 export interface Globals {
   store?: string
@@ -42,9 +36,9 @@ export interface Globals {
   tokenPrefix?: string
 }
 
-/** The global options as `command` sees them; also settles the output settings. */
-export function globals(command: Command, context: Context): Globals {
-  const options = command.optsWithGlobals<Globals>()
+/** The global options among a command's values; also settles the output settings. */
+export function globals(values: Record<string, unknown>, context: Context): Globals {
+  const options = values as unknown as Globals
   context.out.json = options.json === true
   context.out.showToken = options.showToken === true || context.io.stdout.isTTY === true
   return options

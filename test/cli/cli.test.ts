@@ -48,6 +48,7 @@ describe('the keycycle binary', () => {
     const keyHelp = status(await cli('key', 'create', '--help'), 0).stdout
     expect(keyHelp).toMatch(/--expires, --expires-at <when>/)
     expect(keyHelp).toMatch(/--type <standard\|trial>\s+Trial keys .* Admin only\./)
+    expect(status(await cli('help', 'key', 'create'), 0).stdout).toBe(keyHelp)
   })
 
   it('exits 2 for usage errors, before touching the store', async () => {
@@ -64,6 +65,30 @@ describe('the keycycle binary', () => {
     })
     const badUrl = status(await cli('--store', 'ftp://x', 'migrate'), EXIT.usage)
     expect(badUrl.stderr).toMatch(/sqlite:<file>, postgres:\/\/…, mysql:\/\/… or redis:\/\//)
+  })
+
+  it('reports a usage error in the words of the command line, as JSON with --json', async () => {
+    const unknown = status(await cli('key', 'list', '--bogus'), EXIT.usage)
+    expect(unknown.stderr).toBe(
+      "keycycle: usage: unknown option '--bogus'\n(keycycle key list --help shows its usage)\n",
+    )
+    const json = status(
+      await cli('key', 'rotate', keyId, '--slot', 'tertiary', '--json'),
+      EXIT.usage,
+    )
+    expect(json.error).toEqual({
+      error: 'usage',
+      message: "option '--slot' argument 'tertiary' is invalid: expected one of primary, secondary",
+      params: {},
+    })
+    const both = status(await cli('--admin', 'a', '--org', org, 'key', 'list'), EXIT.usage)
+    expect(both.stderr).toMatch(/option '--org' cannot be used with option '--admin'/)
+    // An optional value: alone it is `true`; the next word is its value unless it is an option.
+    const id = status(await cli('org', 'create', '--json'), 0).json.key.id
+    const on = status(await cli('key', 'update', id, '--publish-source-files', '--json'), 0).json
+    expect(on.config).toEqual({ publish_source_files: true })
+    const off = status(await cli('key', 'update', id, '--publish-source-files=false', '--json'), 0)
+    expect(off.json.config).toEqual({ publish_source_files: false })
   })
 
   it('exits with the status of the error code, and --json reports the error body naming the flag', async () => {
