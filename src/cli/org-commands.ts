@@ -1,8 +1,10 @@
+import { isOrganisationId } from '../core/ids'
 import { ORGANISATION_FIELDS } from '../core/schema'
 import { presentKey, presentOrganisation } from '../http/wire-out'
 import type { CommandSpec } from './command-line'
+import { UsageError } from './errors'
 import { inputFromFlags, schemaFlags } from './flags'
-import { print, recordTable } from './output'
+import { listTable, note, print, recordTable } from './output'
 import { type Context, globals, handleFor, shownToken, tokenWarning, withKeycycle } from './session'
 
 function createCommand(context: Context): CommandSpec {
@@ -32,13 +34,66 @@ function createCommand(context: Context): CommandSpec {
   }
 }
 
-/** `org create` (host level: no actor) and `org get`. */
+const LIST_COLUMNS = ['id', 'storage_config', 'webhook_config', 'date_created']
+
+function pageSize(text: string): number {
+  const n = Number(text)
+  if (Number.isInteger(n) && n >= 1 && n <= 100) return n
+  throw new UsageError('expected an integer from 1 to 100')
+}
+
+function listCommand(context: Context): CommandSpec {
+  return {
+    name: 'list',
+    summary: 'list organisations, newest first, with their defaults',
+    options: [
+      {
+        name: 'limit',
+        placeholder: '<n>',
+        description: 'page size, 1–100',
+        default: 20,
+        parse: pageSize,
+      },
+      {
+        name: 'starting-after',
+        placeholder: '<org_id>',
+        description: 'the page after this organisation ID (older organisations)',
+        parse: (text) => {
+          if (isOrganisationId(text)) return text
+          throw new UsageError('expected an organisation ID (org_…)')
+        },
+      },
+    ],
+    run: async ({ values }) => {
+      const options = globals(values, context)
+      const { limit, startingAfter } = values as { limit: number; startingAfter?: string }
+      await withKeycycle(options, context, async (kc, opened) => {
+        // One more than the page, to tell whether more follow.
+        const ids = await opened.organisationIds({ before: startingAfter, limit: limit + 1 })
+        // Each record is read through the service, as every other command reads. An
+        // organisation is never deleted, so each ID listed reads back.
+        const admin = kc.asAdmin(options.admin)
+        const page = ids.slice(0, limit)
+        const data: ReturnType<typeof presentOrganisation>[] = []
+        for (const id of page) data.push(presentOrganisation(await admin.getOrganisation(id)))
+        const wire = { resource: 'list', data, has_more: ids.length > limit }
+        print(context.out, wire, () => listTable(data, LIST_COLUMNS))
+        if (wire.has_more && !context.out.json) {
+          note(context.out, `more organisations follow: add --starting-after ${page.at(-1)}`)
+        }
+      })
+    },
+  }
+}
+
+/** `org create` and `org list` (host level: no actor), and `org get`. */
 export function orgCommands(context: Context): CommandSpec {
   return {
     name: 'org',
-    summary: 'organisations: create, get',
+    summary: 'organisations: create, list, get',
     commands: [
       createCommand(context),
+      listCommand(context),
       {
         name: 'get',
         args: ['[id]'],

@@ -64,9 +64,10 @@ export async function withStore<T>(
 export async function withKeycycle<T>(
   options: Globals,
   context: Context,
-  work: (kc: Keycycle) => Promise<T>,
+  work: (kc: Keycycle, opened: OpenedStore) => Promise<T>,
 ): Promise<T> {
-  return withStore(options, async ({ store }) => {
+  return withStore(options, async (opened) => {
+    const { store } = opened
     const pepper = context.io.env.KEYCYCLE_PEPPER
     const kc = createKeycycle({
       store,
@@ -77,7 +78,7 @@ export async function withKeycycle<T>(
       ...(pepper === undefined || pepper === '' ? {} : { pepper }),
     })
     try {
-      return await work(kc)
+      return await work(kc, opened)
     } finally {
       await kc.close()
     }

@@ -7,6 +7,13 @@ export interface OpenedStore {
   kind: StoreKind
   /** Creates or upgrades the tables; the names of the migrations applied (none for Redis). */
   migrate(): Promise<string[]>
+  /**
+   * Up to `limit` organisation IDs, newest first, each older than `before` when given. The
+   * store port has no such read, so this one reads the adapter's storage by the adapter's own
+   * names: a SQL store's organisations table by its primary key; on Redis, a SCAN of every
+   * name under the prefix (the whole keyspace is walked at each call).
+   */
+  organisationIds(query: { before?: string | undefined; limit: number }): Promise<string[]>
   close(): Promise<void>
 }
 
@@ -91,6 +98,9 @@ export async function openStore(url: string, prefix?: string): Promise<OpenedSto
   if (kind === 'redis') {
     const { Redis } = await load(kind, () => import('ioredis'))
     const { redisStore } = await import('../../adapters/redis')
+    const { readRedisArguments } = await import('../../adapters/redis/options')
+    const { layout } = await import('../../adapters/redis/layout')
+    const { glob, keyPrefixOf, scanMasters } = await import('../../adapters/redis/scan')
     const client = new Redis(target, {
       lazyConnect: true,
       maxRetriesPerRequest: 1,
@@ -99,10 +109,24 @@ export async function openStore(url: string, prefix?: string): Promise<OpenedSto
     await client.connect().catch(() => {
       // Commands then fail within the store's deadline as `unavailable`.
     })
+    const options = prefix === undefined ? {} : { prefix }
+    const [before, after] = layout(readRedisArguments(client, options).prefix).organisationAround
     return {
       kind,
-      store: redisStore(client, prefix === undefined ? {} : { prefix }),
+      store: redisStore(client, options),
       migrate: async () => [],
+      organisationIds: async (query) => {
+        const start = keyPrefixOf(client).length + before.length
+        const ids = new Set<string>()
+        await scanMasters(client, `${glob(before)}org_*${glob(after)}`, async (_, names) => {
+          for (const name of names) ids.add(name.slice(start, -after.length))
+        })
+        return [...ids]
+          .filter((id) => query.before === undefined || id < query.before)
+          .sort()
+          .reverse()
+          .slice(0, query.limit)
+      },
       close: async () => {
         client.disconnect()
       },
@@ -110,6 +134,7 @@ export async function openStore(url: string, prefix?: string): Promise<OpenedSto
   }
   const kysely = await load(kind, () => import('kysely'))
   const adapter = await load(kind, () => import('../../adapters/kysely'))
+  const { readKyselyArguments } = await import('../../adapters/kysely/options')
   let dialect: import('kysely').Dialect
   if (kind === 'sqlite') {
     const Database = interop(await load(kind, () => import('better-sqlite3')))
@@ -127,11 +152,20 @@ export async function openStore(url: string, prefix?: string): Promise<OpenedSto
   }
   const db = new kysely.Kysely<unknown>({ dialect })
   const options = prefix === undefined ? {} : { tablePrefix: prefix }
+  const table = readKyselyArguments(db, options, 'migrate').names.organisations
+  // One table whose name is known only now: typed for the one column read.
+  const organisations = db as unknown as import('kysely').Kysely<Record<string, { id: string }>>
   return {
     kind,
     store: adapter.kyselyStore(db, options),
     migrate: async () =>
       (await adapter.migrateKeycycle(db, options)).map((r) => `${r.migrationName} ${r.status}`),
+    organisationIds: async (query) => {
+      let select = organisations.selectFrom(table).select('id')
+      if (query.before !== undefined) select = select.where('id', '<', query.before)
+      const rows = await select.orderBy('id', 'desc').limit(query.limit).execute()
+      return rows.map((row) => row.id)
+    },
     close: () => db.destroy(),
   }
 }

@@ -51,6 +51,35 @@ describe('the keycycle binary', () => {
     expect(status(await cli('help', 'key', 'create'), 0).stdout).toBe(keyHelp)
   })
 
+  it('org list shows the organisations newest first, a page at a time', async () => {
+    const created = []
+    for (let i = 0; i < 2; i++) {
+      created.push(status(await cli('org', 'create', '--json'), 0).json.organisation.id as string)
+    }
+    const all = status(await cli('org', 'list', '--json', '--limit', '100'), 0).json
+    expect(all).toMatchObject({ resource: 'list', has_more: false })
+    const ids = all.data.map((o: { id: string }) => o.id) as string[]
+    expect(ids).toEqual([...ids].sort().reverse())
+    expect(ids.slice(0, 2)).toEqual([created[1], created[0]])
+    expect(ids).toContain(org)
+    for (const organisation of all.data) {
+      expect(componentProblems('Organisation', organisation)).toEqual([])
+    }
+    const first = status(await cli('org', 'list', '--limit', '1'), 0)
+    expect(first.stdout.split('\n')[0]).toMatch(
+      /^id +storage_config +webhook_config +date_created$/,
+    )
+    expect(first.stdout).toMatch(new RegExp(`^${created[1]} `, 'm'))
+    expect(first.stderr).toContain(`more organisations follow: add --starting-after ${created[1]}`)
+    const next = status(
+      await cli('org', 'list', '--limit', '1', '--starting-after', created[1]!, '--json'),
+      0,
+    ).json
+    expect(next.data.map((o: { id: string }) => o.id)).toEqual([created[0]])
+    status(await cli('org', 'list', '--limit', '0'), EXIT.usage)
+    status(await cli('org', 'list', '--starting-after', 'key_nope'), EXIT.usage)
+  })
+
   it('exits 2 for usage errors, before touching the store', async () => {
     status(await cli('frobnicate'), EXIT.usage)
     status(await cli('key', 'get'), EXIT.usage)

@@ -76,6 +76,13 @@ export function describeLifecycle(store: CliStore): void {
       },
     )
 
+    it.runIf(run)('org list finds the organisation, and nothing under another prefix', async () => {
+      const listed = ok(await cli('org', 'list', '--json'))
+      expect(listed).toMatchObject({ resource: 'list', has_more: false })
+      expect(listed.data.map((o: { id: string }) => o.id)).toEqual([org])
+      conforms('Organisation', listed.data[0])
+    })
+
     it.runIf(run)('an admin creates a trial key that expires soon', async () => {
       const created = ok(
         await cli(
