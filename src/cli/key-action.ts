@@ -37,6 +37,7 @@ export function keyAction(
     schema?: Schema
     mode?: 'create' | 'patch'
     options?: OptionSpec[]
+    notes?: string
     run: (handle: ActorHandle, id: string, input: Values, values: Values) => Promise<KeyResult>
   },
 ): CommandSpec {
@@ -46,6 +47,7 @@ export function keyAction(
     ...(spec.withId === false ? {} : { args: ['<id>'] }),
     summary: spec.summary,
     options: [...flags.map((f) => f.option), ...(spec.options ?? [])],
+    ...(spec.notes ? { notes: spec.notes } : {}),
     run: async ({ args: [id = ''], values }) => {
       const options = globals(values, context)
       context.flags = flags

@@ -8,7 +8,18 @@ import { inputFromFlags, schemaFlags } from './flags'
 import { keyAction, keyOnly, type Values } from './key-action'
 import { stateCommands } from './key-state-commands'
 import { listTable, note, print } from './output'
-import { type Context, globals, handleFor, withKeycycle } from './session'
+import {
+  ACTORS,
+  type Context,
+  globals,
+  handleFor,
+  ORGANISATION_RULE,
+  organisationHint,
+  withKeycycle,
+} from './session'
+
+// What an admin that named no organisation is told to pass.
+const PASS = 'pass --organisation <org_id>'
 
 const LIST_COLUMNS = ['id', 'type', 'state', 'name', 'date_created', 'date_expires', 'primary.hint']
 
@@ -16,13 +27,16 @@ function listCommand(context: Context): CommandSpec {
   const flags = schemaFlags(LIST_QUERY, 'create')
   return {
     name: 'list',
-    summary: 'list keys, newest first (admins name --organisation)',
+    summary: 'list keys, newest first (an admin names --organisation)',
     options: flags.map((f) => f.option),
+    notes: ORGANISATION_RULE,
     run: async ({ values }) => {
       const options = globals(values, context)
       context.flags = flags
       await withKeycycle(options, context, async (kc) => {
-        const page = await handleFor(kc, options).listKeys(inputFromFlags(flags, values))
+        const page = await handleFor(kc, options)
+          .listKeys(inputFromFlags(flags, values))
+          .catch((error: unknown) => Promise.reject(organisationHint(error, PASS)))
         const wire = presentList(page, '/keys')
         print(context.out, wire, () => listTable(wire.data, LIST_COLUMNS))
         const last = page.data.at(-1)
@@ -64,10 +78,13 @@ export function keyCommands(context: Context): CommandSpec {
   const create = keyAction(context, {
     name: 'create',
     withId: false,
-    summary: 'create a key (admins name --organisation); prints its token once',
+    summary: 'create a key (an admin names --organisation); prints its token once',
     schema: KEY_FIELDS,
+    notes: ORGANISATION_RULE,
     run: async (handle, _id, input) => {
-      const { key, token } = await handle.createKey(input)
+      const { key, token } = await handle
+        .createKey(input)
+        .catch((error: unknown) => Promise.reject(organisationHint(error, PASS)))
       return { key, minted: { token, slot: 'primary' } }
     },
   })
@@ -131,5 +148,6 @@ export function keyCommands(context: Context): CommandSpec {
       ...stateCommands(context),
       deleteCommand(context),
     ],
+    notes: ACTORS,
   }
 }

@@ -5,7 +5,15 @@ import type { CommandSpec } from './command-line'
 import { UsageError } from './errors'
 import { inputFromFlags, schemaFlags } from './flags'
 import { listTable, note, print, recordTable } from './output'
-import { type Context, globals, handleFor, shownToken, tokenWarning, withKeycycle } from './session'
+import {
+  type Context,
+  globals,
+  handleFor,
+  organisationHint,
+  shownToken,
+  tokenWarning,
+  withKeycycle,
+} from './session'
 
 function createCommand(context: Context): CommandSpec {
   const flags = schemaFlags(ORGANISATION_FIELDS, 'create')
@@ -101,7 +109,12 @@ export function orgCommands(context: Context): CommandSpec {
         run: async ({ args: [id], values }) => {
           const options = globals(values, context)
           await withKeycycle(options, context, async (kc) => {
-            const wire = presentOrganisation(await handleFor(kc, options).getOrganisation(id))
+            const organisation = await handleFor(kc, options)
+              .getOrganisation(id)
+              .catch((error: unknown) =>
+                Promise.reject(organisationHint(error, 'give its ID: keycycle org get <org_id>')),
+              )
+            const wire = presentOrganisation(organisation)
             print(context.out, wire, () => recordTable(wire))
           })
         },

@@ -8,7 +8,7 @@ import { helpText } from './help'
 import { migrateCommand, sweepCommand, verifyCommand } from './host-commands'
 import { keyCommands } from './key-commands'
 import { orgCommands } from './org-commands'
-import { type CliIo, type Context, helpFooter } from './session'
+import { ACTORS, type CliIo, type Context, helpFooter } from './session'
 import { StoreUrlError } from './store'
 
 // The service names fields and options as the TypeScript API does (`expiresAt: …`, "pass
@@ -100,7 +100,7 @@ function program(context: Context): CommandSpec {
     name: 'keycycle',
     summary: 'Manage API keys in a keycycle store: migrate, create, rotate, verify, sweep.',
     options: GLOBAL_OPTIONS,
-    notes: helpFooter().trim(),
+    notes: `${ACTORS}\n\n${helpFooter().trim()}`,
   }
   root.commands = [
     migrateCommand(context),

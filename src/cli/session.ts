@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream'
+import { KeycycleError } from '../core/errors'
 import type { ActorHandle } from '../service/handle'
 import { createKeycycle, type Keycycle } from '../service/keycycle'
 import { UsageError } from './errors'
@@ -83,6 +84,44 @@ export async function withKeycycle<T>(
       await kc.close()
     }
   })
+}
+
+/** Who acts, as `keycycle --help` and `keycycle key --help` state it ({@link handleFor}). */
+export const ACTORS = `Who acts:
+  --admin <id>  an API administrator: the default, "cli" (recorded as admin:cli
+                in modified_by). May do everything, on any organisation's keys,
+                but has no organisation of its own: key create and key list
+                need --organisation <org_id> (keycycle org list shows them).
+  --org <id>    that organisation instead, with exactly the rights its API key
+                has over HTTP: its own keys, no --organisation needed; what only
+                an admin may do (--type, --permissions, --expires-at, block,
+                unblock) is refused as forbidden.
+  org create, org list, sweep and verify act as no one: they are the host's.`
+
+/** The rule `key create` and `key list` state in their help. */
+export const ORGANISATION_RULE = `The organisation:
+  an admin (the default actor) names it with --organisation <org_id>; keycycle
+  org list shows the IDs. Acting as an organisation (--org <org_id>), it is
+  that organisation's own. keycycle --help says who acts.`
+
+/**
+ * An admin has no organisation of its own, and the service refuses one that names none
+ * (`validation` on `organisation`); the CLI adds what to pass (`how`) and how to find the IDs.
+ * Other errors pass unchanged.
+ */
+export function organisationHint(error: unknown, how: string): unknown {
+  if (
+    !(error instanceof KeycycleError) ||
+    error.code !== 'validation' ||
+    error.details.field !== 'organisation'
+  ) {
+    return error
+  }
+  return new KeycycleError(
+    'validation',
+    `${error.message}: ${how} (keycycle org list shows them), or act as that organisation with --org <org_id>`,
+    { cause: error, details: error.details },
+  )
 }
 
 /** The handle of the actor the options name: `--org <id>`, else `--admin <id>` (default `cli`). */

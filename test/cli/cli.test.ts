@@ -51,6 +51,46 @@ describe('the keycycle binary', () => {
     expect(status(await cli('help', 'key', 'create'), 0).stdout).toBe(keyHelp)
   })
 
+  it('states who acts in the help, and what an admin must pass', async () => {
+    for (const args of [['--help'], ['key', '--help']]) {
+      const help = status(await cli(...args), 0).stdout
+      expect(help).toMatch(/^Who acts:$/m)
+      expect(help).toMatch(/--admin <id> +an API administrator: the default, "cli"/)
+      expect(help).toMatch(/key create and key list\s+need --organisation <org_id>/)
+      expect(help).toMatch(/--org <id> +that organisation instead/)
+    }
+    for (const command of ['create', 'list']) {
+      const help = status(await cli('key', command, '--help'), 0).stdout
+      expect(help).toMatch(/an admin \(the default actor\) names it with --organisation <org_id>/)
+      expect(help).toContain('keycycle --help says who acts')
+    }
+    // A group named without its command: the group's help, on stderr, and a usage status.
+    const incomplete = status(await cli('key'), EXIT.usage)
+    expect(incomplete.stdout).toBe('')
+    expect(incomplete.stderr).toMatch(/^Usage: keycycle key \[options\] <command>$/m)
+    expect(incomplete.stderr).toMatch(/^ +list +list keys, newest first/m)
+  })
+
+  it('an admin listing keys without --organisation is told exactly what to pass', async () => {
+    for (const command of ['list', 'create']) {
+      const refused = status(await cli('key', command, '--json'), ERROR_EXIT.validation)
+      expect(refused.stdout).toBe('')
+      expect(refused.error).toEqual({
+        error: 'validation',
+        message:
+          '--organisation: required when an admin acts: pass --organisation <org_id> (keycycle org list shows them), or act as that organisation with --org <org_id>',
+        params: { field: '--organisation' },
+      })
+    }
+    const text = status(await cli('org', 'get'), ERROR_EXIT.validation)
+    expect(text.stderr).toMatch(/give its ID: keycycle org get <org_id> \(keycycle org list/)
+    // Both ways the message offers work.
+    const named = status(await cli('key', 'list', '--organisation', org, '--json'), 0).json
+    const own = status(await cli('--org', org, 'key', 'list', '--json'), 0).json
+    expect(named.data.map((k: { id: string }) => k.id)).toContain(keyId)
+    expect(own.data).toEqual(named.data)
+  })
+
   it('org list shows the organisations newest first, a page at a time', async () => {
     const created = []
     for (let i = 0; i < 2; i++) {
