@@ -1,4 +1,6 @@
+import { KeycycleError } from '../core/errors'
 import { DEACTIVATE_OPTIONS } from '../core/schema'
+import { STATE_TABLE } from '../core/states'
 import type { Key } from '../core/types'
 import type { ActorHandle } from '../service/handle'
 import type { CommandSpec } from './command-line'
@@ -16,6 +18,24 @@ const CALLS: Record<StateAction, (handle: ActorHandle, id: string, input: Values
     unblock: (handle, id) => handle.unblockKey(id),
   }
 
+/**
+ * A refused transition in the words of the command that asked for it: the key is already where
+ * the command would take it, or the states the command takes. The service's message names the
+ * actor ("an admin actor cannot deactivate a key"), which on a shell reads like a refused
+ * permission; that is `forbidden`, never this. The code, details and exit status stay.
+ */
+export function refusedTransition(error: unknown, action: StateAction, id: string): unknown {
+  if (!(error instanceof KeycycleError) || error.code !== 'invalid_transition') return error
+  const { from } = error.details
+  if (from === undefined) return error
+  const rule = STATE_TABLE[action]
+  const message =
+    from === rule.to
+      ? `${id} is already ${from}: nothing to ${action}`
+      : `cannot ${action} ${id}: it is ${from}, and ${action} takes ${rule.from.join(' or ')} keys`
+  return new KeycycleError('invalid_transition', message, { cause: error, details: error.details })
+}
+
 /** `key deactivate`, `activate`, `block` and `unblock`. */
 export function stateCommands(context: Context): CommandSpec[] {
   const command = (action: StateAction, summary: string) =>
@@ -23,7 +43,13 @@ export function stateCommands(context: Context): CommandSpec[] {
       name: action,
       summary,
       ...(action === 'deactivate' ? { schema: DEACTIVATE_OPTIONS } : {}),
-      run: async (handle, id, input) => keyOnly(await CALLS[action](handle, id, input)),
+      run: async (handle, id, input) => {
+        try {
+          return keyOnly(await CALLS[action](handle, id, input))
+        } catch (error) {
+          throw refusedTransition(error, action, id)
+        }
+      },
     })
   return [
     command('deactivate', 'active → deactivated'),

@@ -120,6 +120,28 @@ describe('the keycycle binary', () => {
     status(await cli('org', 'list', '--starting-after', 'key_nope'), EXIT.usage)
   })
 
+  it('says a key is already in the state a command asks for, not that the actor may not', async () => {
+    const { json: created } = status(await cli('org', 'create', '--json'), 0)
+    const { organisation: own, key } = created
+    status(await cli('key', 'deactivate', key.id, '--allow-lockout'), 0)
+    for (const actor of [[], ['--org', own.id]]) {
+      const again = status(
+        await cli(...actor, 'key', 'deactivate', key.id, '--json'),
+        ERROR_EXIT.invalid_transition,
+      )
+      expect(again.error).toEqual({
+        error: 'invalid_transition',
+        message: `${key.id} is already deactivated: nothing to deactivate`,
+        params: {},
+      })
+    }
+    status(await cli('key', 'block', key.id), 0)
+    const blocked = status(await cli('key', 'activate', key.id), ERROR_EXIT.invalid_transition)
+    expect(blocked.stderr).toBe(
+      `keycycle: invalid_transition: cannot activate ${key.id}: it is blocked, and activate takes deactivated keys\n`,
+    )
+  })
+
   it('exits 2 for usage errors, before touching the store', async () => {
     status(await cli('frobnicate'), EXIT.usage)
     status(await cli('key', 'get'), EXIT.usage)

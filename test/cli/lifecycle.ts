@@ -141,7 +141,9 @@ export function describeLifecycle(store: CliStore): void {
         const refused = await cli('verify', secondToken, '--json')
         expect(refused.status).toBe(ERROR_EXIT.deactivated)
         expect(refused.json).toMatchObject({ ok: false, code: 'deactivated' })
-        fails(await cli('key', 'deactivate', keyId, '--json'), 'invalid_transition')
+        const again = await cli('key', 'deactivate', keyId, '--json')
+        fails(again, 'invalid_transition')
+        expect(again.error.message).toBe(`${keyId} is already deactivated: nothing to deactivate`)
       },
     )
 
