@@ -62,23 +62,38 @@ const DRIVERS: Record<StoreKind, string[]> = {
   redis: ['ioredis'],
 }
 
-function isMissing(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code
-  return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND'
+// Whether `error` says `name` itself cannot be found (not a module it imports in turn).
+function isMissing(error: unknown, name: string): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    typeof message === 'string' &&
+    message.includes(`'${name}'`)
+  )
 }
 
 /**
- * Imports a driver, or throws a {@link StoreUrlError} naming the packages the store needs. The
- * drivers are optional peer dependencies: only the one a URL names is ever loaded.
+ * Imports a store's driver package `name`, or throws a {@link StoreUrlError} naming exactly the
+ * packages of the store that are not installed (`kysely` may be there and `better-sqlite3` not).
+ * The drivers are optional peer dependencies: only those a URL names are ever loaded.
  */
-async function load<T>(kind: StoreKind, importer: () => Promise<T>): Promise<T> {
+async function load<T>(kind: StoreKind, name: string, importer: () => Promise<T>): Promise<T> {
   try {
     return await importer()
   } catch (error) {
-    if (!isMissing(error)) throw error
-    const packages = DRIVERS[kind].join(' ')
+    if (!isMissing(error, name)) throw error
+    const missing: string[] = []
+    for (const other of DRIVERS[kind]) {
+      // A variable specifier: resolved at run time, beside the binary, as the importers are.
+      await import(other).catch((failure: unknown) => {
+        if (isMissing(failure, other)) missing.push(other)
+      })
+    }
+    if (!missing.includes(name)) missing.push(name)
+    const needs = missing.length === 1 ? 'the package' : 'the packages'
+    const are = missing.length === 1 ? 'is' : 'are'
     throw new StoreUrlError(
-      `a ${kind} store needs the packages ${packages}, which are not installed: npm install ${packages}`,
+      `a ${kind} store needs ${needs} ${missing.join(' ')}, which ${are} not installed: npm install ${missing.join(' ')}`,
       true,
     )
   }
@@ -96,7 +111,7 @@ const interop = <T>(module: T | { default: T }): T =>
 export async function openStore(url: string, prefix?: string): Promise<OpenedStore> {
   const { kind, target } = parseStoreUrl(url)
   if (kind === 'redis') {
-    const { Redis } = await load(kind, () => import('ioredis'))
+    const { Redis } = await load(kind, 'ioredis', () => import('ioredis'))
     const { redisStore } = await import('../../adapters/redis')
     const { readRedisArguments } = await import('../../adapters/redis/options')
     const { layout } = await import('../../adapters/redis/layout')
@@ -132,20 +147,20 @@ export async function openStore(url: string, prefix?: string): Promise<OpenedSto
       },
     }
   }
-  const kysely = await load(kind, () => import('kysely'))
-  const adapter = await load(kind, () => import('../../adapters/kysely'))
+  const kysely = await load(kind, 'kysely', () => import('kysely'))
+  const adapter = await load(kind, 'kysely', () => import('../../adapters/kysely'))
   const { readKyselyArguments } = await import('../../adapters/kysely/options')
   let dialect: import('kysely').Dialect
   if (kind === 'sqlite') {
-    const Database = interop(await load(kind, () => import('better-sqlite3')))
+    const Database = interop(await load(kind, 'better-sqlite3', () => import('better-sqlite3')))
     dialect = new kysely.SqliteDialect({ database: new Database(target, { timeout: 5000 }) })
   } else if (kind === 'postgres') {
-    const pg = interop(await load(kind, () => import('pg')))
+    const pg = interop(await load(kind, 'pg', () => import('pg')))
     dialect = new kysely.PostgresDialect({
       pool: new pg.Pool({ connectionString: target, max: 2, connectionTimeoutMillis: 5000 }),
     })
   } else {
-    const mysql = interop(await load(kind, () => import('mysql2')))
+    const mysql = interop(await load(kind, 'mysql2', () => import('mysql2')))
     dialect = new kysely.MysqlDialect({
       pool: mysql.createPool({ uri: target, connectionLimit: 2 }),
     })

@@ -376,6 +376,19 @@ describe('drivers are optional peers', () => {
       child.on('close', (status) => resolve({ status, stderr }))
     })
 
+  it('names only the package missing when the others are installed', async () => {
+    symlinkSync(join(ROOT, 'node_modules', 'kysely'), join(dir, 'node_modules', 'kysely'))
+    try {
+      const result = await run('sqlite:x.db')
+      expect(result.status, result.stderr).toBe(EXIT.missingDriver)
+      expect(result.stderr).toBe(
+        'keycycle: missing_driver: a sqlite store needs the package better-sqlite3, which is not installed: npm install better-sqlite3\n',
+      )
+    } finally {
+      rmSync(join(dir, 'node_modules', 'kysely'))
+    }
+  })
+
   it('starts without them, and names the packages a store URL needs', async () => {
     const cases: [string, RegExp][] = [
       ['sqlite:x.db', /npm install kysely better-sqlite3/],
