@@ -1,3 +1,8 @@
+// The adapters' names for their own storage, for `organisationIds`; none of these loads a driver.
+import { readKyselyArguments } from '../../adapters/kysely/options'
+import { layout } from '../../adapters/redis/layout'
+import { readRedisArguments } from '../../adapters/redis/options'
+import { glob, keyPrefixOf, scanMasters } from '../../adapters/redis/scan'
 import type { KeyStore } from '../store'
 
 /** A store the CLI opened from a URL, with what it takes to migrate and close it. */
@@ -113,9 +118,6 @@ export async function openStore(url: string, prefix?: string): Promise<OpenedSto
   if (kind === 'redis') {
     const { Redis } = await load(kind, 'ioredis', () => import('ioredis'))
     const { redisStore } = await import('../../adapters/redis')
-    const { readRedisArguments } = await import('../../adapters/redis/options')
-    const { layout } = await import('../../adapters/redis/layout')
-    const { glob, keyPrefixOf, scanMasters } = await import('../../adapters/redis/scan')
     const client = new Redis(target, {
       lazyConnect: true,
       maxRetriesPerRequest: 1,
@@ -149,7 +151,6 @@ export async function openStore(url: string, prefix?: string): Promise<OpenedSto
   }
   const kysely = await load(kind, 'kysely', () => import('kysely'))
   const adapter = await load(kind, 'kysely', () => import('../../adapters/kysely'))
-  const { readKyselyArguments } = await import('../../adapters/kysely/options')
   let dialect: import('kysely').Dialect
   if (kind === 'sqlite') {
     const Database = interop(await load(kind, 'better-sqlite3', () => import('better-sqlite3')))
