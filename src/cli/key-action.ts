@@ -1,14 +1,11 @@
-import type { Schema } from '../core/schema'
+import type { InputMode, Schema } from '../core/schema'
 import type { Key, Slot } from '../core/types'
 import { presentKey } from '../http/wire-out'
 import type { ActorHandle } from '../service/handle'
 import type { CommandSpec, OptionSpec } from './command-line'
-import { type Flag, inputFromFlags, schemaFlags } from './flags'
 import { print, recordTable } from './output'
-import { type Context, globals, handleFor, shownToken, tokenWarning, withKeycycle } from './session'
-
-/** Option values, or the domain input they describe. */
-export type Values = Record<string, unknown>
+import { serviceCommand, type Values } from './service-command'
+import { type Context, handleFor, shownToken, tokenWarning } from './session'
 
 /** What a key command prints: the key, and the token it minted, if any. */
 export interface KeyResult {
@@ -25,8 +22,9 @@ export function printKey(context: Context, { key, minted }: KeyResult): void {
 }
 
 /**
- * `key <name>`, with flags derived from `schema` (fields settable in `mode`) and a run that gets
- * the acting handle, the key ID (when `withId`) and the input the flags describe.
+ * `key <name>`: a {@link serviceCommand} whose run gets the acting handle (the actor the global
+ * options name), the key ID (unless `withId` is false) and the input the schema's flags
+ * describe, and returns the key to print.
  */
 export function keyAction(
   context: Context,
@@ -35,33 +33,20 @@ export function keyAction(
     summary: string
     withId?: boolean
     schema?: Schema
-    mode?: 'create' | 'patch'
+    mode?: InputMode
     options?: OptionSpec[]
     notes?: string
     run: (handle: ActorHandle, id: string, input: Values, values: Values) => Promise<KeyResult>
   },
 ): CommandSpec {
-  const flags: Flag[] = spec.schema ? schemaFlags(spec.schema, spec.mode ?? 'create') : []
-  return {
-    name: spec.name,
-    ...(spec.withId === false ? {} : { args: ['<id>'] }),
-    summary: spec.summary,
-    options: [...flags.map((f) => f.option), ...(spec.options ?? [])],
-    ...(spec.notes ? { notes: spec.notes } : {}),
-    run: async ({ args: [id = ''], values }) => {
-      const options = globals(values, context)
-      context.flags = flags
-      await withKeycycle(options, context, async (kc) => {
-        const result = await spec.run(
-          handleFor(kc, options),
-          id,
-          inputFromFlags(flags, values),
-          values,
-        )
-        printKey(context, result)
-      })
+  const { withId, run, ...command } = spec
+  return serviceCommand(context, {
+    ...command,
+    ...(withId === false ? {} : { args: ['<id>'] }),
+    run: async (kc, { args: [id = ''], options, input, values }) => {
+      printKey(context, await run(handleFor(kc, options), id, input, values))
     },
-  }
+  })
 }
 
 /** A key as the command read or changed it, with no token. */

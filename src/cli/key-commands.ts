@@ -4,19 +4,11 @@ import { presentList } from '../http/wire-out'
 import type { ActorHandle } from '../service/handle'
 import type { CommandSpec } from './command-line'
 import { UnsupportedError, UsageError } from './errors'
-import { inputFromFlags, schemaFlags } from './flags'
-import { keyAction, keyOnly, type Values } from './key-action'
+import { keyAction, keyOnly } from './key-action'
 import { stateCommands } from './key-state-commands'
 import { listTable, note, print } from './output'
-import {
-  ACTORS,
-  type Context,
-  globals,
-  handleFor,
-  ORGANISATION_RULE,
-  organisationHint,
-  withKeycycle,
-} from './session'
+import { serviceCommand, type Values } from './service-command'
+import { ACTORS, type Context, handleFor, ORGANISATION_RULE, organisationHint } from './session'
 
 // What an admin that named no organisation is told to pass.
 const PASS = 'pass --organisation <org_id>'
@@ -24,53 +16,43 @@ const PASS = 'pass --organisation <org_id>'
 const LIST_COLUMNS = ['id', 'type', 'state', 'name', 'date_created', 'date_expires', 'primary.hint']
 
 function listCommand(context: Context): CommandSpec {
-  const flags = schemaFlags(LIST_QUERY, 'create')
-  return {
+  return serviceCommand(context, {
     name: 'list',
     summary: 'list keys, newest first (an admin names --organisation)',
-    options: flags.map((f) => f.option),
+    schema: LIST_QUERY,
     notes: ORGANISATION_RULE,
-    run: async ({ values }) => {
-      const options = globals(values, context)
-      context.flags = flags
-      await withKeycycle(options, context, async (kc) => {
-        const page = await handleFor(kc, options)
-          .listKeys(inputFromFlags(flags, values))
-          .catch((error: unknown) => Promise.reject(organisationHint(error, PASS)))
-        const wire = presentList(page, '/keys')
-        print(context.out, wire, () => listTable(wire.data, LIST_COLUMNS))
-        const last = page.data.at(-1)
-        if (page.hasMore && last && !context.out.json) {
-          note(context.out, `more keys follow: add --starting-after ${last.id}`)
-        }
-      })
+    run: async (kc, { options, input }) => {
+      const page = await handleFor(kc, options)
+        .listKeys(input)
+        .catch((error: unknown) => Promise.reject(organisationHint(error, PASS)))
+      const wire = presentList(page, '/keys')
+      print(context.out, wire, () => listTable(wire.data, LIST_COLUMNS))
+      const last = page.data.at(-1)
+      if (page.hasMore && last && !context.out.json) {
+        note(context.out, `more keys follow: add --starting-after ${last.id}`)
+      }
     },
-  }
+  })
 }
 
 function deleteCommand(context: Context): CommandSpec {
-  const flags = schemaFlags(DEACTIVATE_OPTIONS, 'create')
-  return {
+  return serviceCommand(context, {
     name: 'delete',
     args: ['<id>'],
     summary: 'delete a key: it stops verifying at once and is gone from reads',
-    options: flags.map((f) => f.option),
-    run: async ({ args: [id = ''], values }) => {
-      const options = globals(values, context)
-      context.flags = flags
-      await withKeycycle(options, context, async (kc) => {
-        // An older service has no deleteKey: say so rather than fail as a bug.
-        const handle = handleFor(kc, options) as ActorHandle & {
-          deleteKey?: (id: string, options?: Values) => Promise<unknown>
-        }
-        if (typeof handle.deleteKey !== 'function') {
-          throw new UnsupportedError('key delete is not supported by this version of keycycle')
-        }
-        await handle.deleteKey(id, inputFromFlags(flags, values))
-        print(context.out, { id, deleted: true }, () => `deleted ${id}`)
-      })
+    schema: DEACTIVATE_OPTIONS,
+    run: async (kc, { args: [id = ''], options, input }) => {
+      // An older service has no deleteKey: say so rather than fail as a bug.
+      const handle = handleFor(kc, options) as ActorHandle & {
+        deleteKey?: (id: string, options?: Values) => Promise<unknown>
+      }
+      if (typeof handle.deleteKey !== 'function') {
+        throw new UnsupportedError('key delete is not supported by this version of keycycle')
+      }
+      await handle.deleteKey(id, input)
+      print(context.out, { id, deleted: true }, () => `deleted ${id}`)
     },
-  }
+  })
 }
 
 /** The `key …` commands: each acts through the handle of the actor the options name. */

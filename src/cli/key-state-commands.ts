@@ -4,7 +4,8 @@ import { STATE_TABLE } from '../core/states'
 import type { Key } from '../core/types'
 import type { ActorHandle } from '../service/handle'
 import type { CommandSpec } from './command-line'
-import { keyAction, keyOnly, type Values } from './key-action'
+import { keyAction, keyOnly } from './key-action'
+import type { Values } from './service-command'
 import type { Context } from './session'
 
 /** The state changes a person asks for by name. */

@@ -3,43 +3,30 @@ import { ORGANISATION_FIELDS } from '../core/schema'
 import { presentKey, presentOrganisation } from '../http/wire-out'
 import type { CommandSpec } from './command-line'
 import { UsageError } from './errors'
-import { inputFromFlags, schemaFlags } from './flags'
 import { listTable, note, print, recordTable } from './output'
-import {
-  type Context,
-  globals,
-  handleFor,
-  organisationHint,
-  shownToken,
-  tokenWarning,
-  withKeycycle,
-} from './session'
+import { serviceCommand } from './service-command'
+import { type Context, handleFor, organisationHint, shownToken, tokenWarning } from './session'
 
 function createCommand(context: Context): CommandSpec {
-  const flags = schemaFlags(ORGANISATION_FIELDS, 'create')
-  return {
+  return serviceCommand(context, {
     name: 'create',
     summary: 'create an organisation and its first standard key; prints the token once',
-    options: flags.map((f) => f.option),
-    run: async ({ values }) => {
-      const options = globals(values, context)
-      context.flags = flags
-      await withKeycycle(options, context, async (kc) => {
-        const created = await kc.createOrganisation(inputFromFlags(flags, values))
-        const token = shownToken(context, created.token, created.key.id)
-        const wire = {
-          organisation: presentOrganisation(created.organisation),
-          key: presentKey(created.key, token),
-        }
-        print(
-          context.out,
-          wire,
-          () => `${recordTable(wire.organisation)}\n\n${recordTable(wire.key)}`,
-        )
-        if (token !== undefined) tokenWarning(context)
-      })
+    schema: ORGANISATION_FIELDS,
+    run: async (kc, { input }) => {
+      const created = await kc.createOrganisation(input)
+      const token = shownToken(context, created.token, created.key.id)
+      const wire = {
+        organisation: presentOrganisation(created.organisation),
+        key: presentKey(created.key, token),
+      }
+      print(
+        context.out,
+        wire,
+        () => `${recordTable(wire.organisation)}\n\n${recordTable(wire.key)}`,
+      )
+      if (token !== undefined) tokenWarning(context)
     },
-  }
+  })
 }
 
 const LIST_COLUMNS = ['id', 'storage_config', 'webhook_config', 'date_created']
@@ -51,7 +38,7 @@ function pageSize(text: string): number {
 }
 
 function listCommand(context: Context): CommandSpec {
-  return {
+  return serviceCommand(context, {
     name: 'list',
     summary: 'list organisations, newest first, with their defaults',
     options: [
@@ -72,26 +59,40 @@ function listCommand(context: Context): CommandSpec {
         },
       },
     ],
-    run: async ({ values }) => {
-      const options = globals(values, context)
+    run: async (kc, { options, values, opened }) => {
       const { limit, startingAfter } = values as { limit: number; startingAfter?: string }
-      await withKeycycle(options, context, async (kc, opened) => {
-        // One more than the page, to tell whether more follow.
-        const ids = await opened.organisationIds({ before: startingAfter, limit: limit + 1 })
-        // Each record is read through the service, as every other command reads. An
-        // organisation is never deleted, so each ID listed reads back.
-        const admin = kc.asAdmin(options.admin)
-        const page = ids.slice(0, limit)
-        const data: ReturnType<typeof presentOrganisation>[] = []
-        for (const id of page) data.push(presentOrganisation(await admin.getOrganisation(id)))
-        const wire = { resource: 'list', data, has_more: ids.length > limit }
-        print(context.out, wire, () => listTable(data, LIST_COLUMNS))
-        if (wire.has_more && !context.out.json) {
-          note(context.out, `more organisations follow: add --starting-after ${page.at(-1)}`)
-        }
-      })
+      // One more than the page, to tell whether more follow.
+      const ids = await opened.organisationIds({ before: startingAfter, limit: limit + 1 })
+      // Each record is read through the service, as every other command reads. An
+      // organisation is never deleted, so each ID listed reads back.
+      const admin = kc.asAdmin(options.admin)
+      const page = ids.slice(0, limit)
+      const data: ReturnType<typeof presentOrganisation>[] = []
+      for (const id of page) data.push(presentOrganisation(await admin.getOrganisation(id)))
+      const wire = { resource: 'list', data, has_more: ids.length > limit }
+      print(context.out, wire, () => listTable(data, LIST_COLUMNS))
+      if (wire.has_more && !context.out.json) {
+        note(context.out, `more organisations follow: add --starting-after ${page.at(-1)}`)
+      }
     },
-  }
+  })
+}
+
+function getCommand(context: Context): CommandSpec {
+  return serviceCommand(context, {
+    name: 'get',
+    args: ['[id]'],
+    summary: "show an organisation and its defaults (with --org, that organisation's own)",
+    run: async (kc, { args: [id], options }) => {
+      const organisation = await handleFor(kc, options)
+        .getOrganisation(id)
+        .catch((error: unknown) =>
+          Promise.reject(organisationHint(error, 'give its ID: keycycle org get <org_id>')),
+        )
+      const wire = presentOrganisation(organisation)
+      print(context.out, wire, () => recordTable(wire))
+    },
+  })
 }
 
 /** `org create` and `org list` (host level: no actor), and `org get`. */
@@ -99,26 +100,6 @@ export function orgCommands(context: Context): CommandSpec {
   return {
     name: 'org',
     summary: 'organisations: create, list, get',
-    commands: [
-      createCommand(context),
-      listCommand(context),
-      {
-        name: 'get',
-        args: ['[id]'],
-        summary: "show an organisation and its defaults (with --org, that organisation's own)",
-        run: async ({ args: [id], values }) => {
-          const options = globals(values, context)
-          await withKeycycle(options, context, async (kc) => {
-            const organisation = await handleFor(kc, options)
-              .getOrganisation(id)
-              .catch((error: unknown) =>
-                Promise.reject(organisationHint(error, 'give its ID: keycycle org get <org_id>')),
-              )
-            const wire = presentOrganisation(organisation)
-            print(context.out, wire, () => recordTable(wire))
-          })
-        },
-      },
-    ],
+    commands: [createCommand(context), listCommand(context), getCommand(context)],
   }
 }
