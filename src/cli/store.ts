@@ -123,11 +123,13 @@ export async function openStore(url: string, prefix?: string): Promise<OpenedSto
       maxRetriesPerRequest: 1,
       retryStrategy: (attempt) => (attempt > 2 ? null : 100),
     })
+    // Checked before connecting: a refused prefix must not leave a connection holding the
+    // process open.
+    const options = prefix === undefined ? {} : { prefix }
+    const [before, after] = layout(readRedisArguments(client, options).prefix).organisationAround
     await client.connect().catch(() => {
       // Commands then fail within the store's deadline as `unavailable`.
     })
-    const options = prefix === undefined ? {} : { prefix }
-    const [before, after] = layout(readRedisArguments(client, options).prefix).organisationAround
     return {
       kind,
       store: redisStore(client, options),

@@ -53,6 +53,12 @@ export function describeLifecycle(store: CliStore): void {
       if (run) await store.cleanup()
     })
 
+    it.runIf(run)('a prefix the store refuses ends the command at once, naming it', async () => {
+      const refused = await keycycle(['org', 'list', '--prefix', '{bad}', '--json'], { env })
+      fails(refused, 'validation')
+      expect(refused.error.message).toMatch(/prefix: must be/i)
+    })
+
     it.runIf(run)('migrate creates the tables, and again does nothing', async () => {
       const first = ok(await cli('migrate', '--json'))
       expect(first.store).toBe(store.kind)
