@@ -1,6 +1,6 @@
 // The keycycle example server: Express 5, the SQLite store, the management API of the ricloud
 // and NCP seeds, and ricloud's webhook configs, to which events are delivered signed in
-// ricloud's format. Run it with `npm run example` (it builds the package first).
+// ricloud's format. Run it with `npm run example` (it builds the package first, quietly).
 //
 //   PORT                  port to listen on (default 3000)
 //   KEYCYCLE_DB           SQLite file (default ./keycycle-example.db)
@@ -41,11 +41,7 @@ const existing = await db
   .select('id')
   .limit(1)
   .executeTakeFirst()
-if (!existing) {
-  const { token } = await kc.createOrganisation()
-  console.log(`KEYCYCLE_TOKEN=${token}`)
-}
-console.log(`KEYCYCLE_ADMIN_TOKEN=${adminToken}`)
+const first = existing ? null : await kc.createOrganisation()
 
 const expected = Buffer.from(adminToken)
 const isAdmin = (req) => {
@@ -70,4 +66,25 @@ setInterval(
   60_000,
 ).unref()
 
-app.listen(port, () => console.log(`keycycle example listening on http://localhost:${port}`))
+// What a newcomer needs on the first screen: the tokens, where it listens, and a call to try.
+app.listen(port, () => {
+  const url = `http://localhost:${port}`
+  const token = first ? first.token : '<the KEYCYCLE_TOKEN printed at the first start>'
+  console.log(
+    [
+      ...(first
+        ? [
+            `KEYCYCLE_TOKEN=${first.token}`,
+            `  the API key of a new organisation (${first.organisation.id}): shown this once, only its digest is stored`,
+          ]
+        : [`the organisations in ${file} are kept; delete it to start over with a new token`]),
+      `KEYCYCLE_ADMIN_TOKEN=${adminToken}`,
+      '  send it as X-Admin-Token to act as the API administrator',
+      `keycycle example listening on ${url}`,
+      '',
+      'Try, in another shell:',
+      `  curl ${url}/whoami -H 'Authorization: Token ${token}'`,
+      `  curl ${url}/keys -H 'Authorization: Token ${token}'`,
+    ].join('\n'),
+  )
+})

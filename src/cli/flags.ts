@@ -1,16 +1,19 @@
-import { type Command, InvalidArgumentError, Option } from 'commander'
 import type { Field, InputMode, Schema } from '../core/schema'
 import { type JsonSchema, scalarSchema } from '../openapi/json-schema'
+import type { OptionSpec } from './command-line'
+import { UsageError } from './errors'
 import { parseInstant } from './values'
 
 /** One command-line flag derived from a field of the schema. */
 export interface Flag {
   /** `--storage-config`. */
   flag: string
-  /** Commander's attribute name for it (`storageConfig`). */
+  /** The name its value is kept under (`storageConfig`). */
   attribute: string
   /** The domain path it sets (`['config', 'publishSourceFiles']`). */
   path: string[]
+  /** The option as the command line takes it. */
+  option: OptionSpec
 }
 
 // A shorter spelling kept beside the derived one.
@@ -31,9 +34,6 @@ function placeholder(schema: JsonSchema): string {
   return '<text>'
 }
 
-// Commander turns an option value parsed as `null` into `''`: `null` travels as this instead.
-const CLEARED = Symbol('null')
-
 /**
  * Reads a flag's text as the domain value the field takes, by the field's JSON Schema: `null`
  * where it may be null, `true`/`false`, comma-separated lists, instants (ISO 8601 or a duration
@@ -43,22 +43,22 @@ const CLEARED = Symbol('null')
 function valueParser(schema: JsonSchema): (text: string) => unknown {
   const types = [schema.type].flat()
   return (text) => {
-    if (text === 'null' && types.includes('null')) return CLEARED
+    if (text === 'null' && types.includes('null')) return null
     if (Array.isArray(schema.enum)) {
       if (!schema.enum.includes(text)) {
-        throw new InvalidArgumentError(`expected one of ${schema.enum.join(', ')}`)
+        throw new UsageError(`expected one of ${schema.enum.join(', ')}`)
       }
       return text
     }
     if (types.includes('boolean')) {
       if (text === 'true' || text === 'false') return text === 'true'
-      throw new InvalidArgumentError('expected true or false')
+      throw new UsageError('expected true or false')
     }
     if (types.includes('array')) return text === '' ? [] : text.split(',').map((s) => s.trim())
     if (schema.format === 'date-time') return parseInstant(text, Date.now())
     if (types.includes('integer') && /^-?\d+$/.test(text)) return Number(text)
     if (types.includes('integer') && !types.includes('string')) {
-      throw new InvalidArgumentError('expected an integer')
+      throw new UsageError('expected an integer')
     }
     return text
   }
@@ -81,25 +81,29 @@ function collect(schema: Schema, mode: InputMode, path: string[], prefix: string
 }
 
 /**
- * Adds a flag to `command` for every field `mode` may set in `schema`, typed and described from
- * the field schema, and returns them for {@link inputFromFlags} and {@link flagName}.
+ * A flag for every field `mode` may set in `schema`, typed and described from the field schema,
+ * for a command's options and for {@link inputFromFlags} and {@link flagName}.
  */
-export function addSchemaFlags(command: Command, schema: Schema, mode: InputMode): Flag[] {
+export function schemaFlags(schema: Schema, mode: InputMode): Flag[] {
   return collect(schema, mode, [], '').map(({ flag, path, field }) => {
     const where = path.join('.')
     const json = scalarSchema(field.type, field.nullable === true, where)
     const alias = ALIASES[path.at(-1)!]
-    const flags = `${alias ? `--${alias}, ` : ''}--${flag} ${placeholder(json)}`.trim()
+    const value = placeholder(json)
     const notes = [
       field.doc,
       field.admin ? 'Admin only.' : '',
-      field.nullable ? '`null` clears it.' : '',
+      // Unless the field's own doc already says what `null` does.
+      field.nullable && !field.doc.includes('`null`') ? '`null` clears it.' : '',
     ]
-    const option = new Option(flags, notes.filter(Boolean).join(' '))
-    if (/[>\]]$/.test(flags)) option.argParser(valueParser(json))
-    if (flags.endsWith(']')) option.preset('true')
-    command.addOption(option)
-    return { flag: `--${flag}`, attribute: camel(flag), path }
+    const option: OptionSpec = {
+      name: flag,
+      description: notes.filter(Boolean).join(' '),
+      ...(alias ? { alias } : {}),
+      ...(value === '' ? {} : { placeholder: value, parse: valueParser(json) }),
+      ...(value.startsWith('[') ? { preset: 'true' } : {}),
+    }
+    return { flag: `--${flag}`, attribute: camel(flag), path, option }
   })
 }
 
@@ -114,7 +118,7 @@ export function inputFromFlags(flags: Flag[], values: Record<string, unknown>) {
       target[part] ??= {}
       target = target[part] as Record<string, unknown>
     }
-    target[path.at(-1)!] = value === CLEARED ? null : value
+    target[path.at(-1)!] = value
   }
   return input
 }

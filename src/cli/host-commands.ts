@@ -1,23 +1,24 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type Command, Option } from 'commander'
 import type { VerifyFailureCode } from '../core/verify-result'
-import type { RefusedCredentialCode } from '../http/error-status'
 import { presentEffectiveConfig, presentKey } from '../http/wire-out'
 import type { Keycycle } from '../service/keycycle'
+import type { RefusedCredentialCode } from '../http/error-status'
+import type { CommandSpec } from './command-line'
+import { UsageError } from './errors'
 import { ERROR_EXIT } from './exit-codes'
 import { print, recordTable } from './output'
-import { type Context, globals, UsageError, withKeycycle, withStore } from './session'
+import { type Context, globals, withKeycycle, withStore } from './session'
 import { parseDuration } from './values'
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 /** `migrate`: creates or upgrades a SQL store's tables; Redis needs none. */
-export function migrateCommand(root: Command, context: Context): void {
-  root
-    .command('migrate')
-    .description("create or upgrade the store's tables (SQL stores; Redis needs none)")
-    .action(async (_values: unknown, command: Command) => {
-      const options = globals(command, context)
+export function migrateCommand(context: Context): CommandSpec {
+  return {
+    name: 'migrate',
+    summary: "create or upgrade the store's tables (SQL stores; Redis needs none)",
+    run: async ({ values }) => {
+      const options = globals(values, context)
       await withStore(options, async (opened) => {
         const applied = await opened.migrate()
         const text = () =>
@@ -28,7 +29,8 @@ export function migrateCommand(root: Command, context: Context): void {
               : applied.join('\n')
         print(context.out, { store: opened.kind, applied }, text)
       })
-    })
+    },
+  }
 }
 
 // One sweep: expiry passes until a pass expires fewer keys than its limit.
@@ -42,21 +44,28 @@ async function drain(kc: Keycycle, limit: number): Promise<number> {
 }
 
 /** `sweep`: persists due expiries once, or every `--every` until interrupted. */
-export function sweepCommand(root: Command, context: Context): void {
-  root
-    .command('sweep')
-    .description('persist due expiries (expireDue) once, or on a schedule with --every')
-    .addOption(
-      new Option(
-        '--every <duration>',
-        'sweep again after this long (30s, 5m, 1h), until SIGINT or SIGTERM',
-      ).argParser(parseDuration),
-    )
-    .addOption(
-      new Option('--limit <n>', 'keys per expiry pass, 1–1000').default(100).argParser(Number),
-    )
-    .action(async (values: { every?: number; limit: number }, command: Command) => {
-      const options = globals(command, context)
+export function sweepCommand(context: Context): CommandSpec {
+  return {
+    name: 'sweep',
+    summary: 'persist due expiries (expireDue) once, or on a schedule with --every',
+    options: [
+      {
+        name: 'every',
+        placeholder: '<duration>',
+        description: 'sweep again after this long (30s, 5m, 1h), until SIGINT or SIGTERM',
+        parse: parseDuration,
+      },
+      {
+        name: 'limit',
+        placeholder: '<n>',
+        description: 'keys per expiry pass, 1–1000',
+        default: 100,
+        parse: Number,
+      },
+    ],
+    run: async ({ values }) => {
+      const options = globals(values, context)
+      const { every, limit } = values as { every?: number; limit: number }
       const stop = new AbortController()
       const interrupt = () => stop.abort()
       process.once('SIGINT', interrupt)
@@ -64,22 +73,23 @@ export function sweepCommand(root: Command, context: Context): void {
       try {
         await withKeycycle(options, context, async (kc) => {
           do {
-            const expired = await drain(kc, values.limit)
+            const expired = await drain(kc, limit)
             const at = new Date().toISOString()
             print(
               context.out,
               { expired, at },
               () => `${at}  expired ${expired} key${expired === 1 ? '' : 's'}`,
             )
-            if (values.every === undefined) return
-            await sleep(values.every, undefined, { signal: stop.signal }).catch(() => {})
+            if (every === undefined) return
+            await sleep(every, undefined, { signal: stop.signal }).catch(() => {})
           } while (!stop.signal.aborted)
         })
       } finally {
         process.off('SIGINT', interrupt)
         process.off('SIGTERM', interrupt)
       }
-    })
+    },
+  }
 }
 
 // What a client would be answered for a token that does not verify.
@@ -99,13 +109,14 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** `verify <token>`: the outcome of verifying a token (`-` reads it from stdin). */
-export function verifyCommand(root: Command, context: Context): void {
-  root
-    .command('verify <token>')
-    .description('verify a token, as a request would be (`-` reads it from stdin)')
-    .action(async (given: string, _values: unknown, command: Command) => {
-      const options = globals(command, context)
-      const token = given === '-' ? await readAll(context.io.stdin) : given
+export function verifyCommand(context: Context): CommandSpec {
+  return {
+    name: 'verify',
+    args: ['<token>'],
+    summary: 'verify a token, as a request would be (`-` reads it from stdin)',
+    run: async ({ args: [given], values }) => {
+      const options = globals(values, context)
+      const token = given === '-' ? await readAll(context.io.stdin) : given!
       if (token === '') throw new UsageError('no token given')
       await withKeycycle(options, context, async (kc) => {
         const result = await kc.verify(token)
@@ -136,5 +147,6 @@ export function verifyCommand(root: Command, context: Context): void {
           return recordTable({ ...rest, key: result.key.id, organisation, state })
         })
       })
-    })
+    },
+  }
 }

@@ -1,12 +1,14 @@
-import { Command, CommanderError, Option } from 'commander'
 import { version } from '../../package.json'
 import { KeycycleError } from '../core/errors'
+import { type CommandSpec, commandName, type OptionSpec, parseCommandLine } from './command-line'
+import { UnsupportedError, UsageError } from './errors'
 import { ERROR_EXIT, EXIT } from './exit-codes'
 import { flagName } from './flags'
+import { helpText } from './help'
 import { migrateCommand, sweepCommand, verifyCommand } from './host-commands'
 import { keyCommands } from './key-commands'
 import { orgCommands } from './org-commands'
-import { type CliIo, type Context, helpFooter, UnsupportedError, UsageError } from './session'
+import { ACTORS, type CliIo, type Context, helpFooter } from './session'
 import { StoreUrlError } from './store'
 
 // The service names fields and options as the TypeScript API does (`expiresAt: …`, "pass
@@ -55,43 +57,72 @@ function classify(error: unknown, context: Context) {
   return plain('internal', EXIT.internal)
 }
 
-function program(context: Context): Command {
-  const root = new Command('keycycle')
-  root
-    .description('Manage API keys in a keycycle store: migrate, create, rotate, verify, sweep.')
-    .version(version)
-    .exitOverride()
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({
-      writeOut: (text) => context.io.stdout.write(text),
-      writeErr: (text) => context.io.stderr.write(text),
-    })
-    .addOption(
-      new Option('--store <url>', 'sqlite:<file>, postgres://…, mysql://… or redis://…').env(
-        'KEYCYCLE_STORE',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--prefix <prefix>',
-        "table prefix (SQL) or key prefix (Redis); default the adapter's",
-      ).env('KEYCYCLE_PREFIX'),
-    )
-    .addOption(new Option('--admin <id>', 'act as this API administrator').default('cli'))
-    .addOption(new Option('--org <id>', 'act as this organisation instead').conflicts('admin'))
-    .addOption(new Option('--json', "print results as JSON (the management API's wire format)"))
-    .addOption(new Option('--show-token', 'print minted tokens even when stdout is not a terminal'))
-    .addOption(
-      new Option('--token-prefix <prefix>', 'prefix of minted tokens (default kc)').env(
-        'KEYCYCLE_TOKEN_PREFIX',
-      ),
-    )
-    .addHelpText('after', helpFooter())
-  migrateCommand(root, context)
-  orgCommands(root, context)
-  keyCommands(root, context)
-  sweepCommand(root, context)
-  verifyCommand(root, context)
+/** The options every command takes, before or after its name. */
+const GLOBAL_OPTIONS: OptionSpec[] = [
+  { name: 'version', short: 'V', description: 'print the version number' },
+  {
+    name: 'store',
+    placeholder: '<url>',
+    description: 'sqlite:<file>, postgres://…, mysql://… or redis://…',
+    env: 'KEYCYCLE_STORE',
+  },
+  {
+    name: 'prefix',
+    placeholder: '<prefix>',
+    description: "table prefix (SQL) or key prefix (Redis); default the adapter's",
+    env: 'KEYCYCLE_PREFIX',
+  },
+  {
+    name: 'admin',
+    placeholder: '<id>',
+    description: 'act as this API administrator',
+    default: 'cli',
+  },
+  {
+    name: 'org',
+    placeholder: '<id>',
+    description: 'act as this organisation instead',
+    conflicts: 'admin',
+  },
+  { name: 'json', description: "print results as JSON (the management API's wire format)" },
+  { name: 'show-token', description: 'print minted tokens even when stdout is not a terminal' },
+  {
+    name: 'token-prefix',
+    placeholder: '<prefix>',
+    description: 'prefix of minted tokens (default kc)',
+    env: 'KEYCYCLE_TOKEN_PREFIX',
+  },
+  { name: 'help', short: 'h', description: 'display help for a command' },
+]
+
+function program(context: Context): CommandSpec {
+  const root: CommandSpec = {
+    name: 'keycycle',
+    summary: 'Manage API keys in a keycycle store: migrate, create, rotate, verify, sweep.',
+    options: GLOBAL_OPTIONS,
+    notes: `${ACTORS}\n\n${helpFooter().trim()}`,
+  }
+  root.commands = [
+    migrateCommand(context),
+    orgCommands(context),
+    keyCommands(context),
+    sweepCommand(context),
+    verifyCommand(context),
+    {
+      name: 'help',
+      args: ['[command...]'],
+      summary: 'display help for a command',
+      run: async ({ args }) => {
+        const path = [root]
+        for (const name of args) {
+          const next = path.at(-1)!.commands?.find((c) => c.name === name)
+          if (!next) throw new UsageError(`unknown command '${name}'`, commandName(path))
+          path.push(next)
+        }
+        context.io.stdout.write(helpText(path))
+      },
+    },
+  ]
   return root
 }
 
@@ -108,17 +139,28 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
     exit: EXIT.ok,
   }
   try {
-    await program(context).parseAsync(argv, { from: 'user' })
+    const parsed = parseCommandLine(program(context), argv, io.env)
+    if (parsed.kind === 'version') {
+      io.stdout.write(`${version}\n`)
+      return EXIT.ok
+    }
+    if (parsed.kind === 'help') {
+      // A group named without a command is an incomplete line: its help, on stderr, fails.
+      ;(parsed.incomplete ? io.stderr : io.stdout).write(helpText(parsed.path))
+      return parsed.incomplete ? EXIT.usage : EXIT.ok
+    }
+    await parsed.path.at(-1)!.run!(parsed.call)
     return context.exit
   } catch (error) {
-    // Commander has printed its own message; help and --version end with status 0.
-    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage
     const { exit, code, message, params } = classify(error, context)
-    context.io.stderr.write(
-      context.out.json
-        ? `${JSON.stringify({ error: code, message, params })}\n`
-        : `keycycle: ${code}: ${message}\n`,
-    )
+    if (context.out.json) {
+      io.stderr.write(`${JSON.stringify({ error: code, message, params })}\n`)
+    } else {
+      io.stderr.write(`keycycle: ${code}: ${message}\n`)
+      if (error instanceof UsageError && error.command) {
+        io.stderr.write(`(${error.command} --help shows its usage)\n`)
+      }
+    }
     return exit
   }
 }

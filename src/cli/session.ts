@@ -1,7 +1,8 @@
 import type { Readable, Writable } from 'node:stream'
-import type { Command } from 'commander'
+import { KeycycleError } from '../core/errors'
 import type { ActorHandle } from '../service/handle'
 import { createKeycycle, type Keycycle } from '../service/keycycle'
+import { UsageError } from './errors'
 import { ERROR_EXIT, EXIT } from './exit-codes'
 import type { Flag } from './flags'
 import { note, type Output } from './output'
@@ -25,12 +26,6 @@ export interface Context {
   exit: number
 }
 
-/** The command line is wrong in a way the parser cannot see. */
-export class UsageError extends Error {}
-
-/** This version of the library cannot do what the command asks. */
-export class UnsupportedError extends Error {}
-
 /** The options every command takes, before or after its name. */
 export interface Globals {
   store?: string
@@ -42,9 +37,9 @@ export interface Globals {
   tokenPrefix?: string
 }
 
-/** The global options as `command` sees them; also settles the output settings. */
-export function globals(command: Command, context: Context): Globals {
-  const options = command.optsWithGlobals<Globals>()
+/** The global options among a command's values; also settles the output settings. */
+export function globals(values: Record<string, unknown>, context: Context): Globals {
+  const options = values as unknown as Globals
   context.out.json = options.json === true
   context.out.showToken = options.showToken === true || context.io.stdout.isTTY === true
   return options
@@ -70,9 +65,10 @@ export async function withStore<T>(
 export async function withKeycycle<T>(
   options: Globals,
   context: Context,
-  work: (kc: Keycycle) => Promise<T>,
+  work: (kc: Keycycle, opened: OpenedStore) => Promise<T>,
 ): Promise<T> {
-  return withStore(options, async ({ store }) => {
+  return withStore(options, async (opened) => {
+    const { store } = opened
     const pepper = context.io.env.KEYCYCLE_PEPPER
     const kc = createKeycycle({
       store,
@@ -83,11 +79,49 @@ export async function withKeycycle<T>(
       ...(pepper === undefined || pepper === '' ? {} : { pepper }),
     })
     try {
-      return await work(kc)
+      return await work(kc, opened)
     } finally {
       await kc.close()
     }
   })
+}
+
+/** Who acts, as `keycycle --help` and `keycycle key --help` state it ({@link handleFor}). */
+export const ACTORS = `Who acts:
+  --admin <id>  an API administrator: the default, "cli" (recorded as admin:cli
+                in modified_by). May do everything, on any organisation's keys,
+                but has no organisation of its own: key create and key list
+                need --organisation <org_id> (keycycle org list shows them).
+  --org <id>    that organisation instead, with exactly the rights its API key
+                has over HTTP: its own keys, no --organisation needed; what only
+                an admin may do (--type, --permissions, --expires-at, block,
+                unblock) is refused as forbidden.
+  org create, org list, sweep and verify act as no one: they are the host's.`
+
+/** The rule `key create` and `key list` state in their help. */
+export const ORGANISATION_RULE = `The organisation:
+  an admin (the default actor) names it with --organisation <org_id>; keycycle
+  org list shows the IDs. Acting as an organisation (--org <org_id>), it is
+  that organisation's own. keycycle --help says who acts.`
+
+/**
+ * An admin has no organisation of its own, and the service refuses one that names none
+ * (`validation` on `organisation`); the CLI adds what to pass (`how`) and how to find the IDs.
+ * Other errors pass unchanged.
+ */
+export function organisationHint(error: unknown, how: string): unknown {
+  if (
+    !(error instanceof KeycycleError) ||
+    error.code !== 'validation' ||
+    error.details.field !== 'organisation'
+  ) {
+    return error
+  }
+  return new KeycycleError(
+    'validation',
+    `${error.message}: ${how} (keycycle org list shows them), or act as that organisation with --org <org_id>`,
+    { cause: error, details: error.details },
+  )
 }
 
 /** The handle of the actor the options name: `--org <id>`, else `--admin <id>` (default `cli`). */

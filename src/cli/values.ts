@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander'
+import { UsageError } from './errors'
 
 const UNITS: Record<string, number> = {
   ms: 1,
@@ -13,10 +13,10 @@ const UNITS: Record<string, number> = {
 export function parseDuration(text: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/.exec(text.trim())
   if (!match) {
-    throw new InvalidArgumentError('expected a duration such as 30s, 5m, 6h or 14d')
+    throw new UsageError('expected a duration such as 30s, 5m, 6h or 14d')
   }
   const ms = Math.round(Number(match[1]) * UNITS[match[2]!]!)
-  if (ms <= 0) throw new InvalidArgumentError('a duration must be more than 0')
+  if (ms <= 0) throw new UsageError('a duration must be more than 0')
   return ms
 }
 
@@ -31,7 +31,7 @@ export function parseInstant(text: string, now: number): number {
   try {
     return now + parseDuration(text.replace(/^\+/, ''))
   } catch {
-    throw new InvalidArgumentError(
+    throw new UsageError(
       'expected an ISO 8601 date-time with a zone (2030-01-01T00:00:00Z) or a duration from now (14d)',
     )
   }

@@ -49,6 +49,98 @@ describe('the keycycle binary', () => {
     const keyHelp = status(await cli('key', 'create', '--help'), 0).stdout
     expect(keyHelp).toMatch(/--expires, --expires-at <when>/)
     expect(keyHelp).toMatch(/--type <standard\|trial>\s+Trial keys .* Admin only\./)
+    expect(status(await cli('help', 'key', 'create'), 0).stdout).toBe(keyHelp)
+  })
+
+  it('states who acts in the help, and what an admin must pass', async () => {
+    for (const args of [['--help'], ['key', '--help']]) {
+      const help = status(await cli(...args), 0).stdout
+      expect(help).toMatch(/^Who acts:$/m)
+      expect(help).toMatch(/--admin <id> +an API administrator: the default, "cli"/)
+      expect(help).toMatch(/key create and key list\s+need --organisation <org_id>/)
+      expect(help).toMatch(/--org <id> +that organisation instead/)
+    }
+    for (const command of ['create', 'list']) {
+      const help = status(await cli('key', command, '--help'), 0).stdout
+      expect(help).toMatch(/an admin \(the default actor\) names it with --organisation <org_id>/)
+      expect(help).toContain('keycycle --help says who acts')
+    }
+    // A group named without its command: the group's help, on stderr, and a usage status.
+    const incomplete = status(await cli('key'), EXIT.usage)
+    expect(incomplete.stdout).toBe('')
+    expect(incomplete.stderr).toMatch(/^Usage: keycycle key \[options\] <command>$/m)
+    expect(incomplete.stderr).toMatch(/^ +list +list keys, newest first/m)
+  })
+
+  it('an admin listing keys without --organisation is told exactly what to pass', async () => {
+    for (const command of ['list', 'create']) {
+      const refused = status(await cli('key', command, '--json'), ERROR_EXIT.validation)
+      expect(refused.stdout).toBe('')
+      expect(refused.error).toEqual({
+        error: 'validation',
+        message:
+          '--organisation: required when an admin acts: pass --organisation <org_id> (keycycle org list shows them), or act as that organisation with --org <org_id>',
+        params: { field: '--organisation' },
+      })
+    }
+    const text = status(await cli('org', 'get'), ERROR_EXIT.validation)
+    expect(text.stderr).toMatch(/give its ID: keycycle org get <org_id> \(keycycle org list/)
+    // Both ways the message offers work.
+    const named = status(await cli('key', 'list', '--organisation', org, '--json'), 0).json
+    const own = status(await cli('--org', org, 'key', 'list', '--json'), 0).json
+    expect(named.data.map((k: { id: string }) => k.id)).toContain(keyId)
+    expect(own.data).toEqual(named.data)
+  })
+
+  it('org list shows the organisations newest first, a page at a time', async () => {
+    const created = []
+    for (let i = 0; i < 2; i++) {
+      created.push(status(await cli('org', 'create', '--json'), 0).json.organisation.id as string)
+    }
+    const all = status(await cli('org', 'list', '--json', '--limit', '100'), 0).json
+    expect(all).toMatchObject({ resource: 'list', has_more: false })
+    const ids = all.data.map((o: { id: string }) => o.id) as string[]
+    expect(ids).toEqual([...ids].sort().reverse())
+    expect(ids.slice(0, 2)).toEqual([created[1], created[0]])
+    expect(ids).toContain(org)
+    for (const organisation of all.data) {
+      expect(componentProblems('Organisation', organisation)).toEqual([])
+    }
+    const first = status(await cli('org', 'list', '--limit', '1'), 0)
+    expect(first.stdout.split('\n')[0]).toMatch(
+      /^id +storage_config +webhook_config +date_created$/,
+    )
+    expect(first.stdout).toMatch(new RegExp(`^${created[1]} `, 'm'))
+    expect(first.stderr).toContain(`more organisations follow: add --starting-after ${created[1]}`)
+    const next = status(
+      await cli('org', 'list', '--limit', '1', '--starting-after', created[1]!, '--json'),
+      0,
+    ).json
+    expect(next.data.map((o: { id: string }) => o.id)).toEqual([created[0]])
+    status(await cli('org', 'list', '--limit', '0'), EXIT.usage)
+    status(await cli('org', 'list', '--starting-after', 'key_nope'), EXIT.usage)
+  })
+
+  it('says a key is already in the state a command asks for, not that the actor may not', async () => {
+    const { json: created } = status(await cli('org', 'create', '--json'), 0)
+    const { organisation: own, key } = created
+    status(await cli('key', 'deactivate', key.id, '--allow-lockout'), 0)
+    for (const actor of [[], ['--org', own.id]]) {
+      const again = status(
+        await cli(...actor, 'key', 'deactivate', key.id, '--json'),
+        ERROR_EXIT.invalid_transition,
+      )
+      expect(again.error).toEqual({
+        error: 'invalid_transition',
+        message: `${key.id} is already deactivated: nothing to deactivate`,
+        params: {},
+      })
+    }
+    status(await cli('key', 'block', key.id), 0)
+    const blocked = status(await cli('key', 'activate', key.id), ERROR_EXIT.invalid_transition)
+    expect(blocked.stderr).toBe(
+      `keycycle: invalid_transition: cannot activate ${key.id}: it is blocked, and activate takes deactivated keys\n`,
+    )
   })
 
   it('exits 2 for usage errors, before touching the store', async () => {
@@ -65,6 +157,30 @@ describe('the keycycle binary', () => {
     })
     const badUrl = status(await cli('--store', 'ftp://x', 'migrate'), EXIT.usage)
     expect(badUrl.stderr).toMatch(/sqlite:<file>, postgres:\/\/…, mysql:\/\/… or redis:\/\//)
+  })
+
+  it('reports a usage error in the words of the command line, as JSON with --json', async () => {
+    const unknown = status(await cli('key', 'list', '--bogus'), EXIT.usage)
+    expect(unknown.stderr).toBe(
+      "keycycle: usage: unknown option '--bogus'\n(keycycle key list --help shows its usage)\n",
+    )
+    const json = status(
+      await cli('key', 'rotate', keyId, '--slot', 'tertiary', '--json'),
+      EXIT.usage,
+    )
+    expect(json.error).toEqual({
+      error: 'usage',
+      message: "option '--slot' argument 'tertiary' is invalid: expected one of primary, secondary",
+      params: {},
+    })
+    const both = status(await cli('--admin', 'a', '--org', org, 'key', 'list'), EXIT.usage)
+    expect(both.stderr).toMatch(/option '--org' cannot be used with option '--admin'/)
+    // An optional value: alone it is `true`; the next word is its value unless it is an option.
+    const id = status(await cli('org', 'create', '--json'), 0).json.key.id
+    const on = status(await cli('key', 'update', id, '--publish-source-files', '--json'), 0).json
+    expect(on.config).toEqual({ publish_source_files: true })
+    const off = status(await cli('key', 'update', id, '--publish-source-files=false', '--json'), 0)
+    expect(off.json.config).toEqual({ publish_source_files: false })
   })
 
   it('exits with the status of the error code, and --json reports the error body naming the flag', async () => {
@@ -259,6 +375,19 @@ describe('drivers are optional peers', () => {
       })
       child.on('close', (status) => resolve({ status, stderr }))
     })
+
+  it('names only the package missing when the others are installed', async () => {
+    symlinkSync(join(ROOT, 'node_modules', 'kysely'), join(dir, 'node_modules', 'kysely'))
+    try {
+      const result = await run('sqlite:x.db')
+      expect(result.status, result.stderr).toBe(EXIT.missingDriver)
+      expect(result.stderr).toBe(
+        'keycycle: missing_driver: a sqlite store needs the package better-sqlite3, which is not installed: npm install better-sqlite3\n',
+      )
+    } finally {
+      rmSync(join(dir, 'node_modules', 'kysely'))
+    }
+  })
 
   it('starts without them, and names the packages a store URL needs', async () => {
     const cases: [string, RegExp][] = [

@@ -54,6 +54,12 @@ export function describeLifecycle(store: CliStore): void {
       if (run) await store.cleanup()
     })
 
+    it.runIf(run)('a prefix the store refuses ends the command at once, naming it', async () => {
+      const refused = await keycycle(['org', 'list', '--prefix', '{bad}', '--json'], { env })
+      fails(refused, 'validation')
+      expect(refused.error.message).toMatch(/prefix: must be/i)
+    })
+
     it.runIf(run)('migrate creates the tables, and again does nothing', async () => {
       const first = ok(await cli('migrate', '--json'))
       expect(first.store).toBe(store.kind)
@@ -76,6 +82,13 @@ export function describeLifecycle(store: CliStore): void {
         firstToken = created.key.token
       },
     )
+
+    it.runIf(run)('org list finds the organisation, and nothing under another prefix', async () => {
+      const listed = ok(await cli('org', 'list', '--json'))
+      expect(listed).toMatchObject({ resource: 'list', has_more: false })
+      expect(listed.data.map((o: { id: string }) => o.id)).toEqual([org])
+      conforms('Organisation', listed.data[0])
+    })
 
     it.runIf(run)('an admin creates a trial key that expires in an hour', async () => {
       const created = ok(
@@ -135,7 +148,9 @@ export function describeLifecycle(store: CliStore): void {
         const refused = await cli('verify', secondToken, '--json')
         expect(refused.status).toBe(ERROR_EXIT.deactivated)
         expect(refused.json).toMatchObject({ ok: false, code: 'deactivated' })
-        fails(await cli('key', 'deactivate', keyId, '--json'), 'invalid_transition')
+        const again = await cli('key', 'deactivate', keyId, '--json')
+        fails(again, 'invalid_transition')
+        expect(again.error.message).toBe(`${keyId} is already deactivated: nothing to deactivate`)
       },
     )
 
