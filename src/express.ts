@@ -1,16 +1,21 @@
 import type { VerifySuccess } from './core/verify-result'
 import { authenticator } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
+import type {
+  CredentialOptions,
+  ErrorOptions,
+  HttpResponse,
+  RouterOptions,
+} from './http/http-types'
 import {
   credentialHeaders,
   type NodeRequestLike,
   responseText,
   toHttpRequest,
 } from './http/node-request'
-import { checkPermissionName, permissionRefusal, requireVerified } from './http/permissions'
+import { checkPermissionName, permissionRefusal, requireVerified } from './http/permission-checks'
 import { reportFault } from './http/report'
 import { handleManagement } from './http/routes'
-import type { CredentialOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/types'
 import type { Keycycle } from './service/keycycle'
 
 declare global {
@@ -142,11 +147,11 @@ export function requirePermission(
   }
 }
 
-export type { NodeRequestLike } from './http/node-request'
-export { hasPermission } from './http/permissions'
 export type {
   CredentialOptions,
   ErrorOptions,
   HeaderRecord,
   RouterOptions,
-} from './http/types'
+} from './http/http-types'
+export type { NodeRequestLike } from './http/node-request'
+export { hasPermission } from './http/permission-checks'

@@ -7,11 +7,16 @@ import type {
 import type { VerifySuccess } from './core/verify-result'
 import { authenticator } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT, readJsonBody } from './http/body'
+import type {
+  CredentialOptions,
+  ErrorOptions,
+  HttpResponse,
+  RouterOptions,
+} from './http/http-types'
 import { credentialHeaders, responseText } from './http/node-request'
-import { checkPermissionName, permissionRefusal, requireVerified } from './http/permissions'
+import { checkPermissionName, permissionRefusal, requireVerified } from './http/permission-checks'
 import { reportFault } from './http/report'
 import { handleManagement, SERVED_PATHS } from './http/routes'
-import type { CredentialOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/types'
 import { OPENAPI_PATH } from './openapi'
 import type { Keycycle } from './service/keycycle'
 
@@ -154,5 +159,10 @@ export function requirePermission(
   }
 }
 
-export { hasPermission } from './http/permissions'
-export type { CredentialOptions, ErrorOptions, HeaderRecord, RouterOptions } from './http/types'
+export type {
+  CredentialOptions,
+  ErrorOptions,
+  HeaderRecord,
+  RouterOptions,
+} from './http/http-types'
+export { hasPermission } from './http/permission-checks'

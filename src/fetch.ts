@@ -9,10 +9,15 @@ import {
   toFetchResponse,
   withHeaders,
 } from './http/fetch-request'
-import { checkPermissionName, permissionRefusal } from './http/permissions'
+import type {
+  CredentialOptions,
+  ErrorOptions,
+  HttpResponse,
+  RouterOptions,
+} from './http/http-types'
+import { checkPermissionName, permissionRefusal } from './http/permission-checks'
 import { reportFault } from './http/report'
 import { handleManagement } from './http/routes'
-import type { CredentialOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/types'
 import type { Keycycle } from './service/keycycle'
 
 // keycycle/fetch: the Fetch API's `Request` and `Response`, for Bun, Deno, Next.js route
@@ -166,5 +171,10 @@ export function keysRouter(kc: Keycycle, options: FetchRouterOptions = {}): Fetc
   }
 }
 
-export { hasPermission } from './http/permissions'
-export type { CredentialOptions, ErrorOptions, HeaderRecord, RouterOptions } from './http/types'
+export type {
+  CredentialOptions,
+  ErrorOptions,
+  HeaderRecord,
+  RouterOptions,
+} from './http/http-types'
+export { hasPermission } from './http/permission-checks'

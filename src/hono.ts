@@ -10,10 +10,15 @@ import {
   pathUnder,
   toFetchResponse,
 } from './http/fetch-request'
-import { checkPermissionName, permissionRefusal, requireVerified } from './http/permissions'
+import type {
+  CredentialOptions,
+  ErrorOptions,
+  HttpResponse,
+  RouterOptions,
+} from './http/http-types'
+import { checkPermissionName, permissionRefusal, requireVerified } from './http/permission-checks'
 import { reportFault } from './http/report'
 import { handleManagement } from './http/routes'
-import type { CredentialOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/types'
 import type { Keycycle } from './service/keycycle'
 
 // keycycle/hono imports nothing from hono at run time: middleware is a plain function of the
@@ -132,5 +137,10 @@ export function requirePermission(
   }
 }
 
-export { hasPermission } from './http/permissions'
-export type { CredentialOptions, ErrorOptions, HeaderRecord, RouterOptions } from './http/types'
+export type {
+  CredentialOptions,
+  ErrorOptions,
+  HeaderRecord,
+  RouterOptions,
+} from './http/http-types'
+export { hasPermission } from './http/permission-checks'

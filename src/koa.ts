@@ -1,11 +1,16 @@
 import type { VerifySuccess } from './core/verify-result'
 import { authenticator } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
+import type {
+  CredentialOptions,
+  ErrorOptions,
+  HttpResponse,
+  RouterOptions,
+} from './http/http-types'
 import { credentialHeaders, type NodeRequestLike, toHttpRequest } from './http/node-request'
-import { checkPermissionName, permissionRefusal, requireVerified } from './http/permissions'
+import { checkPermissionName, permissionRefusal, requireVerified } from './http/permission-checks'
 import { reportFault } from './http/report'
 import { handleManagement } from './http/routes'
-import type { CredentialOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/types'
 import type { Keycycle } from './service/keycycle'
 
 // Types `ctx.state.apiKey` for hosts using @types/koa. The directive below keeps the emitted
@@ -132,11 +137,11 @@ export function requirePermission(name: string, options: KoaErrorOptions = {}): 
   }
 }
 
-export type { NodeRequestLike } from './http/node-request'
-export { hasPermission } from './http/permissions'
 export type {
   CredentialOptions,
   ErrorOptions,
   HeaderRecord,
   RouterOptions,
-} from './http/types'
+} from './http/http-types'
+export type { NodeRequestLike } from './http/node-request'
+export { hasPermission } from './http/permission-checks'

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { UsageError } from './errors'
+import { UsageError } from './cli-errors'
 
 /** One option of a command, as it is given, described and read. */
 export interface OptionSpec {

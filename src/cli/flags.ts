@@ -1,7 +1,7 @@
 import type { Field, InputMode, Schema } from '../core/schema'
 import { type JsonSchema, scalarSchema } from '../openapi/json-schema'
+import { UsageError } from './cli-errors'
 import type { OptionSpec } from './command-line'
-import { UsageError } from './errors'
 import { parseInstant } from './values'
 
 /** One command-line flag derived from a field of the schema. */

@@ -4,7 +4,7 @@ import { presentKey } from '../http/wire-out'
 import type { ActorHandle } from '../service/handle'
 import type { CommandSpec, OptionSpec } from './command-line'
 import { print, recordTable } from './output'
-import { serviceCommand, type Values } from './service-command'
+import { type FlagValues, serviceCommand } from './service-command'
 import { type Context, handleFor, shownToken, tokenWarning } from './session'
 
 /** What a key command prints: the key, and the token it minted, if any. */
@@ -36,7 +36,12 @@ export function keyAction(
     mode?: InputMode
     options?: OptionSpec[]
     notes?: string
-    run: (handle: ActorHandle, id: string, input: Values, values: Values) => Promise<KeyResult>
+    run: (
+      handle: ActorHandle,
+      id: string,
+      input: FlagValues,
+      values: FlagValues,
+    ) => Promise<KeyResult>
   },
 ): CommandSpec {
   const { withId, run, ...command } = spec

@@ -1,15 +1,15 @@
 import { version } from '../../package.json'
 import { KeycycleError } from '../core/errors'
+import { UnsupportedError, UsageError } from './cli-errors'
 import { type CommandSpec, commandName, type OptionSpec, parseCommandLine } from './command-line'
-import { UnsupportedError, UsageError } from './errors'
 import { ERROR_EXIT, EXIT } from './exit-codes'
 import { flagName } from './flags'
 import { helpText } from './help'
-import { migrateCommand, sweepCommand, verifyCommand } from './host-commands'
-import { keyCommands } from './key-commands'
-import { orgCommands } from './org-commands'
+import { migrateCommand, sweepCommand, verifyCommand } from './host-subcommands'
+import { keySubcommands } from './key-subcommands'
+import { StoreUrlError } from './open-store'
+import { orgSubcommands } from './org-subcommands'
 import { ACTORS, type CliIo, type Context, helpFooter } from './session'
-import { StoreUrlError } from './store'
 
 // The service names fields and options as the TypeScript API does (`expiresAt: …`, "pass
 // allowLockout"); the CLI says which flag: the field a message starts with, and any other
@@ -104,8 +104,8 @@ function program(context: Context): CommandSpec {
   }
   root.commands = [
     migrateCommand(context),
-    orgCommands(context),
-    keyCommands(context),
+    orgSubcommands(context),
+    keySubcommands(context),
     sweepCommand(context),
     verifyCommand(context),
     {

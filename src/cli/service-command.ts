@@ -2,11 +2,11 @@ import type { InputMode, Schema } from '../core/schema'
 import type { Keycycle } from '../service/keycycle'
 import type { CommandSpec, OptionSpec } from './command-line'
 import { type Flag, inputFromFlags, schemaFlags } from './flags'
+import type { OpenedStore } from './open-store'
 import { type Context, type Globals, globals, withKeycycle } from './session'
-import type { OpenedStore } from './store'
 
 /** Option values, or the domain input they describe. */
-export type Values = Record<string, unknown>
+export type FlagValues = Record<string, unknown>
 
 /** What a {@link serviceCommand}'s run gets besides the service. */
 export interface ServiceCall {
@@ -14,9 +14,9 @@ export interface ServiceCall {
   /** The global options. */
   options: Globals
   /** The domain input the schema's flags describe: only the flags given, nested by path. */
-  input: Values
+  input: FlagValues
   /** Every option's value, the command's own ones (not from the schema) included. */
-  values: Values
+  values: FlagValues
   opened: OpenedStore
 }
 

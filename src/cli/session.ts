@@ -2,11 +2,11 @@ import type { Readable, Writable } from 'node:stream'
 import { KeycycleError } from '../core/errors'
 import type { ActorHandle } from '../service/handle'
 import { createKeycycle, type Keycycle } from '../service/keycycle'
-import { UsageError } from './errors'
+import { UsageError } from './cli-errors'
 import { ERROR_EXIT, EXIT } from './exit-codes'
 import type { Flag } from './flags'
+import { type OpenedStore, openStore } from './open-store'
 import { note, type Output } from './output'
-import { type OpenedStore, openStore } from './store'
 
 /** What the CLI reads and writes; the process's own in the binary. */
 export interface CliIo {

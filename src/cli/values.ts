@@ -1,4 +1,4 @@
-import { UsageError } from './errors'
+import { UsageError } from './cli-errors'
 
 const UNITS: Record<string, number> = {
   ms: 1,

@@ -2,7 +2,7 @@ import type { VerifySuccess } from '../core/verify-result'
 import type { Keycycle } from '../service/keycycle'
 import { credentialReader } from './credentials'
 import { faultResponse, refusedKey } from './error-responses'
-import type { CredentialOptions, HeaderSource, HttpResponse } from './types'
+import type { CredentialOptions, HeaderSource, HttpResponse } from './http-types'
 
 /** The outcome of authenticating one request. */
 export type Authentication =

@@ -1,5 +1,5 @@
 import { MAX_TOKEN_LENGTH } from '../core/token'
-import type { CredentialOptions, HeaderSource } from './types'
+import type { CredentialOptions, HeaderSource } from './http-types'
 
 /** What the headers carry: nothing, something unusable, or one token to verify. */
 export type Credential =

@@ -1,7 +1,7 @@
 import { KeycycleError } from '../core/errors'
 import type { VerifyFailureCode } from '../core/verify-result'
 import { ERROR_STATUS, type ErrorCode } from './error-status'
-import type { HttpResponse } from './types'
+import type { HttpResponse } from './http-types'
 import { wireFieldPath } from './wire-names'
 
 /** What an error response's `params` may carry; `field` in wire spelling. */

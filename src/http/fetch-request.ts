@@ -1,5 +1,5 @@
 import { readJsonBody } from './body'
-import type { HeaderLookup, HttpRequest, HttpResponse } from './types'
+import type { HeaderLookup, HttpRequest, HttpResponse } from './http-types'
 
 // Web-standard only: this file is what keycycle/fetch and keycycle/hono share, and it must run
 // wherever `Request` and `Response` do (Bun, Deno, edge runtimes), so nothing Node-only here.

@@ -1,5 +1,5 @@
 import { readJsonBody } from './body'
-import type { HeaderRecord, HeaderSource, HttpRequest, HttpResponse } from './types'
+import type { HeaderRecord, HeaderSource, HttpRequest, HttpResponse } from './http-types'
 
 /** The parts of a Node request both frameworks expose: enough to route and read a body. */
 export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {

@@ -1,6 +1,6 @@
 import { KeycycleError } from '../core/errors'
 import { errorStatus } from './error-status'
-import type { ErrorOptions, HttpResponse } from './types'
+import type { ErrorOptions, HttpResponse } from './http-types'
 
 // A token is 80+ word characters; IDs (`key_…`, `org_…`) are 30. Any run of 40 or more is
 // redacted, so a token (or most of one) never reaches a log, whatever message carried it.

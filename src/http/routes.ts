@@ -7,7 +7,7 @@ import type { Keycycle } from '../service/keycycle'
 import { authenticate } from './authenticate'
 import { readCredential } from './credentials'
 import { errorResponse, faultResponse } from './error-responses'
-import type { Caller, HttpRequest, HttpResponse, RouterOptions } from './types'
+import type { Caller, HttpRequest, HttpResponse, RouterOptions } from './http-types'
 import {
   createKeyFromWire,
   deactivateOptionsFromWire,

@@ -4,7 +4,7 @@ import { presentKey, presentOrganisation } from '../http/wire-out'
 import type { KeycycleEvent } from '../service/events'
 import { wireFormat } from './formats'
 import { type SendWebhookOptions, sendWebhook, type WebhookFetch } from './send'
-import type { WebhookFormat, WebhookMessage, WebhookTarget } from './types'
+import type { WebhookFormat, WebhookMessage, WebhookTarget } from './webhook-types'
 
 /** Options of {@link webhookDelivery}. */
 export interface WebhookDeliveryOptions {

@@ -1,7 +1,7 @@
 import { KeycycleError } from '../core/errors'
 import { ricloudFormat } from './ricloud-format'
 import { standardFormat } from './standard-format'
-import type { WebhookFormat } from './types'
+import type { WebhookFormat } from './webhook-types'
 import type { WireFormat } from './wire-format'
 
 /** The format named `name`; throws `validation` for any other name. */

@@ -7,6 +7,8 @@ export type { SendWebhookOptions, WebhookFetch, WebhookFetchInit } from './send'
 export { DEFAULT_WEBHOOK_TIMEOUT_MS, sendWebhook } from './send'
 export type { SignedWebhook, SignWebhookOptions } from './sign'
 export { signWebhook } from './sign'
+export type { VerifyWebhookOptions, WebhookHeaders } from './verify-webhook'
+export { verifyWebhook } from './verify-webhook'
 export type {
   RicloudWebhookBody,
   StandardWebhookBody,
@@ -16,6 +18,4 @@ export type {
   WebhookRefusal,
   WebhookTarget,
   WebhookVerification,
-} from './types'
-export type { VerifyWebhookOptions, WebhookHeaders } from './verify'
-export { verifyWebhook } from './verify'
+} from './webhook-types'

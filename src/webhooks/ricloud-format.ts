@@ -1,7 +1,7 @@
 import { KeycycleError } from '../core/errors'
 import { eventUuid, isUuid } from './event-uuid'
 import { utf8 } from './hmac'
-import type { RicloudWebhookBody } from './types'
+import type { RicloudWebhookBody } from './webhook-types'
 import { isObject, readTimestamp, targetUrl, type WireFormat } from './wire-format'
 
 // ricloud's format as its own client reads it (ricloud-py `ricloud/webhooks.py` and

@@ -1,7 +1,7 @@
 import { eventUuid } from './event-uuid'
 import { wireFormat } from './formats'
 import { hmacSha256Base64, joinBytes } from './hmac'
-import type { WebhookFormat, WebhookMessage, WebhookTarget } from './types'
+import type { WebhookFormat, WebhookMessage, WebhookTarget } from './webhook-types'
 import { unixSeconds } from './wire-format'
 
 /** Options of {@link signWebhook}. */

@@ -1,6 +1,6 @@
 import { KeycycleError } from '../core/errors'
 import { fromBase64 } from './hmac'
-import type { StandardWebhookBody } from './types'
+import type { StandardWebhookBody } from './webhook-types'
 import { isObject, readTimestamp, targetUrl, type WireFormat } from './wire-format'
 
 // Standard Webhooks 1.0 (spec/standard-webhooks.md of standard-webhooks/standard-webhooks): the

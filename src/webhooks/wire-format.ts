@@ -1,5 +1,5 @@
 import { KeycycleError } from '../core/errors'
-import type { WebhookMessage, WebhookRefusal } from './types'
+import type { WebhookMessage, WebhookRefusal } from './webhook-types'
 
 // What a signature format is, and the parsing both formats share. The formats import this
 // file and formats.ts picks between them, so nothing imports back.

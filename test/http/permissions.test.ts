@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { permissionGranted } from '../../src/core/permissions'
-import { hasPermission } from '../../src/http/permissions'
+import { hasPermission } from '../../src/http/permission-checks'
 import { call, HOSTS, type Server, startServer } from './hosts'
 
 // The grant rule itself is tested in test/core/permissions.test.ts.

@@ -1,8 +1,8 @@
 import { isOrganisationId } from '../core/ids'
 import { ORGANISATION_FIELDS } from '../core/schema'
 import { presentKey, presentOrganisation } from '../http/wire-out'
+import { UsageError } from './cli-errors'
 import type { CommandSpec } from './command-line'
-import { UsageError } from './errors'
 import { listTable, note, print, recordTable } from './output'
 import { serviceCommand } from './service-command'
 import { type Context, handleFor, organisationHint, shownToken, tokenWarning } from './session'
@@ -96,7 +96,7 @@ function getCommand(context: Context): CommandSpec {
 }
 
 /** `org create` and `org list` (host level: no actor), and `org get`. */
-export function orgCommands(context: Context): CommandSpec {
+export function orgSubcommands(context: Context): CommandSpec {
   return {
     name: 'org',
     summary: 'organisations: create, list, get',

@@ -5,19 +5,21 @@ import type { Key } from '../core/types'
 import type { ActorHandle } from '../service/handle'
 import type { CommandSpec } from './command-line'
 import { keyAction, keyOnly } from './key-action'
-import type { Values } from './service-command'
+import type { FlagValues } from './service-command'
 import type { Context } from './session'
 
 /** The state changes a person asks for by name. */
 type StateAction = 'deactivate' | 'activate' | 'block' | 'unblock'
 
-const CALLS: Record<StateAction, (handle: ActorHandle, id: string, input: Values) => Promise<Key>> =
-  {
-    deactivate: (handle, id, input) => handle.deactivateKey(id, input),
-    activate: (handle, id) => handle.activateKey(id),
-    block: (handle, id) => handle.blockKey(id),
-    unblock: (handle, id) => handle.unblockKey(id),
-  }
+const CALLS: Record<
+  StateAction,
+  (handle: ActorHandle, id: string, input: FlagValues) => Promise<Key>
+> = {
+  deactivate: (handle, id, input) => handle.deactivateKey(id, input),
+  activate: (handle, id) => handle.activateKey(id),
+  block: (handle, id) => handle.blockKey(id),
+  unblock: (handle, id) => handle.unblockKey(id),
+}
 
 /**
  * A refused transition in the words of the command that asked for it: the key is already where
@@ -38,7 +40,7 @@ export function refusedTransition(error: unknown, action: StateAction, id: strin
 }
 
 /** `key deactivate`, `activate`, `block` and `unblock`. */
-export function stateCommands(context: Context): CommandSpec[] {
+export function stateSubcommands(context: Context): CommandSpec[] {
   const command = (action: StateAction, summary: string) =>
     keyAction(context, {
       name: action,

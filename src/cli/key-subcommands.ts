@@ -2,12 +2,12 @@ import { DEACTIVATE_OPTIONS, KEY_FIELDS, LIST_QUERY, ROTATE_OPTIONS } from '../c
 import { SLOTS, type Slot } from '../core/types'
 import { presentList } from '../http/wire-out'
 import type { ActorHandle } from '../service/handle'
+import { UnsupportedError, UsageError } from './cli-errors'
 import type { CommandSpec } from './command-line'
-import { UnsupportedError, UsageError } from './errors'
 import { keyAction, keyOnly } from './key-action'
-import { stateCommands } from './key-state-commands'
+import { stateSubcommands } from './key-state-subcommands'
 import { listTable, note, print } from './output'
-import { serviceCommand, type Values } from './service-command'
+import { type FlagValues, serviceCommand } from './service-command'
 import { ACTORS, type Context, handleFor, ORGANISATION_RULE, organisationHint } from './session'
 
 // What an admin that named no organisation is told to pass.
@@ -44,7 +44,7 @@ function deleteCommand(context: Context): CommandSpec {
     run: async (kc, { args: [id = ''], options, input }) => {
       // An older service has no deleteKey: say so rather than fail as a bug.
       const handle = handleFor(kc, options) as ActorHandle & {
-        deleteKey?: (id: string, options?: Values) => Promise<unknown>
+        deleteKey?: (id: string, options?: FlagValues) => Promise<unknown>
       }
       if (typeof handle.deleteKey !== 'function') {
         throw new UnsupportedError('key delete is not supported by this version of keycycle')
@@ -56,7 +56,7 @@ function deleteCommand(context: Context): CommandSpec {
 }
 
 /** The `key …` commands: each acts through the handle of the actor the options name. */
-export function keyCommands(context: Context): CommandSpec {
+export function keySubcommands(context: Context): CommandSpec {
   const create = keyAction(context, {
     name: 'create',
     withId: false,
@@ -127,7 +127,7 @@ export function keyCommands(context: Context): CommandSpec {
       update,
       rotate,
       regenerate,
-      ...stateCommands(context),
+      ...stateSubcommands(context),
       deleteCommand(context),
     ],
     notes: ACTORS,

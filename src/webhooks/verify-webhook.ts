@@ -2,7 +2,7 @@ import { digestsEqual } from '../core/digest'
 import { KeycycleError } from '../core/errors'
 import { wireFormat } from './formats'
 import { hmacSha256Base64, joinBytes } from './hmac'
-import type { WebhookBody, WebhookFormat, WebhookVerification } from './types'
+import type { WebhookBody, WebhookFormat, WebhookVerification } from './webhook-types'
 import { unixSeconds } from './wire-format'
 
 /** Headers as a receiver has them: Fetch `Headers`, or Node's `req.headers` record. */

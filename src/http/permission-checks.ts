@@ -2,7 +2,7 @@ import { KeycycleError } from '../core/errors'
 import { permissionGranted } from '../core/permissions'
 import type { VerifySuccess } from '../core/verify-result'
 import { errorResponse, faultResponse } from './error-responses'
-import type { HttpResponse } from './types'
+import type { HttpResponse } from './http-types'
 
 const missingKey = () =>
   new KeycycleError('unauthorized', 'no verified API key: apiKeyAuth did not run for this request')
