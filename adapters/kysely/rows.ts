@@ -48,6 +48,9 @@ export function organisationFromValues(row: Values, at = 0): Organisation {
     storageConfig: configIdOrNull(row[at + O.storage_config]),
     webhookConfig: configIdOrNull(row[at + O.webhook_config]),
     config: JSON.parse(text(row[at + O.config])),
+    // Usage control's defaults: not kept by this store yet (their columns come with its spend).
+    rateLimits: null,
+    allowedIps: null,
     createdAt: int(row[at + O.created_at]),
     modifiedAt: int(row[at + O.modified_at]),
     modifiedBy: text(row[at + O.modified_by]),
@@ -137,6 +140,10 @@ export function keyFromValues(row: Values): KeyRecord {
     expiresAt: intOrNull(row[K.expires_at]),
     primary: slotFromValues(row, PRIMARY)!,
     secondary: slotFromValues(row, SECONDARY),
+    // Usage control: not kept by this store yet (its columns come with its spend).
+    rateLimits: null,
+    credits: null,
+    allowedIps: null,
     version: int(row[K.version]),
   }
 }

@@ -58,6 +58,8 @@ function organisationOf(first: KeyRecord): Organisation {
     storageConfig: null,
     webhookConfig: null,
     config: {},
+    rateLimits: null,
+    allowedIps: null,
     createdAt: T0,
     modifiedAt: T0,
     modifiedBy: `organisation:${first.organisation}`,

@@ -32,6 +32,11 @@ export function toKey(record: KeyRecord, now: number): Key {
     expiresAt: record.expiresAt,
     primary: slotView(record.primary, now),
     secondary: record.secondary && slotView(record.secondary, now),
+    rateLimits: record.rateLimits ?? null,
+    credits: record.credits
+      ? { remaining: record.credits.remaining, refill: record.credits.refill }
+      : null,
+    allowedIps: record.allowedIps ?? null,
     version: record.version,
   }
 }

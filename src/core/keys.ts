@@ -64,6 +64,9 @@ export function newKeyRecord(
     expiresAt: input.expiresAt === undefined ? defaultExpiry : input.expiresAt,
     primary: freshSlot(primary, now),
     secondary: null,
+    rateLimits: null,
+    credits: null,
+    allowedIps: null,
     version: 1,
   }
 }

@@ -15,6 +15,8 @@ export function newOrganisation(
     storageConfig: input.storageConfig ?? null,
     webhookConfig: input.webhookConfig ?? null,
     config: mergeConfig({}, input.config ?? null),
+    rateLimits: null,
+    allowedIps: null,
     createdAt: now,
     modifiedAt: now,
     modifiedBy: actorRef(actor),

@@ -36,6 +36,43 @@ export interface KeyConfig {
   publishSourceFiles?: boolean
 }
 
+/**
+ * A rate limit: a bucket of `limit` units refilled continuously at `limit` per `windowMs`
+ * (GCRA), so a burst never exceeds `limit` and the long-run rate never exceeds
+ * `limit / windowMs`. An `organisation`-scoped limit of a name is one budget shared by every key
+ * of the organisation that carries it.
+ */
+export interface RateLimit {
+  /** 1–32 of `[a-z0-9_-]`, unique among a key's limits. */
+  name: string
+  /** Units in the bucket, an integer ≥ 1. */
+  limit: number
+  /** Ms in which the whole bucket refills, an integer ≥ 1000. */
+  windowMs: number
+  scope: 'key' | 'organisation'
+}
+
+/** How credits refill: every `intervalMs` the balance becomes `amount` (it is replaced). */
+export interface CreditRefill {
+  amount: number
+  intervalMs: number
+}
+
+/** A key's credits as reads show them. */
+export interface Credits {
+  /** The balance: what is left now where it was read live, else what an admin last set. */
+  remaining: number
+  refill: CreditRefill | null
+}
+
+/** A key's credits as stored: the balance an admin set, and what the counters need of it. */
+export interface StoredCredits extends Credits {
+  /** The key's version that set `remaining`: a new setting replaces the counter's balance. */
+  generation: number
+  /** Epoch ms refills count from: the key's creation, or the last change of `refill`. */
+  refillFrom: number
+}
+
 /** The public view of one token slot; never the token itself. */
 export interface TokenSlot {
   /** `*****` plus the last four characters of the current token. */
@@ -80,6 +117,15 @@ export interface Key {
   expiresAt: number | null
   primary: TokenSlot
   secondary: TokenSlot | null
+  /** The key's own rate limits (`[]`: none), or null to use the organisation's. Admin only. */
+  rateLimits: RateLimit[] | null
+  /** The key's credits, or null for unlimited. Admin only. */
+  credits: Credits | null
+  /**
+   * The addresses and CIDR blocks the key may be used from, or null to use the
+   * organisation's (none there: any). Admin only.
+   */
+  allowedIps: string[] | null
   /** Bumped by every write; the basis of optimistic concurrency. */
   version: number
 }
@@ -107,10 +153,11 @@ export interface SlotRecord {
  * A key as stored. `state` is the stored state: an `active` or `deactivated` record whose
  * `expiresAt` has passed is nonetheless expired (see `effectiveState`).
  */
-export interface KeyRecord extends Omit<Key, 'state' | 'primary' | 'secondary'> {
+export interface KeyRecord extends Omit<Key, 'state' | 'primary' | 'secondary' | 'credits'> {
   state: KeyState
   primary: SlotRecord
   secondary: SlotRecord | null
+  credits: StoredCredits | null
 }
 
 /** An organisation and the defaults its keys inherit. */
@@ -119,6 +166,10 @@ export interface Organisation {
   storageConfig: ConfigId | null
   webhookConfig: ConfigId | null
   config: KeyConfig
+  /** Rate limits for keys without their own (null: none). Admin only. */
+  rateLimits: RateLimit[] | null
+  /** Addresses for keys without their own (null: any). Admin only. */
+  allowedIps: string[] | null
   createdAt: number
   modifiedAt: number
   modifiedBy: string

@@ -27,6 +27,8 @@ async function storedKey(store: KeyStore) {
     storageConfig: null,
     webhookConfig: null,
     config: {},
+    rateLimits: null,
+    allowedIps: null,
     createdAt: T0,
     modifiedAt: T0,
     modifiedBy: 'admin',
