@@ -46,6 +46,27 @@ export function serviceSuite({ harness, test, runner: { expect } }: StoreSuiteCo
     expect((await kc.verify(rotated.token)).ok).toBe(true)
   })
 
+  test('answers every verification with a deep-frozen result, first read and repeated', async ({
+    store,
+  }) => {
+    const { kc } = service(store)
+    const created = await kc.createOrganisation()
+    const admin = kc.as(ADMIN)
+    await admin.updateKey(created.key.id, { metadata: { tier: { name: 'gold' } } })
+    const rotated = await admin.rotateKey(created.key.id, { slot: 'secondary' })
+    for (const token of [created.token, rotated.token, created.token, 'kc_nope']) {
+      const result = await kc.verify(token)
+      const unfrozen: string[] = []
+      const walk = (value: unknown, path: string) => {
+        if (typeof value !== 'object' || value === null) return
+        if (!Object.isFrozen(value)) unfrozen.push(path)
+        for (const [name, inner] of Object.entries(value)) walk(inner, `${path}.${name}`)
+      }
+      walk(result, 'result')
+      expect(unfrozen).toEqual([])
+    }
+  })
+
   test('pages 25 keys forwards and backwards without gaps or repeats', async ({ store }) => {
     const { kc, clock } = service(store)
     const created = await kc.createOrganisation()
