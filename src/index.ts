@@ -18,6 +18,7 @@ export type {
   ActorKind,
   ConfigId,
   ConfigSource,
+  Credits,
   EffectiveConfig,
   EffectiveValue,
   JsonValue,
@@ -27,12 +28,14 @@ export type {
   KeyType,
   Metadata,
   Organisation,
+  RateLimit,
   Slot,
   SystemActor,
   TokenSlot,
 } from './core/types'
-export { KEY_STATES, KEY_TYPES, SLOTS } from './core/types'
+export type { VerifyOptions } from './core/usage-control'
 export type {
+  RateLimitState,
   VerifyFailure,
   VerifyFailureCode,
   VerifyResult,

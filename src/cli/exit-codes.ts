@@ -34,4 +34,8 @@ export const ERROR_EXIT: Readonly<Record<KeycycleErrorCode | RefusedCredentialCo
   limit: 21,
   unavailable: 22,
   misconfigured: 23,
+  ip_forbidden: 24,
+  insufficient_permissions: 25,
+  rate_limited: 26,
+  credits_exhausted: 27,
 }

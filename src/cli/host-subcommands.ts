@@ -100,6 +100,10 @@ const REFUSED: Record<VerifyFailureCode, RefusedCredentialCode> = {
   deactivated: 'deactivated',
   blocked: 'blocked',
   expired: 'expired',
+  ip_forbidden: 'ip_forbidden',
+  insufficient_permissions: 'insufficient_permissions',
+  rate_limited: 'rate_limited',
+  credits_exhausted: 'credits_exhausted',
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

@@ -52,7 +52,10 @@ export interface RateLimit {
   scope: 'key' | 'organisation'
 }
 
-/** How credits refill: every `intervalMs` the balance becomes `amount` (it is replaced). */
+/**
+ * How credits refill: every `intervalMs` the balance becomes `amount` (it is replaced).
+ * @inline
+ */
 export interface CreditRefill {
   amount: number
   intervalMs: number

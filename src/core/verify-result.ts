@@ -1,6 +1,11 @@
+import type { BucketState } from './counters'
 import type { EffectiveConfig, Key, Slot } from './types'
 
-/** Why a token was refused. The first three must look identical to a client. */
+/**
+ * Why a token was refused. The first three must look identical to a client. The last four
+ * are given only once the token is valid and its key usable, in this order: the client's
+ * address, the permissions asked for, the rate limits, the credits.
+ */
 export type VerifyFailureCode =
   | 'malformed'
   | 'not_found'
@@ -8,6 +13,13 @@ export type VerifyFailureCode =
   | 'deactivated'
   | 'blocked'
   | 'expired'
+  | 'ip_forbidden'
+  | 'insufficient_permissions'
+  | 'rate_limited'
+  | 'credits_exhausted'
+
+/** A rate limit as a verification left it: whole units left, and when it is full again. */
+export type RateLimitState = BucketState
 
 /**
  * A token that verified. The whole result is deep-frozen, on every store, cached or not: read
@@ -25,6 +37,10 @@ export interface VerifySuccess {
   /** Epoch ms when a retiring token stops working; null for a current token. */
   readonly graceEndsAt: number | null
   readonly config: EffectiveConfig
+  /** The balance left after this verification's cost; null when the key's credits are unlimited. */
+  readonly credits: { readonly remaining: number } | null
+  /** Each rate limit in force once this verification's units are taken; empty without any. */
+  readonly rateLimits: readonly RateLimitState[]
   /**
    * Epoch ms at which the key's record was read from the store: now for an uncached answer,
    * earlier (within the cache's bound) for a cached one.
@@ -38,6 +54,16 @@ export interface VerifyFailure {
   readonly code: VerifyFailureCode
   /** As {@link VerifySuccess.checkedAt}; for `malformed`, the time of the call (no read). */
   readonly checkedAt: number
+  /**
+   * `rate_limited`: ms until the request's cost would fit every limit; `credits_exhausted`:
+   * ms until the next refill. Absent when waiting cannot help (a cost above a limit, credits
+   * without a refill) and for every other code.
+   */
+  readonly retryAfterMs?: number
+  /** `rate_limited` and `credits_exhausted`: each rate limit as it stands (nothing was taken). */
+  readonly rateLimits?: readonly RateLimitState[]
+  /** `rate_limited` and `credits_exhausted`: the balance as it stands (null: unlimited). */
+  readonly credits?: { readonly remaining: number } | null
 }
 
 /** The outcome of `verify`: a value, never an exception, for any token. */

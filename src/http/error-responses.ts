@@ -42,10 +42,22 @@ function faultHeaders(code: string): Record<string, string> {
 
 /** The response for a refused credential. */
 export function refusedKey(code: VerifyFailureCode | 'missing', realm: string): HttpResponse {
-  if (code === 'deactivated' || code === 'blocked' || code === 'expired') {
-    return errorResponse(code, `this API key is ${code}`)
+  switch (code) {
+    case 'deactivated':
+    case 'blocked':
+    case 'expired':
+      return errorResponse(code, `this API key is ${code}`)
+    case 'ip_forbidden':
+      return errorResponse(code, 'this API key may not be used from this address')
+    case 'insufficient_permissions':
+      return errorResponse(code, 'this API key lacks a permission this request needs')
+    case 'rate_limited':
+      return errorResponse(code, 'this API key has made too many requests; retry later')
+    case 'credits_exhausted':
+      return errorResponse(code, 'this API key has no credits left')
+    default:
+      return unauthorized(realm)
   }
-  return unauthorized(realm)
 }
 
 // `message` with every mention of `field` (as a whole name: not part of a longer name or path)

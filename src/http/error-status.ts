@@ -1,7 +1,15 @@
 import { KeycycleError, type KeycycleErrorCode } from '../core/errors'
 
 /** Codes a refused credential is answered with (`verify`'s outcomes, as a client sees them). */
-export type RefusedCredentialCode = 'unauthorized' | 'deactivated' | 'blocked' | 'expired'
+export type RefusedCredentialCode =
+  | 'unauthorized'
+  | 'deactivated'
+  | 'blocked'
+  | 'expired'
+  | 'ip_forbidden'
+  | 'insufficient_permissions'
+  | 'rate_limited'
+  | 'credits_exhausted'
 
 /** Codes only the HTTP layer answers with: a method the route lacks, and unexpected faults. */
 export type HttpOnlyErrorCode = 'method_not_allowed' | 'internal'
@@ -21,12 +29,16 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   deactivated: 403,
   blocked: 403,
   expired: 403,
+  ip_forbidden: 403,
+  insufficient_permissions: 403,
   not_found: 404,
   method_not_allowed: 405,
   invalid_transition: 409,
   conflict: 409,
   lockout: 409,
   limit: 409,
+  rate_limited: 429,
+  credits_exhausted: 429,
   internal: 500,
   misconfigured: 500,
   unavailable: 503,

@@ -56,6 +56,17 @@ export interface OutboxEvents {
     before: KeyRecord | null,
     seq?: number,
   ): OutboxEvent[] | undefined
+  /**
+   * The outbox entry of something that happened to a key without a write of its record (a
+   * spend that emptied its balance), in a stream of its own: a key's stream is ordered by the
+   * versions its writes produce, and this has none of its own. Undefined when this instance
+   * records no events.
+   */
+  keyHappening(
+    actor: Actor | SystemActor,
+    context: CommitContext,
+    detail: EventDetail,
+  ): OutboxEvent[] | undefined
   /** The outbox entry of an organisation write, in the organisation's stream at its version. */
   organisation(
     actor: Actor | SystemActor,
@@ -86,6 +97,14 @@ export function outboxEvents(record: boolean, leadMs: number, newId: NewId): Out
         out.push(entry(event, subject, event.id, seq, due))
       }
       return out
+    },
+    keyHappening(actor, { record: about, organisation, now }, detail) {
+      if (!record) return undefined
+      const event = {
+        ...eventBase(newId('evt', now), now, actor, about, organisation),
+        ...detail,
+      } as KeycycleEvent
+      return [entry(event, { kind: 'key', id: about.id }, event.id, about.version, now)]
     },
     organisation(actor, organisation, now, detail) {
       if (!record) return undefined

@@ -56,6 +56,11 @@ export type KeycycleEvent =
   | (EventBase & { type: 'key.expiring'; expiresAt: number })
   /** The retiring token of `slot` stopped working at `endedAt` (its grace period ended). */
   | (EventBase & { type: 'key.grace_ended'; slot: Slot; endedAt: number })
+  /**
+   * A verification spent the key's last credit (once per time its balance reaches 0, recorded
+   * with that spend). `refillAt`: when the balance is set again, or null without a refill.
+   */
+  | (EventBase & { type: 'key.credits_exhausted'; refillAt: number | null })
   | (OrganisationEventBase & { type: 'organisation.created' })
   | (OrganisationEventBase & { type: 'organisation.updated'; changed: string[] })
 

@@ -4,6 +4,7 @@ import type { CreateOrganisationInput } from '../core/inputs'
 import { parseActor } from '../core/inputs'
 import { applyRecordedUse } from '../core/last-used'
 import type { Actor, EffectiveConfig, SystemActor } from '../core/types'
+import type { VerifyOptions } from '../core/usage-control'
 import type { VerifyResult } from '../core/verify-result'
 import { compareAndSetLoop } from './compare-and-set'
 import { keyDeletion } from './delete-key'
@@ -61,10 +62,20 @@ export interface Keycycle {
    */
   createOrganisation(input?: CreateOrganisationInput): Promise<CreatedOrganisation>
   /**
-   * Checks a token. Returns a result for every token, valid or not, and throws only
-   * `unavailable` (the store did not answer in time), so middleware can fail closed.
+   * Checks a token, and what `options` asks of its key: the request's `cost` (credits spent and
+   * units taken from every rate limit, default 1), the client's `ip` (against the key's allowed
+   * addresses), the `permissions` it needs (a query: `'a AND (b OR c)'`, or a list meaning all).
+   * Returns a result for every token, valid or not, refused or not; a refusal spends nothing.
+   * Rejects with `validation` for malformed options (never for a token), and with
+   * `unavailable` when the store did not answer in time, so middleware can fail closed.
+   *
+   * @example
+   * ```ts
+   * const result = await kc.verify(token, { ip: '203.0.113.9', permissions: 'reports:read' })
+   * if (!result.ok && result.code === 'rate_limited') retryIn(result.retryAfterMs)
+   * ```
    */
-  verify(token: string): Promise<VerifyResult>
+  verify(token: string, options?: VerifyOptions): Promise<VerifyResult>
   /** The effective configuration of any key, with sources. Host-level: no reach check. */
   resolveConfig(keyId: string): Promise<EffectiveConfig>
   /** Persists due expiries and emits `key.expired`; returns how many keys this call expired. */
@@ -176,6 +187,9 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     prefix: settings.tokenPrefix,
     now,
     read: keyReader(store, cache),
+    store,
+    cache,
+    events,
     digests,
     views: sharedViews(),
     lastUsed,

@@ -17,7 +17,7 @@ export { effectiveState } from '../core/expiry'
 export type { StateClause } from '../core/filters'
 export { matchesClause, matchesFilter } from '../core/filters'
 export { deepFreeze } from '../core/freeze'
-export type { KeyRecord, RetiringToken, SlotRecord } from '../core/types'
+export type { KeyRecord, RetiringToken, SlotRecord, StoredCredits } from '../core/types'
 export type {
   ChangeChannelOptions,
   ChannelBackend,

@@ -2,11 +2,16 @@ import { effectiveConfig } from '../../core/config'
 import { deepFreeze } from '../../core/freeze'
 import { toKey } from '../../core/key-view'
 import type { EffectiveConfig, Key, KeyRecord, Organisation } from '../../core/types'
+import { type UsageRules, usageRules } from '../../core/usage-control'
 
-/** A key's public view and effective config, deep-frozen, as a success result carries them. */
+/**
+ * A key's public view and effective config, deep-frozen, as a success result carries them,
+ * and its usage rules (parsed once per version: the allowed addresses are parsed text).
+ */
 export interface KeyView {
   readonly key: Key
   readonly config: EffectiveConfig
+  readonly rules: UsageRules
 }
 
 /** The frozen view of `record` under `organisation` at `now`; see {@link sharedViews}. */
@@ -60,7 +65,8 @@ function freezeView(key: Key, config: EffectiveConfig): void {
 export const SHARED_VIEWS = 10_000
 
 /**
- * The key views of successful verifications, built and deep-frozen once per stored version of
+ * The key views of successful verifications (and the usage rules their checks read), built and
+ * deep-frozen once per stored version of
  * a key and its organisation, and shared by every verification of that version while it holds
  * (until the key's expiry or the end of a grace window). A view is found by the key's ID and
  * checked against the record's `version` and the organisation's (every write bumps them, on
@@ -91,6 +97,7 @@ export function sharedViews(max: number = SHARED_VIEWS): ViewOf {
     const built: Memo = {
       key,
       config,
+      rules: usageRules(record, organisation),
       version: record.version,
       organisation: organisation.id,
       organisationVersion: organisation.version,

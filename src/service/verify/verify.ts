@@ -9,13 +9,19 @@
  *    from the store (`read-key.ts`).
  * 3. **decide** — the presented secret against the key's live tokens, then the key's effective
  *    state (`decideVerification`, pure; `presented-secret.ts` digests the secret).
- *    Checks that need a verified, usable key — who may call from where, what it may do, how
- *    much it may spend — go right after this step and before the next, as pure decisions in
- *    the core, so that a refused request records nothing.
- * 4. **record use** — the matched token's last use, and its re-digest under the current pepper
+ * 4. **check** — what a usable key may do, from its usage rules (`src/core/usage-control.ts`,
+ *    pure): the client's address, then the permissions asked for. A new check that needs no
+ *    counter goes there, in `checkAccess`.
+ * 5. **spend** — for a key with rate limits or credits, the store's one atomic, all-or-nothing
+ *    spend, checked against the versions the decision was made on (`store.spend`); a stale
+ *    answer carries the current records, and steps 3–5 run again on them. Keys without either
+ *    skip this step: no round trip.
+ * 6. **record use** — the matched token's last use, and its re-digest under the current pepper
  *    when it was made under an older one, kept in memory and written behind
- *    (`last-used-recorder.ts`): never a store write on the request path.
- * 5. **result** — the success result with the key's shared view (`shared-views.ts`).
+ *    (`last-used-recorder.ts`): never a store write on the request path. Only a success records.
+ * 7. **result** — the success result with the key's shared view (`shared-views.ts`).
+ *
+ * A refusal at any step records and spends nothing.
  *
  * Every result is deep-frozen, on every store, cached or not.
  *
@@ -26,7 +32,10 @@
  *   awaited. The clock is read once, unless the read waited: the decision is then taken when
  *   the answer came.
  * - **Shared frozen views.** A success carries the key's view and effective config; they are
- *   built and frozen once per stored version (`shared-views.ts`) instead of ~20 objects a call.
+ *   built and frozen once per stored version (`shared-views.ts`) instead of ~20 objects a call,
+ *   and so are the key's usage rules (its allowed addresses parsed once).
+ * - **Parsed asks.** The addresses and permission queries hosts pass are parsed once each
+ *   (bounded memos below): a host passes the same few on every request.
  * - **One digest per verification.** `presented-secret.ts` digests the secret once per pepper
  *   the four candidates name: once, outside a pepper rotation.
  * - **Frozen refusals.** The core's refusal verdicts are constants.
@@ -34,16 +43,32 @@
  * the SQL stores read a neighbour row for an unknown ID so it costs what a known one does);
  * the pipeline relies on none of them.
  */
+import type { BucketState } from '../../core/counters'
+import { nextRefill } from '../../core/counters'
 import { decideVerification, type Verdict } from '../../core/decide-verification'
 import type { Digests } from '../../core/digest'
+import { KeycycleError } from '../../core/errors'
+import { type ClientIp, parseClientIp } from '../../core/ip-rules'
+import { type PermissionQuery, parsePermissionQuery } from '../../core/permission-query'
 import { parseToken } from '../../core/token'
-import type { VerifyResult } from '../../core/verify-result'
+import type { SystemActor } from '../../core/types'
+import {
+  checkAccess,
+  readVerifyOptions,
+  spendsCounters,
+  type VerifyAsk,
+  type VerifyOptions,
+} from '../../core/usage-control'
+import type { VerifyFailureCode, VerifyResult } from '../../core/verify-result'
+import type { KeyStore, KeyWithOrganisation } from '../../store'
 import { isPromiseLike } from '../../store/deadline'
 import type { Now } from '../deps'
+import type { OutboxEvents } from '../emit'
+import type { VerifyCache } from './cache'
 import type { LastUsedRecorder } from './last-used-recorder'
 import { presentedSecret } from './presented-secret'
 import type { KeyRead, ReadKey } from './read-key'
-import type { ViewOf } from './shared-views'
+import type { KeyView, ViewOf } from './shared-views'
 
 /** What the pipeline is built from. */
 export interface VerifyDeps {
@@ -51,54 +76,187 @@ export interface VerifyDeps {
   prefix: string
   now: Now
   read: ReadKey
+  /** Where spends go (the store, behind the service's guard). */
+  store: KeyStore
+  /** The verification cache, told when a spend found its records stale. */
+  cache: VerifyCache | null
   digests: Digests
   views: ViewOf
   lastUsed: LastUsedRecorder
+  /** Builds the events a spend records when it empties a balance. */
+  events: OutboxEvents
 }
 
 /**
- * Verifies a presented token. Never throws for a bad token; rejects only with `unavailable`
- * (the store did not answer in time) or another `KeycycleError` fault.
+ * Verifies a presented token, asking what `options` asks. Never throws for a bad token;
+ * rejects with `validation` for bad options, and with `unavailable` (or another `KeycycleError`
+ * fault) when the store did not answer in time.
  */
-export type Verify = (token: unknown) => Promise<VerifyResult>
+export type Verify = (token: unknown, options?: VerifyOptions) => Promise<VerifyResult>
+
+// How many times a spend may find the records it was decided on moved before the verification
+// gives up (`unavailable`): each time means a write to the key landed within one round trip.
+const MAX_DECISIONS = 3
+
+const SYSTEM: SystemActor = { kind: 'system' }
+const NO_LIMITS: readonly BucketState[] = Object.freeze([])
+// A bounded memo is cheaper on every call than an LRU; hosts pass the same few values.
+const MEMO_SIZE = 1024
+
+function memoised<T>(parse: (text: string) => T): (value: unknown) => T {
+  const memo = new Map<string, T>()
+  return (value) => {
+    if (typeof value !== 'string') return parse(value as string)
+    let parsed = memo.get(value)
+    if (parsed === undefined) {
+      parsed = parse(value)
+      if (memo.size >= MEMO_SIZE) memo.clear()
+      memo.set(value, parsed)
+    }
+    return parsed
+  }
+}
+
+const frozenStates = (states: readonly BucketState[]): readonly BucketState[] => {
+  for (const state of states) Object.freeze(state)
+  return Object.freeze(states)
+}
+
+function refused(code: VerifyFailureCode, checkedAt: number): VerifyResult {
+  return Object.freeze({ ok: false, code, checkedAt })
+}
 
 /** The verification pipeline over `deps`. */
 export function verifier(deps: VerifyDeps): Verify {
-  const { prefix, now, read, digests, views, lastUsed } = deps
+  const { prefix, now, read, store, cache, digests, views, lastUsed, events } = deps
+  const parseIp: (text: unknown) => ClientIp = memoised((text) => parseClientIp(text))
+  const parseQuery: (query: unknown) => PermissionQuery = memoised((query) =>
+    parsePermissionQuery(query),
+  )
 
-  // Steps 3–5, once the read has answered at `at`.
-  function conclude(keyId: string, secret: string, found: KeyRead, at: number): VerifyResult {
-    const checkedAt = found.checkedAt ?? at
-    const record = found.found
+  // Steps 3–7, once the read has answered at `at`: a result at once, unless a spend is needed.
+  function conclude(
+    keyId: string,
+    secret: string,
+    read: KeyRead,
+    at: number,
+    ask: VerifyAsk,
+    decisions: number,
+  ): VerifyResult | Promise<VerifyResult> {
+    const checkedAt = read.checkedAt ?? at
+    const found = read.found
     const verdict: Verdict = decideVerification({
-      found: record,
+      found,
       digestFor: presentedSecret(digests, keyId, secret),
       now: at,
     })
-    if (!verdict.ok || record === null) {
-      return Object.freeze({ ok: false, code: verdict.ok ? 'not_found' : verdict.code, checkedAt })
+    if (!verdict.ok || found === null)
+      return refused(verdict.ok ? 'not_found' : verdict.code, checkedAt)
+    const view = views(found.key, found.organisation, at)
+    const refusal = checkAccess(view.rules, found.key.permissions, ask)
+    if (refusal !== null) return refused(refusal, checkedAt)
+    if (!spendsCounters(view.rules)) {
+      recordUse(keyId, secret, verdict.stored, at)
+      return succeeded(verdict, view, checkedAt, null, NO_LIMITS)
     }
-    recordUse(keyId, secret, verdict.stored, at)
-    const { key, config } = views(record.key, record.organisation, at)
-    const { slot, graceEndsAt } = verdict
-    const rotating = graceEndsAt !== null
-    return Object.freeze({ ok: true, key, slot, rotating, graceEndsAt, config, checkedAt })
+    return spend(keyId, secret, found, verdict, view, { at, checkedAt, ask, decisions })
   }
 
-  // Step 4: last use, and a re-digest when the token was made under an older pepper.
+  // Step 5: the store's atomic spend, on the versions the decision was made on.
+  async function spend(
+    keyId: string,
+    secret: string,
+    found: KeyWithOrganisation,
+    verdict: Extract<Verdict, { ok: true }>,
+    view: KeyView,
+    {
+      at,
+      checkedAt,
+      ask,
+      decisions,
+    }: { at: number; checkedAt: number; ask: VerifyAsk; decisions: number },
+  ): Promise<VerifyResult> {
+    const { buckets, credits } = view.rules
+    const answer = await store.spend({
+      keyId,
+      keyVersion: found.key.version,
+      organisationId: found.organisation.id,
+      organisationVersion: found.organisation.version,
+      plan: { now: at, cost: ask.cost, buckets, credits },
+      eventsIfEmptied: () =>
+        events.keyHappening(
+          SYSTEM,
+          { record: found.key, organisation: found.organisation, now: at },
+          {
+            type: 'key.credits_exhausted',
+            refillAt: credits && nextRefill(credits, at),
+          },
+        ) ?? [],
+    })
+    if (answer.stale) {
+      // Written since it was read: whatever this instance holds of it is stale too.
+      cache?.invalidate(keyId)
+      cache?.invalidate(found.organisation.id)
+      if (decisions + 1 >= MAX_DECISIONS) {
+        throw new KeycycleError('unavailable', `key ${keyId} kept changing during its verification`)
+      }
+      const current = { found: answer.current, checkedAt: null }
+      return conclude(keyId, secret, current, now(), ask, decisions + 1)
+    }
+    const balance = answer.credits === null ? null : Object.freeze({ remaining: answer.credits })
+    const limits = frozenStates(answer.buckets)
+    if (answer.outcome !== 'spent') {
+      return Object.freeze({
+        ok: false,
+        code: answer.outcome,
+        checkedAt,
+        ...(answer.retryAfterMs === null ? {} : { retryAfterMs: answer.retryAfterMs }),
+        rateLimits: limits,
+        credits: balance,
+      })
+    }
+    recordUse(keyId, secret, verdict.stored, at)
+    return succeeded(verdict, view, checkedAt, balance, limits)
+  }
+
+  // Step 6: last use, and a re-digest when the token was made under an older pepper.
   function recordUse(keyId: string, secret: string, stored: string, at: number): void {
     const redigest = digests.isOutdated(stored) ? digests.mint(keyId, secret) : null
     lastUsed.record(keyId, stored, at, redigest)
   }
 
-  return async (token) => {
+  return async (token, options) => {
+    const ask = readVerifyOptions(options, parseIp, parseQuery)
     const parsed = parseToken(token, prefix)
-    if (parsed === null) return Object.freeze({ ok: false, code: 'malformed', checkedAt: now() })
+    if (parsed === null) return refused('malformed', now())
     const { keyId, secret } = parsed
     const asked = now()
     const found = read(keyId, asked)
-    if (!isPromiseLike(found)) return conclude(keyId, secret, found, asked)
+    if (!isPromiseLike(found)) return conclude(keyId, secret, found, asked, ask, 0)
     const answered = await found
-    return conclude(keyId, secret, answered, now())
+    return conclude(keyId, secret, answered, now(), ask, 0)
   }
+}
+
+// Step 7: the success result, frozen like everything in it.
+function succeeded(
+  verdict: Extract<Verdict, { ok: true }>,
+  { key, config }: KeyView,
+  checkedAt: number,
+  credits: { readonly remaining: number } | null,
+  rateLimits: readonly BucketState[],
+): VerifyResult {
+  const { slot, graceEndsAt } = verdict
+  const rotating = graceEndsAt !== null
+  return Object.freeze({
+    ok: true,
+    key,
+    slot,
+    rotating,
+    graceEndsAt,
+    config,
+    credits,
+    rateLimits,
+    checkedAt,
+  })
 }
