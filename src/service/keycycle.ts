@@ -183,15 +183,16 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
         error,
       ),
   )
+  const views = sharedViews()
   const verify = verifier({
     prefix: settings.tokenPrefix,
     now,
-    read: keyReader(store, cache),
+    read: keyReader(store, cache, views.hint),
     store,
     cache,
     events,
     digests,
-    views: sharedViews(),
+    views,
     lastUsed,
   })
 

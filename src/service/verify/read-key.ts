@@ -6,6 +6,11 @@ export interface KeyRead {
   found: KeyWithOrganisation | null
   /** Epoch ms at which the cache's entry was read from the store; null when read just now. */
   checkedAt: number | null
+  /**
+   * True when `found` is the views memo's hint, not a read: the spend checks its versions, and
+   * a refusal decided on it is confirmed by a read.
+   */
+  hinted?: boolean
 }
 
 /**
@@ -17,13 +22,27 @@ export interface KeyRead {
  */
 export type ReadKey = (keyId: string, now: number) => KeyRead | Promise<KeyRead>
 
-/** The read step over `store`, through `cache` when there is one. */
-export function keyReader(store: KeyStore, cache: VerifyCache | null): ReadKey {
+/**
+ * The read step over `store`, through `cache` when there is one. Without a cache, from a store
+ * that cannot answer at once, a key whose rules spend counters is answered from `hints` (the
+ * records its last view was built from): its spend is a round trip anyway, and checks those
+ * records' versions atomically, so one round trip does the read and the spend.
+ */
+export function keyReader(
+  store: KeyStore,
+  cache: VerifyCache | null,
+  hints: (keyId: string) => KeyWithOrganisation | undefined,
+): ReadKey {
   if (cache) return (keyId, now) => cache.read(keyId, now)
+  const hinted = (keyId: string): KeyRead | undefined => {
+    const found = hints(keyId)
+    return found && { found, checkedAt: null, hinted: true }
+  }
   const sync = store.getKeyWithOrganisationSync?.bind(store)
   const later = (keyId: string): Promise<KeyRead> =>
     store.getKeyWithOrganisation(keyId).then((found) => ({ found, checkedAt: null }))
-  if (!sync) return later
+  // A store that answers at once needs no hint: its read costs no round trip.
+  if (!sync) return (keyId) => hinted(keyId) ?? later(keyId)
   return (keyId) => {
     const found: KeyWithOrganisation | null | undefined = sync(keyId)
     return found === undefined ? later(keyId) : { found, checkedAt: null }

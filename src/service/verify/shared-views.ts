@@ -2,7 +2,8 @@ import { effectiveConfig } from '../../core/config'
 import { deepFreeze } from '../../core/freeze'
 import { toKey } from '../../core/key-view'
 import type { EffectiveConfig, Key, KeyRecord, Organisation } from '../../core/types'
-import { type UsageRules, usageRules } from '../../core/usage-control'
+import { spendsCounters, type UsageRules, usageRules } from '../../core/usage-control'
+import type { KeyWithOrganisation } from '../../store'
 
 /**
  * A key's public view and effective config, deep-frozen, as a success result carries them,
@@ -17,7 +18,21 @@ export interface KeyView {
 /** The frozen view of `record` under `organisation` at `now`; see {@link sharedViews}. */
 export type ViewOf = (record: KeyRecord, organisation: Organisation, now: number) => KeyView
 
+/** The views memo: each key's view, and the records it was built from (see {@link sharedViews}). */
+export interface SharedViews {
+  view: ViewOf
+  /**
+   * The records a key's last view was built from, if its rules spend counters: a verification
+   * may decide on them without reading the store, because its spend checks their versions
+   * atomically (and a refusal is confirmed by a read). Undefined for any other key.
+   */
+  hint(keyId: string): KeyWithOrganisation | undefined
+  /** Forgets a key (it was found changed or gone). */
+  forget(keyId: string): void
+}
+
 interface Memo extends KeyView {
+  found: KeyWithOrganisation
   version: number
   organisation: string
   organisationVersion: number
@@ -78,9 +93,9 @@ export const SHARED_VIEWS = 10_000
  * than an LRU's bookkeeping; hot keys are back after their next verification), so memory stays
  * bounded however many keys verify.
  */
-export function sharedViews(max: number = SHARED_VIEWS): ViewOf {
+export function sharedViews(max: number = SHARED_VIEWS): SharedViews {
   const memo = new Map<string, Memo>()
-  return (record, organisation, now) => {
+  const view: ViewOf = (record, organisation, now) => {
     const hit = memo.get(record.id)
     if (
       hit !== undefined &&
@@ -98,6 +113,7 @@ export function sharedViews(max: number = SHARED_VIEWS): ViewOf {
       key,
       config,
       rules: usageRules(record, organisation),
+      found: { key: record, organisation },
       version: record.version,
       organisation: organisation.id,
       organisationVersion: organisation.version,
@@ -106,5 +122,13 @@ export function sharedViews(max: number = SHARED_VIEWS): ViewOf {
     if (hit === undefined && memo.size >= max) memo.clear()
     memo.set(record.id, built)
     return built
+  }
+  return {
+    view,
+    hint(keyId) {
+      const hit = memo.get(keyId)
+      return hit !== undefined && spendsCounters(hit.rules) ? hit.found : undefined
+    },
+    forget: (keyId) => memo.delete(keyId),
   }
 }

@@ -68,7 +68,7 @@ import type { VerifyCache } from './cache'
 import type { LastUsedRecorder } from './last-used-recorder'
 import { presentedSecret } from './presented-secret'
 import type { KeyRead, ReadKey } from './read-key'
-import type { KeyView, ViewOf } from './shared-views'
+import type { KeyView, SharedViews } from './shared-views'
 
 /** What the pipeline is built from. */
 export interface VerifyDeps {
@@ -81,7 +81,7 @@ export interface VerifyDeps {
   /** The verification cache, told when a spend found its records stale. */
   cache: VerifyCache | null
   digests: Digests
-  views: ViewOf
+  views: SharedViews
   lastUsed: LastUsedRecorder
   /** Builds the events a spend records when it empties a balance. */
   events: OutboxEvents
@@ -150,16 +150,43 @@ export function verifier(deps: VerifyDeps): Verify {
       digestFor: presentedSecret(digests, keyId, secret),
       now: at,
     })
-    if (!verdict.ok || found === null)
-      return refused(verdict.ok ? 'not_found' : verdict.code, checkedAt)
-    const view = views(found.key, found.organisation, at)
+    // A refusal decided on a hint is confirmed by a read first.
+    const refuse = (code: VerifyFailureCode) =>
+      read.hinted ? confirm(keyId, secret, read, code, ask, decisions) : refused(code, checkedAt)
+    if (!verdict.ok || found === null) return refuse(verdict.ok ? 'not_found' : verdict.code)
+    const view = views.view(found.key, found.organisation, at)
     const refusal = checkAccess(view.rules, found.key.permissions, ask)
-    if (refusal !== null) return refused(refusal, checkedAt)
+    if (refusal !== null) return refuse(refusal)
     if (!spendsCounters(view.rules)) {
       recordUse(keyId, secret, verdict.stored, at)
       return succeeded(verdict, view, checkedAt, null, NO_LIMITS)
     }
     return spend(keyId, secret, found, verdict, view, { at, checkedAt, ask, decisions })
+  }
+
+  // A refusal decided on a hint stands only if the store still holds those versions; if not, the
+  // decision is taken again on what it holds. One read: what a refusal costs unhinted too.
+  async function confirm(
+    keyId: string,
+    secret: string,
+    hinted: KeyRead,
+    code: VerifyFailureCode,
+    ask: VerifyAsk,
+    decisions: number,
+  ): Promise<VerifyResult> {
+    const current = await store.getKeyWithOrganisation(keyId)
+    const at = now()
+    const was = hinted.found
+    if (
+      current !== null &&
+      was !== null &&
+      current.key.version === was.key.version &&
+      current.organisation.version === was.organisation.version
+    ) {
+      return refused(code, at)
+    }
+    views.forget(keyId)
+    return conclude(keyId, secret, { found: current, checkedAt: null }, at, ask, decisions + 1)
   }
 
   // Step 5: the store's atomic spend, on the versions the decision was made on.
@@ -195,6 +222,7 @@ export function verifier(deps: VerifyDeps): Verify {
     })
     if (answer.stale) {
       // Written since it was read: whatever this instance holds of it is stale too.
+      views.forget(keyId)
       cache?.invalidate(keyId)
       cache?.invalidate(found.organisation.id)
       if (decisions + 1 >= MAX_DECISIONS) {
