@@ -63,7 +63,11 @@ export interface CreditRefill {
 
 /** A key's credits as reads show them. */
 export interface Credits {
-  /** The balance: what is left now where it was read live, else what an admin last set. */
+  /**
+   * The balance. Read live (the counters', refills applied) by `getKey`, `listKeys` and the
+   * key every management call answers with; an event's key and a verification's `key` show
+   * what an admin last set (a verification's own `credits` is the live balance).
+   */
   remaining: number
   refill: CreditRefill | null
 }

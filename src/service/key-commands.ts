@@ -8,13 +8,13 @@ import {
   parseSlot,
   requireKeyId,
 } from '../core/inputs'
-import { toKey } from '../core/key-view'
 import { applyKeyPatch, newKeyRecord } from '../core/keys'
 import { regenerate, rotate } from '../core/rotation'
 import type { Actor, Key, Slot } from '../core/types'
 import type { KeyStore } from '../store'
 import type { Mint, NewId, Now } from './deps'
 import type { OutboxEvents } from './emit'
+import { liveKey } from './live-keys'
 import type { Committed, MutateKey } from './mutate-key'
 import { loadOrganisation } from './reach'
 
@@ -51,13 +51,13 @@ export interface KeyCommands {
   regenerateKey(actor: Actor, id: unknown, slot: Slot): Promise<KeyWithToken>
 }
 
-function withToken(done: Committed<unknown>, token: string): KeyWithToken {
-  return { key: toKey(done.record, done.now), token }
-}
-
 /** The key commands over `deps`. */
 export function keyCommands(deps: KeyCommandDeps): KeyCommands {
   const { store, now, newId, mint, events, mutateKey } = deps
+  const withToken = async (done: Committed<unknown>, token: string): Promise<KeyWithToken> => ({
+    key: await liveKey(store, done.record, done.now),
+    token,
+  })
   return {
     async createKey(actor, input) {
       const parsed = parseCreateKeyInput(input ?? {}, actor)
@@ -72,7 +72,7 @@ export function keyCommands(deps: KeyCommandDeps): KeyCommands {
       if (!(await store.insertKey(record, { maxKeys, events: recorded }))) {
         throw new KeycycleError('conflict', `key ${id} already exists`)
       }
-      return { key: toKey(record, at), token }
+      return { key: await liveKey(store, record, at), token }
     },
 
     async updateKey(actor, id, patch) {
@@ -90,7 +90,7 @@ export function keyCommands(deps: KeyCommandDeps): KeyCommands {
             : { type: 'key.updated', changed },
         }
       })
-      return toKey(done.record, done.now)
+      return liveKey(store, done.record, done.now)
     },
 
     async rotateKey(actor, id, options) {

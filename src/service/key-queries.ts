@@ -1,10 +1,10 @@
 import { effectiveConfig } from '../core/config'
 import { stateFilter } from '../core/filters'
 import { type ListKeysQuery, parseListQuery, requireKeyId } from '../core/inputs'
-import { toKey } from '../core/key-view'
 import type { Actor, EffectiveConfig, Key, SystemActor } from '../core/types'
 import type { KeyListQuery, KeyStore } from '../store'
 import type { Now } from './deps'
+import { liveKey, liveKeys } from './live-keys'
 import { assertReach, loadKey } from './reach'
 
 /** One page of keys; `hasMore` says whether more exist beyond it in the direction of travel. */
@@ -32,7 +32,7 @@ export function keyQueries(store: KeyStore, now: Now): KeyQueries {
   return {
     async getKey(actor, id) {
       const { key } = await loadKey(store, requireKeyId(id), actor)
-      return toKey(key, now())
+      return liveKey(store, key, now())
     },
 
     async listKeys(actor, query) {
@@ -51,7 +51,7 @@ export function keyQueries(store: KeyStore, now: Now): KeyQueries {
       const rows = await store.listKeys(storeQuery)
       const page = rows.slice(0, q.limit)
       if (storeQuery.order === 'asc') page.reverse()
-      return { data: page.map((record) => toKey(record, at)), hasMore: rows.length > q.limit }
+      return { data: await liveKeys(store, page, at), hasMore: rows.length > q.limit }
     },
 
     async resolveConfig(actor, keyId) {

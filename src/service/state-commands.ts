@@ -1,12 +1,12 @@
 import { KeycycleError } from '../core/errors'
 import { dueClause } from '../core/filters'
 import { parseDeactivateOptions, requireKeyId } from '../core/inputs'
-import { toKey } from '../core/key-view'
 import { type KeyAction, transition } from '../core/states'
 import type { Actor, Key, SystemActor } from '../core/types'
 import { readInteger, readObject } from '../core/validate'
 import type { KeyStore } from '../store'
 import type { Now } from './deps'
+import { liveKey } from './live-keys'
 import type { GuardLockout } from './lockout-guard'
 import type { MutateKey } from './mutate-key'
 
@@ -64,7 +64,7 @@ export function stateCommands(deps: StateCommandDeps): StateCommands {
             : { type: 'key.state_changed', from, to },
       }
     })
-    return toKey(done.record, done.now)
+    return liveKey(store, done.record, done.now)
   }
 
   // Re-activates a key this call deactivated; skipped if someone else has moved it since. The
@@ -96,7 +96,7 @@ export function stateCommands(deps: StateCommandDeps): StateCommands {
         },
         () => undoDeactivation(id, actor),
       )
-      return toKey(done.record, done.now)
+      return liveKey(store, done.record, done.now)
     },
 
     async expireDue(options) {
