@@ -230,6 +230,42 @@ for (const [name, dialect, open] of CASES) {
       await kc.close()
     })
 
+    it('answers a spend unavailable at its deadline, and spends nothing once the lock is released', async () => {
+      const kc = createKeycycle({ store: fixture.store })
+      const { key } = await kc.createOrganisation()
+      const found = (await fixture.store.getKeyWithOrganisation(key.id))!
+      const request = {
+        keyId: key.id,
+        keyVersion: found.key.version,
+        organisationId: found.organisation.id,
+        organisationVersion: found.organisation.version,
+        plan: {
+          now: Date.now(),
+          cost: 1,
+          buckets: [{ name: 'api', limit: 5, windowMs: 60_000, scope: 'key' as const }],
+          credits: { initial: 5, generation: 1, refill: null, refillFrom: 0 },
+        },
+      }
+      await fixture.lock(`${fixture.prefix}keys`, key.id)
+      const started = Date.now()
+      const error = await fixture.store
+        .spend(request, { deadline: started + STORE_TIMEOUT_MS })
+        .catch((e: unknown) => e)
+      const answeredMs = Date.now() - started
+      await sleep(300)
+      await fixture.release()
+      await sleep(300)
+      console.info(`${name}: spend unavailable after ${answeredMs} ms`)
+      expect(error).toMatchObject({ code: 'unavailable' })
+      expect(answeredMs).toBeGreaterThanOrEqual(STORE_TIMEOUT_MS - 20)
+      // MySQL's lock wait is bounded in whole seconds only.
+      expect(answeredMs).toBeLessThan(STORE_TIMEOUT_MS + (dialect === 'mysql' ? 1200 : 500))
+      expect(await fixture.store.readCounters([key.id])).toEqual(new Map())
+      // And with the lock gone, the same spend goes through.
+      expect(await fixture.store.spend(request)).toMatchObject({ outcome: 'spent', credits: 4 })
+      await kc.close()
+    })
+
     it('starts no write whose deadline has passed', async () => {
       const kc = createKeycycle({ store: fixture.store, recordEvents: true })
       const { key } = await kc.createOrganisation()
