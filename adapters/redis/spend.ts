@@ -78,7 +78,8 @@ const longest = (waits: (number | null)[]) =>
  * Standalone: one script ({@link SPEND}), one round trip, whatever the plan; a stale spend's
  * reply carries the current records. Events go with it (so `eventsIfEmptied` is asked before
  * it, whenever the spend has credits and a cost) and are recorded only when it empties the
- * balance.
+ * balance. They must be about the key (`subject` the key): its outbox shares the key's slot,
+ * which on a Cluster is the only one the key's script may write.
  *
  * Cluster: the organisation lives in another slot, so a spend is two scripts, two round trips.
  * First the organisation's ({@link ORGANISATION_TAKE}): its version, and the units of its
