@@ -24,9 +24,13 @@ end
 local function keyCounters(key)
   return { buckets = readBuckets(key[3]), credits = readCredits(key[4]) }
 end
-local function writeKeyCounters(hash, counters)
-  writeBuckets(hash, counters.buckets)
-  writeCredits(hash, counters.credits)
+-- A spend that went through: the key's counters written, the events appended (KEYS from k,
+-- ARGV from a) when it emptied the balance, the reply kept under the marker for resends.
+local function commitKey(hash, result, k, a, marker, out, ttl)
+  writeBuckets(hash, result.next.key.buckets)
+  writeCredits(hash, result.next.key.credits)
+  if result.emptied then append(k, a) end
+  redis.call('SET', marker, out, 'PX', ttl)
 end
 `
 
@@ -64,10 +68,8 @@ local plan, a = readPlan(8)
 local result = spendCounters(keyCounters(key), { buckets = readBuckets(organisation[2]) }, plan)
 local out = reply(result)
 if result.outcome == 'spent' then
-  writeKeyCounters(KEYS[1], result.next.key)
   if hasShared(plan) then writeBuckets(KEYS[2], result.next.organisation.buckets) end
-  if result.emptied then append(4, a) end
-  redis.call('SET', KEYS[3], out, 'PX', ARGV[5])
+  commitKey(KEYS[1], result, 4, a, KEYS[3], out, ARGV[5])
 end
 return out
 `,
@@ -100,11 +102,7 @@ if check then
   return reply(result, result.standing)
 end
 local out = reply(result)
-if result.outcome == 'spent' then
-  writeKeyCounters(KEYS[1], result.next.key)
-  if result.emptied then append(3, a) end
-  redis.call('SET', KEYS[2], out, 'PX', ARGV[4])
-end
+if result.outcome == 'spent' then commitKey(KEYS[1], result, 3, a, KEYS[2], out, ARGV[4]) end
 return out
 `,
 )

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KyselyStoreOptions, kyselyStore, migrateKeycycle } from '../../adapters/kysely'
 import { pgPoolRunner } from '../../adapters/kysely/pg-runner'
 import { reusePreparedStatements } from '../../adapters/kysely/sqlite-statements'
+import { bucket, credits, plan, spendOf } from '../../src/conformance/usage-fixtures'
 import { createKeycycle, KeycycleError } from '../../src/index'
 import type { KeyStore } from '../../src/store'
 import { shouldRun } from '../helpers/should-run'
@@ -234,18 +235,11 @@ for (const [name, dialect, open] of CASES) {
       const kc = createKeycycle({ store: fixture.store })
       const { key } = await kc.createOrganisation()
       const found = (await fixture.store.getKeyWithOrganisation(key.id))!
-      const request = {
-        keyId: key.id,
-        keyVersion: found.key.version,
-        organisationId: found.organisation.id,
-        organisationVersion: found.organisation.version,
-        plan: {
-          now: Date.now(),
-          cost: 1,
-          buckets: [{ name: 'api', limit: 5, windowMs: 60_000, scope: 'key' as const }],
-          credits: { initial: 5, generation: 1, refill: null, refillFrom: 0 },
-        },
-      }
+      const request = spendOf(
+        found.key,
+        found.organisation,
+        plan([bucket('api', 5, 60_000)], credits(5), 1, Date.now()),
+      )
       await fixture.lock(`${fixture.prefix}keys`, key.id)
       const started = Date.now()
       const error = await fixture.store

@@ -2,6 +2,7 @@ import { Cluster, Redis } from 'ioredis'
 import { describe, expect } from 'vitest'
 import { redisStore } from '../../adapters/redis'
 import { ADMIN, keyRecord, randomBytes, type StoreSuiteContext, T0 } from '../../src/conformance'
+import { bucket, credits, plan, spendOf } from '../../src/conformance/usage-fixtures'
 import { newId } from '../../src/core/ids'
 import { newOrganisation } from '../../src/core/organisations'
 import type { KeyRecord } from '../../src/core/types'
@@ -149,25 +150,11 @@ export function roundTripExtras(topology: Topology) {
           const organisation = newOrg()
           const key = keyRecord({ organisation: organisation.id })
           expect(await store.insertOrganisation(organisation, key)).toBe(true)
+          const both = [bucket('own', 10, 1000), bucket('shared', 10, 1000, 'organisation')]
           const spend = () =>
-            store.spend(
-              {
-                keyId: key.id,
-                keyVersion: key.version,
-                organisationId: organisation.id,
-                organisationVersion: organisation.version,
-                plan: {
-                  now: T0,
-                  cost: 1,
-                  buckets: [
-                    { name: 'own', limit: 10, windowMs: 1000, scope: 'key' },
-                    { name: 'shared', limit: 10, windowMs: 1000, scope: 'organisation' },
-                  ],
-                  credits: { initial: 10, generation: 1, refill: null, refillFrom: T0 },
-                },
-              },
-              { deadline: Date.now() + 5000 },
-            )
+            store.spend(spendOf(key, organisation, plan(both, credits(10))), {
+              deadline: Date.now() + 5000,
+            })
           await spend() // loads the scripts
           reset()
           expect(await spend()).toMatchObject({ outcome: 'spent', credits: 8 })
@@ -205,13 +192,7 @@ export function roundTripExtras(topology: Topology) {
         expect(
           await store.listKeys({ organisation: organisation.id, order: 'asc', limit: 2 }),
         ).toEqual([key])
-        const request = {
-          keyId: key.id,
-          keyVersion: key.version,
-          organisationId: organisation.id,
-          organisationVersion: organisation.version,
-          plan: { now: T0, cost: 1, buckets: [], credits: null },
-        }
+        const request = spendOf(key, organisation, plan([]))
         expect(await store.spend(request)).toMatchObject({ stale: false, outcome: 'spent' })
         expect(await store.spend({ ...request, keyVersion: 9 })).toEqual({
           stale: true,

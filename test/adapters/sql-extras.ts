@@ -7,6 +7,7 @@ import { keyToRow, organisationToRow } from '../../adapters/kysely/rows'
 import { tableNames } from '../../adapters/kysely/schema'
 import { createKeycycle, KeycycleError } from '../../src'
 import { ADMIN, keyRecord, randomBytes, type StoreSuiteContext, T0 } from '../../src/conformance'
+import { bucket, credits, plan, spendOf } from '../../src/conformance/usage-fixtures'
 import { newId } from '../../src/core/ids'
 import { newOrganisation } from '../../src/core/organisations'
 import { mintToken } from '../../src/core/token'
@@ -91,18 +92,7 @@ function sqlSpecifics({ test }: StoreSuiteContext<SqlOpenStore>, dialect: Dialec
         const store = kyselyStore(db, { tablePrefix })
         expect(await store.getKeyWithOrganisation(key.id)).toEqual({ key, organisation: created })
         expect(await store.readCounters([key.id])).toEqual(new Map())
-        const request = {
-          keyId: key.id,
-          keyVersion: key.version,
-          organisationId: created.id,
-          organisationVersion: created.version,
-          plan: {
-            now: T0,
-            cost: 1,
-            buckets: [],
-            credits: { initial: 2, generation: 1, refill: null, refillFrom: T0 },
-          },
-        }
+        const request = spendOf(key, created, plan([], credits(2)))
         expect(await store.spend(request)).toMatchObject({ outcome: 'spent', credits: 1 })
       } finally {
         await backend.dropTables(tablePrefix)
@@ -257,20 +247,11 @@ function sqlSpecifics({ test }: StoreSuiteContext<SqlOpenStore>, dialect: Dialec
           expect(await store.insertOrganisation(created, key)).toBe(true)
           const spend = (shared: boolean, deadline: number | undefined) =>
             store.spend(
-              {
-                keyId: key.id,
-                keyVersion: key.version,
-                organisationId: created.id,
-                organisationVersion: created.version,
-                plan: {
-                  now: T0,
-                  cost: 1,
-                  buckets: [
-                    { name: 'a', limit: 9, windowMs: 1000, scope: shared ? 'organisation' : 'key' },
-                  ],
-                  credits: { initial: 9, generation: 1, refill: null, refillFrom: T0 },
-                },
-              },
+              spendOf(
+                key,
+                created,
+                plan([bucket('a', 9, 1000, shared ? 'organisation' : 'key')], credits(9)),
+              ),
               { deadline },
             )
           // The first fenced transaction on MySQL asks the server's version, once per store.
