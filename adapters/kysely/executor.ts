@@ -41,6 +41,25 @@ export interface StoreExecutor {
     alone: boolean,
     change: (tx: Session) => Promise<boolean>,
   ): Promise<boolean>
+  /**
+   * Runs `work` in one transaction, as a write is run: fenced by `deadline`, attempted again
+   * after a transient failure while time remains (so `work` must be safe to run again: it
+   * decides afresh from what it reads), its outcome whatever `work` resolves.
+   */
+  atomically<T>(
+    what: string,
+    deadline: number | undefined,
+    work: (tx: Session) => Promise<T>,
+  ): Promise<T>
+  /**
+   * Runs `work` on the runner without a transaction (one statement that commits by itself),
+   * attempted again after a transient failure while time remains before `deadline`.
+   */
+  alone<T>(
+    what: string,
+    deadline: number | undefined,
+    work: (session: Session) => Promise<T>,
+  ): Promise<T>
   /** The runner beneath, for what needs none of the above. */
   run: Runner
 }
@@ -115,6 +134,14 @@ export function storeExecutor(
       if (!sqlite) return query()
       if (!busyTimeoutSet) await ready()
       return readRetrying(deadline, query)
+    },
+    async atomically(what, deadline, work) {
+      if (!busyTimeoutSet) await ready()
+      return attemptUntil(deadline, what, () => run.transaction(deadline, work))
+    },
+    async alone(what, deadline, work) {
+      if (!busyTimeoutSet) await ready()
+      return attemptUntil(deadline, what, () => work(run))
     },
     async write(what, options, alone, change) {
       if (!busyTimeoutSet) await ready()

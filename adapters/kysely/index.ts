@@ -16,6 +16,7 @@ export { migrateKeycycle } from './migrate'
 export type { KyselyMigrateOptions, KyselyStoreOptions } from './options'
 export { TABLE_PREFIX } from './options'
 export type {
+  CountersColumn,
   EventRow,
   IntColumn,
   KeycycleTables,

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely'
+import { dropPgSpendFunction, pgSpendFunction } from './pg-spend-function'
 import type { TableNames } from './schema'
 
 // Column sizes: IDs are `key_`/`org_` + 26, digests 64 hex, hints 9. Config IDs were 300 (the
@@ -191,8 +192,44 @@ export function migrations(names: TableNames): Record<string, Migration> {
         await db.schema.dropTable(names.events).execute()
       },
     },
+    // Usage control: a key's rate limits, credits and allowed addresses, an organisation's
+    // defaults (JSON text; NULL in rows written before, read as null), the usage counters of
+    // each (JSON text, outside the record: see `CountersColumn`), and on PostgreSQL the
+    // function that spends them in one statement (pg-spend-function.ts).
+    '2026_11_24_0005_usage_control': {
+      async up(db: Kysely<unknown>) {
+        for (const [table, columns] of USAGE_COLUMNS(names)) {
+          // One column per statement: SQLite adds one at a time.
+          for (const column of columns) {
+            await db.schema.alterTable(table).addColumn(column, 'text').execute()
+          }
+        }
+        if (dialectOf(db) === 'postgres') {
+          await sql.raw(pgSpendFunction(names, prefixOf(names))).execute(db)
+        }
+      },
+      async down(db: Kysely<unknown>) {
+        if (dialectOf(db) === 'postgres') {
+          await sql.raw(dropPgSpendFunction(prefixOf(names))).execute(db)
+        }
+        for (const [table, columns] of USAGE_COLUMNS(names)) {
+          for (const column of columns) {
+            await db.schema.alterTable(table).dropColumn(column).execute()
+          }
+        }
+      },
+    },
   }
 }
+
+// The columns migration 0005 adds, by table.
+const USAGE_COLUMNS = (names: TableNames): [string, string[]][] => [
+  [names.keys, ['rate_limits', 'credits', 'allowed_ips', 'counters']],
+  [names.organisations, ['rate_limits', 'allowed_ips', 'counters']],
+]
+
+// The table prefix, from a table's name (`<prefix>keys`).
+const prefixOf = (names: TableNames) => names.keys.slice(0, -'keys'.length)
 
 const DIGEST_COLUMNS: [string, boolean][] = [
   ['primary_digest', true],

@@ -4,8 +4,10 @@ import type {
   KeyState,
   KeyType,
   Organisation,
+  RateLimit,
   Slot,
   SlotRecord,
+  StoredCredits,
 } from '../../src/core/types'
 import { KEY_COLUMNS, type KeyRow, ORGANISATION_COLUMNS } from './schema'
 
@@ -37,6 +39,11 @@ const textOrNull = (value: unknown) => value as string | null
 const configIdOrNull = (json: unknown): ConfigId | null =>
   json === null ? null : JSON.parse(json as string)
 const jsonOrNull = (value: ConfigId | null) => (value === null ? null : JSON.stringify(value))
+// Usage control's fields, JSON text in columns that rows written before migration 0005 hold as
+// NULL (read as null: no limits of its own, unlimited, any address).
+const parsedOrNull = <T>(value: unknown): T | null =>
+  value === null || value === undefined ? null : (JSON.parse(String(value)) as T)
+const textOf = (value: object | null) => (value === null ? null : JSON.stringify(value))
 
 /**
  * Reads an organisation from `row`, its columns at `at` in {@link ORGANISATION_COLUMNS} order;
@@ -48,9 +55,8 @@ export function organisationFromValues(row: Values, at = 0): Organisation {
     storageConfig: configIdOrNull(row[at + O.storage_config]),
     webhookConfig: configIdOrNull(row[at + O.webhook_config]),
     config: JSON.parse(text(row[at + O.config])),
-    // Usage control's defaults: not kept by this store yet (their columns come with its spend).
-    rateLimits: null,
-    allowedIps: null,
+    rateLimits: parsedOrNull<RateLimit[]>(row[at + O.rate_limits]),
+    allowedIps: parsedOrNull<string[]>(row[at + O.allowed_ips]),
     createdAt: int(row[at + O.created_at]),
     modifiedAt: int(row[at + O.modified_at]),
     modifiedBy: text(row[at + O.modified_by]),
@@ -68,6 +74,8 @@ export function organisationToRow(organisation: Organisation) {
     modified_at: organisation.modifiedAt,
     modified_by: organisation.modifiedBy,
     version: organisation.version,
+    rate_limits: textOf(organisation.rateLimits),
+    allowed_ips: textOf(organisation.allowedIps),
   }
 }
 
@@ -140,10 +148,9 @@ export function keyFromValues(row: Values): KeyRecord {
     expiresAt: intOrNull(row[K.expires_at]),
     primary: slotFromValues(row, PRIMARY)!,
     secondary: slotFromValues(row, SECONDARY),
-    // Usage control: not kept by this store yet (its columns come with its spend).
-    rateLimits: null,
-    credits: null,
-    allowedIps: null,
+    rateLimits: parsedOrNull<RateLimit[]>(row[K.rate_limits]),
+    credits: parsedOrNull<StoredCredits>(row[K.credits]),
+    allowedIps: parsedOrNull<string[]>(row[K.allowed_ips]),
     version: int(row[K.version]),
   }
 }
@@ -198,6 +205,9 @@ export function keyToRow(key: KeyRecord): KeyRowValues {
     ...slotToRow(key.primary, 'primary'),
     ...slotToRow(key.secondary, 'secondary'),
     version: key.version,
+    rate_limits: textOf(key.rateLimits),
+    credits: textOf(key.credits),
+    allowed_ips: textOf(key.allowedIps),
   } as KeyRowValues
 }
 

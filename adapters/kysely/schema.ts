@@ -23,6 +23,11 @@ export interface OrganisationRow {
   modified_at: IntColumn
   modified_by: string
   version: IntColumn
+  // Added by migration 0005 (usage control's defaults), null in rows written before.
+  /** JSON array of rate limits, or null. */
+  rate_limits: string | null
+  /** JSON array of addresses and CIDR blocks, or null. */
+  allowed_ips: string | null
 }
 
 export interface KeyRow {
@@ -61,6 +66,23 @@ export interface KeyRow {
   primary_retiring_last_used_at: NullableIntColumn
   secondary_last_used_at: NullableIntColumn
   secondary_retiring_last_used_at: NullableIntColumn
+  // Added by migration 0005 (usage control), null in rows written before.
+  /** JSON array of rate limits, or null. */
+  rate_limits: string | null
+  /** JSON object of the stored credits (with generation and refill anchor), or null. */
+  credits: string | null
+  /** JSON array of addresses and CIDR blocks, or null. */
+  allowed_ips: string | null
+}
+
+/**
+ * The usage counters' column on both tables (migration 0005): JSON text of a `CounterState`,
+ * or null while none are recorded. Never part of the record: no read of a record selects it,
+ * no write of one sets it (so a key's update, rotation or regeneration keeps its counters), and
+ * a deleted row takes it along. Only the spend and `readCounters` touch it.
+ */
+export interface CountersColumn {
+  counters: string | null
 }
 
 /**
@@ -109,6 +131,9 @@ export const KEY_COLUMNS = everyColumn<KeyRow>()([
   'primary_retiring_last_used_at',
   'secondary_last_used_at',
   'secondary_retiring_last_used_at',
+  'rate_limits',
+  'credits',
+  'allowed_ips',
 ])
 
 /** Every organisation column, in table order. */
@@ -121,6 +146,8 @@ export const ORGANISATION_COLUMNS = everyColumn<OrganisationRow>()([
   'modified_at',
   'modified_by',
   'version',
+  'rate_limits',
+  'allowed_ips',
 ])
 
 /**
@@ -164,8 +191,8 @@ export const EVENT_COLUMNS = everyColumn<EventRow>()([
 
 /** The tables as the adapter's queries name them; real names carry the configured prefix. */
 export interface KeycycleTables {
-  keys: KeyRow
-  organisations: OrganisationRow
+  keys: KeyRow & CountersColumn
+  organisations: OrganisationRow & CountersColumn
   events: EventRow
 }
 

@@ -68,6 +68,7 @@ export function isMissingSchema(error: unknown): boolean {
   return (
     code === '42P01' || // PostgreSQL undefined_table
     code === '42703' || // PostgreSQL undefined_column
+    code === '42883' || // PostgreSQL undefined_function (the spend function, migration 0005)
     errno === 1146 || // MySQL/MariaDB ER_NO_SUCH_TABLE
     errno === 1054 || // MySQL/MariaDB ER_BAD_FIELD_ERROR
     (typeof message === 'string' && SQLITE_MISSING.test(message))

@@ -21,6 +21,7 @@ import {
 } from './rows'
 import { KEY_COLUMNS, type KeycycleTables } from './schema'
 import { reportingSchemaFaults, schemaFault } from './schema-faults'
+import { kyselySpend } from './spend'
 import { isDuplicateKey } from './sql-errors'
 import { sqlFlavour } from './sql-flavour'
 import { buildStatements, channelName } from './statements'
@@ -61,6 +62,14 @@ function clauseFilter(eb: Builder, clause: StateClause) {
  * Events (the durable outbox, table `<tablePrefix>events`) are recorded by the write they
  * describe: on PostgreSQL inside its one statement, elsewhere by an INSERT in its transaction
  * (a write without events needs none). Claims are conditional updates, one winner per event.
+ *
+ * Usage counters (`spend`, `readCounters`; see spend.ts) live in a `counters` column of the key's
+ * row and of the organisation's, outside the record: record writes never touch them, a deleted
+ * key's go with its row. A spend is one statement on PostgreSQL (the `<prefix>spend` function
+ * that migration 0005 creates: version checks, the arithmetic, the writes and an emptied
+ * balance's events, one round trip), and one transaction elsewhere that locks the rows (the
+ * organisation's only for its shared buckets) and applies `spendCounters` in this process:
+ * exact under any concurrency across every client of the database.
  *
  * Fenced writes (`deadline`): no attempt starts and no COMMIT is sent after the deadline, and
  * each dialect's server bounds the statements: PostgreSQL by `SET LOCAL statement_timeout` and
@@ -117,11 +126,8 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     throw invalidInput('sqlite', 'is for a SQLite Kysely instance only')
   }
   const statements = buildStatements(host, names, prefix, flavour)
-  const { rows, rowsNow, read, write } = storeExecutor(host, flavour, names.events, {
-    pg,
-    mysql,
-    sqlite,
-  })
+  const executor = storeExecutor(host, flavour, names.events, { pg, mysql, sqlite })
+  const { rows, rowsNow, read, write } = executor
   const q = db as unknown as Kysely<KeycycleTables>
   const K = `${names.keys} as k` as 'keys as k'
   // Every key column, in the order `keyFromValues` reads them.
@@ -311,9 +317,14 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
         options,
       ),
 
-    // Usage counters: not yet kept by this store (the atomic spend comes next).
-    spend: () => Promise.reject(new KeycycleError('unavailable', 'spend: not implemented yet')),
-    readCounters: async () => new Map(),
+    ...kyselySpend({
+      host,
+      names,
+      prefix,
+      flavour,
+      executor,
+      current: (id, options) => store.getKeyWithOrganisation(id, options),
+    }),
     ...kyselyOutbox(host, names.events),
   }
   if (sqlite !== undefined) {

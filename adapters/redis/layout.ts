@@ -5,9 +5,15 @@
  * record's tag, so the script that writes the record writes its events too.
  */
 export interface Layout {
-  /** Hash of a key: `version`, `record` (JSON) and `organisation` (the owner's ID). */
+  /**
+   * Hash of a key: `version`, `record` (JSON) and `organisation` (the owner's ID); its usage
+   * counters, once spent, in `buckets` and `credits` (see counters-lua.ts).
+   */
   key(id: string): string
-  /** Hash of an organisation: `version` and `record`. */
+  /**
+   * Hash of an organisation: `version` and `record`; its shared buckets, once spent, in
+   * `buckets`, and on a Cluster the latest `now` of a spend that took from them in `now`.
+   */
   organisation(id: string): string
   /** What surrounds an ID in {@link organisation}'s name, for scripts that build it. */
   organisationAround: readonly [before: string, after: string]

@@ -18,8 +18,10 @@ import { type OutboxWrite, outboxWrite, touchesOf } from './outbox-append'
 import { touchIndex } from './outbox-index'
 import { outboxRecovery } from './outbox-recovery'
 import { listDueKeys, listKeys } from './queries'
+import { keyRecordOf, organisationOf } from './records'
 import { keyPrefixOf } from './scan'
 import { addWithinLimit, compareAndSet, deleteIfVersion, refusedLate, remove } from './scripts'
+import { redisSpend } from './spend'
 import { verifyRead } from './verify-read'
 
 /**
@@ -38,6 +40,12 @@ import { verifyRead } from './verify-read'
  * standalone server (one read-only script) and two on a Cluster (key, then its organisation,
  * which lives in another slot); an unknown key ID costs the same, reading and decoding a decoy
  * record of a key's size (see `verify-read.ts`).
+ *
+ * Usage counters are fields of the hashes they belong to, never inside `record` (see
+ * counters-lua.ts): a key's buckets and credits in its hash, an organisation's shared buckets
+ * in its hash. A spend is one script and one round trip on a standalone server; on a Cluster
+ * two (the organisation's shared buckets first, then the key's part), with what remains of
+ * that split stated in spend.ts.
  *
  * `watch` subscribes to the change channel on a connection of its own (a duplicate of the
  * client, or of one Cluster master's connection), checked by PING every `heartbeatMs / 2`.
@@ -69,7 +77,10 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
     json === null ? null : (JSON.parse(json) as T)
   const read = async <T>(hash: string): Promise<T | null> =>
     parse<T>(await commands.hget(hash, 'record'))
-  const readKey = (id: string) => read<KeyRecord>(at.key(id))
+  const readKey = async (id: string) => {
+    const key = await read<KeyRecord>(at.key(id))
+    return key === null ? null : keyRecordOf(key)
+  }
   const announce = (change: StoreChange) => ({
     channel: at.changes,
     message: changeMessage(change),
@@ -197,7 +208,10 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
       run('listDueKeys', o, () => listDueKeys(commands, at, readKey, query, batch)),
 
     getOrganisation: (id, o) =>
-      run('getOrganisation', o, () => read<Organisation>(at.organisation(id))),
+      run('getOrganisation', o, async () => {
+        const organisation = await read<Organisation>(at.organisation(id))
+        return organisation === null ? null : organisationOf(organisation)
+      }),
 
     insertOrganisation: (organisation, firstKey, writeOptions) =>
       runWrite('insertOrganisation', writeOptions, async (fence) => {
@@ -242,9 +256,16 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         )
       }),
 
-    // Usage counters: not yet kept by this store (the atomic spend comes next).
-    spend: () => Promise.reject(new KeycycleError('unavailable', 'spend: not implemented yet')),
-    readCounters: async () => new Map(),
+    ...redisSpend({
+      commands,
+      at,
+      isCluster: client.isCluster,
+      keyPrefix,
+      markerTtlMs,
+      runWrite,
+      run,
+      token,
+    }),
     claimEvents: (query, o) => run('claimEvents', o, () => outbox.claimEvents(query)),
     settleEvent: (event, settlement, o) =>
       run('settleEvent', o, () => outbox.settleEvent(event, settlement)),

@@ -4,6 +4,7 @@ import { decoyRecords } from '../../src/store/decoy'
 import type { Commands } from './client'
 import type { Layout } from './layout'
 import { evaluate, script } from './lua'
+import { keyRecordOf, organisationOf } from './records'
 import { ReplyMemo } from './reply-memo'
 
 /**
@@ -73,8 +74,8 @@ export function verifyRead(
   if (isCluster) {
     // Keys and organisations remembered apart, each under its own ID (an unknown key's ID for
     // the decoy's records), as the standalone reply is below.
-    const keys = new ReplyMemo((json) => JSON.parse(json) as KeyRecord)
-    const organisations = new ReplyMemo((json) => JSON.parse(json) as Organisation)
+    const keys = new ReplyMemo((json) => keyRecordOf(JSON.parse(json) as KeyRecord))
+    const organisations = new ReplyMemo((json) => organisationOf(JSON.parse(json) as Organisation))
     return async (id) => {
       const json = await commands.hget(at.key(id), 'record')
       if (json === null) {
@@ -101,7 +102,13 @@ export function verifyRead(
     at.organisationAround[1],
     keyPrefix + at.decoy,
   ]
-  const replies = new ReplyMemo((json) => JSON.parse(json) as Reply)
+  const replies = new ReplyMemo((json) => {
+    const reply = JSON.parse(json) as Reply
+    const [key, organisation] = reply
+    if (key !== undefined) keyRecordOf(key)
+    if (organisation) organisationOf(organisation)
+    return reply
+  })
   return (id) =>
     evaluate(commands, READ_KEY_WITH_ORGANISATION, [at.key(id)], args).then((json) => {
       const reply = replies.decode(id, json as string)

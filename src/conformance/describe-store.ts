@@ -6,6 +6,7 @@ import { portSuite } from './port-suite'
 import type { TestFunction, TestRunner } from './runner'
 import { serviceSuite } from './service-suite'
 import type { StoreSuiteContext } from './suite-context'
+import { usageSuite } from './usage-suite'
 import { valuesSuite } from './values-suite'
 import { watchSuite } from './watch-suite'
 
@@ -23,7 +24,9 @@ export interface DescribeStoreOptions<O extends OpenStore = OpenStore> extends T
 /**
  * The conformance suite every store must pass unchanged: the `KeyStore` contract checked
  * directly (round trips, absence, compare-and-set under concurrency, lists, due keys), then the
- * whole service run over the store (key life, paging, expiry, races, no secret at rest). Each
+ * whole service run over the store (key life, paging, expiry, races, no secret at rest), the
+ * outbox, and the usage counters (exact spends under concurrency, all or nothing,
+ * version-checked, each answer the one `spendCounters` gives). Each
  * run opens one fresh namespace per suite (or per test, without `beforeAll`/`afterAll`) and
  * closes it afterwards. The suite imports no test runner: pass Vitest's or Jest's functions.
  * A section that does not apply to the store (the change channel, for a harness declaring
@@ -112,6 +115,7 @@ export function describeStore<O extends OpenStore>(
     runner.describe('extreme but valid values round-trip', () => valuesSuite(context))
     runner.describe('event outbox', () => outboxSuite(context))
     runner.describe('event delivery', () => deliverySuite(context))
+    runner.describe('usage counters', () => usageSuite(context))
     extras?.(context)
   })
 }

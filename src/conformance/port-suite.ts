@@ -44,6 +44,8 @@ export function portSuite({ test, runner: { expect } }: StoreSuiteContext): void
         ADMIN,
         T0,
       ),
+      rateLimits: [{ name: 'org-default', limit: 20, windowMs: 1000, scope: 'organisation' }],
+      allowedIps: ['192.0.2.0/24'],
     }
     const full = keyRecord({
       organisation: organisation.id,
@@ -56,6 +58,17 @@ export function portSuite({ test, runner: { expect } }: StoreSuiteContext): void
       permissions: ['reports:read', 'exports/*'],
       expiresAt: 8_640_000_000_000_000,
       metadata: { plan: 'pro', limits: { rps: 50 }, tags: ['a', 'ü'], on: true, none: null },
+      rateLimits: [
+        { name: 'burst', limit: 10, windowMs: 1000, scope: 'key' },
+        { name: 'org-default', limit: 20, windowMs: 1000, scope: 'organisation' },
+      ],
+      credits: {
+        remaining: 1000,
+        refill: { amount: 1000, intervalMs: 86_400_000 },
+        generation: 1,
+        refillFrom: T0,
+      },
+      allowedIps: ['10.0.0.0/8', '2001:db8::/32'],
       secondary: {
         ...fakeDigest(),
         rotatedAt: T0 + 5,
@@ -78,6 +91,9 @@ export function portSuite({ test, runner: { expect } }: StoreSuiteContext): void
       full.secondary!.retiring!.digest,
       'eu-west-distinct',
       'reports:read',
+      'burst',
+      '2001:db8::/32',
+      '192.0.2.0/24',
     ]) {
       expect(raw).toContain(value)
     }

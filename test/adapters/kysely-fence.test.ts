@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type KyselyStoreOptions, kyselyStore, migrateKeycycle } from '../../adapters/kysely'
 import { pgPoolRunner } from '../../adapters/kysely/pg-runner'
 import { reusePreparedStatements } from '../../adapters/kysely/sqlite-statements'
+import { bucket, credits, plan, spendOf } from '../../src/conformance/usage-fixtures'
 import { createKeycycle, KeycycleError } from '../../src/index'
 import type { KeyStore } from '../../src/store'
 import { shouldRun } from '../helpers/should-run'
@@ -227,6 +228,35 @@ for (const [name, dialect, open] of CASES) {
       expect((await kc.verify(token)).ok).toBe(false)
       expect((await kc.verify(regenerated.token)).ok).toBe(true)
       expect(await fixture.events(key.id)).toBe(recorded + 1)
+      await kc.close()
+    })
+
+    it('answers a spend unavailable at its deadline, and spends nothing once the lock is released', async () => {
+      const kc = createKeycycle({ store: fixture.store })
+      const { key } = await kc.createOrganisation()
+      const found = (await fixture.store.getKeyWithOrganisation(key.id))!
+      const request = spendOf(
+        found.key,
+        found.organisation,
+        plan([bucket('api', 5, 60_000)], credits(5), 1, Date.now()),
+      )
+      await fixture.lock(`${fixture.prefix}keys`, key.id)
+      const started = Date.now()
+      const error = await fixture.store
+        .spend(request, { deadline: started + STORE_TIMEOUT_MS })
+        .catch((e: unknown) => e)
+      const answeredMs = Date.now() - started
+      await sleep(300)
+      await fixture.release()
+      await sleep(300)
+      console.info(`${name}: spend unavailable after ${answeredMs} ms`)
+      expect(error).toMatchObject({ code: 'unavailable' })
+      expect(answeredMs).toBeGreaterThanOrEqual(STORE_TIMEOUT_MS - 20)
+      // MySQL's lock wait is bounded in whole seconds only.
+      expect(answeredMs).toBeLessThan(STORE_TIMEOUT_MS + (dialect === 'mysql' ? 1200 : 500))
+      expect(await fixture.store.readCounters([key.id])).toEqual(new Map())
+      // And with the lock gone, the same spend goes through.
+      expect(await fixture.store.spend(request)).toMatchObject({ outcome: 'spent', credits: 4 })
       await kc.close()
     })
 

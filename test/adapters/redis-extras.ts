@@ -16,6 +16,7 @@ import { newId } from '../../src/core/ids'
 import { freePort } from '../helpers/ports'
 import { channelExtras } from './redis-channel'
 import { decoyExtras } from './redis-decoy'
+import { giveBackExtras } from './redis-give-back'
 import {
   REDIS_URL,
   type RedisOpenStore,
@@ -82,6 +83,7 @@ export function redisExtras(topology: Topology) {
     channelExtras(topology)(context)
     revocationExtras(topology)(context)
     outboxExtras(topology)(context)
+    giveBackExtras()(context)
     if (topology === 'standalone') describeFaults()
   }
 }

@@ -2,6 +2,7 @@ import { Cluster, Redis } from 'ioredis'
 import { describe, expect } from 'vitest'
 import { redisStore } from '../../adapters/redis'
 import { ADMIN, keyRecord, randomBytes, type StoreSuiteContext, T0 } from '../../src/conformance'
+import { bucket, credits, plan, spendOf } from '../../src/conformance/usage-fixtures'
 import { newId } from '../../src/core/ids'
 import { newOrganisation } from '../../src/core/organisations'
 import type { KeyRecord } from '../../src/core/types'
@@ -137,6 +138,66 @@ export function roundTripExtras(topology: Topology) {
           client.disconnect()
           await removeAll(raw, keyPrefix)
         }
+      })
+
+      test(`spends in ${topology === 'standalone' ? 'one round trip' : 'two round trips'}, fenced, its counters in the hashes' fields`, async ({
+        prefix,
+        raw,
+      }) => {
+        const { client, sent, reset } = counting(connect(topology))
+        try {
+          const store = redisStore(client, { prefix })
+          const organisation = newOrg()
+          const key = keyRecord({ organisation: organisation.id })
+          expect(await store.insertOrganisation(organisation, key)).toBe(true)
+          const both = [bucket('own', 10, 1000), bucket('shared', 10, 1000, 'organisation')]
+          const spend = () =>
+            store.spend(spendOf(key, organisation, plan(both, credits(10))), {
+              deadline: Date.now() + 5000,
+            })
+          await spend() // loads the scripts
+          reset()
+          expect(await spend()).toMatchObject({ outcome: 'spent', credits: 8 })
+          expect(sent).toEqual(topology === 'standalone' ? ['evalsha'] : ['evalsha', 'evalsha'])
+          const keyHash = await raw.hgetall(`${prefix}{${key.id}}:key`)
+          expect(keyHash).toMatchObject({ buckets: `own ${T0 + 200}`, credits: `1 8 ${T0}` })
+          expect(JSON.parse(keyHash.record!)).toEqual(key)
+          const orgHash = await raw.hgetall(`${prefix}{${organisation.id}}:org`)
+          expect(orgHash.buckets).toBe(`shared ${T0 + 200}`)
+          expect(JSON.parse(orgHash.record!)).toEqual(organisation)
+        } finally {
+          client.disconnect()
+        }
+      })
+
+      test('reads records written before usage control with its fields null, and spends for them', async ({
+        store,
+        raw,
+        prefix,
+      }) => {
+        const organisation = newOrg()
+        const key = keyRecord({ organisation: organisation.id })
+        expect(await store.insertOrganisation(organisation, key)).toBe(true)
+        const { rateLimits: _r, credits: _c, allowedIps: _a, ...oldKey } = key
+        const { rateLimits: _or, allowedIps: _oa, ...oldOrganisation } = organisation
+        await raw.hset(`${prefix}{${key.id}}:key`, 'record', JSON.stringify(oldKey))
+        await raw.hdel(`${prefix}{${key.id}}:key`, 'organisation')
+        await raw.hset(
+          `${prefix}{${organisation.id}}:org`,
+          'record',
+          JSON.stringify(oldOrganisation),
+        )
+        expect(await store.getKeyWithOrganisation(key.id)).toEqual({ key, organisation })
+        expect(await store.getOrganisation(organisation.id)).toEqual(organisation)
+        expect(
+          await store.listKeys({ organisation: organisation.id, order: 'asc', limit: 2 }),
+        ).toEqual([key])
+        const request = spendOf(key, organisation, plan([]))
+        expect(await store.spend(request)).toMatchObject({ stale: false, outcome: 'spent' })
+        expect(await store.spend({ ...request, keyVersion: 9 })).toEqual({
+          stale: true,
+          current: { key, organisation },
+        })
       })
 
       test('verifies a key whose hash does not name its organisation (written before it did)', async ({

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect } from 'kysely'
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, sql } from 'kysely'
 import { createPool as createMysqlPool } from 'mysql2'
 import pg from 'pg'
 import { Bench } from 'tinybench'
@@ -28,6 +28,7 @@ import {
   migrateKeycycle,
   reusePreparedStatements,
 } from '../../adapters/kysely'
+import { dropPgSpendFunction } from '../../adapters/kysely/pg-spend-function'
 import { memoryStore } from '../../adapters/memory'
 import { createKeycycle } from '../../src'
 import { mintToken } from '../../src/core/token'
@@ -183,6 +184,7 @@ async function measure(dialect: Dialect) {
   for (const table of ['events', 'keys', 'organisations', 'migrations', 'migrations_lock']) {
     await subject.plain.schema.dropTable(`${tablePrefix}${table}`).execute()
   }
+  if (dialect === 'postgres') await sql.raw(dropPgSpendFunction(tablePrefix)).execute(subject.plain)
   await subject.close()
 }
 

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { kyselyStore, migrateKeycycle } from '../../adapters/kysely'
+import { dropPgSpendFunction } from '../../adapters/kysely/pg-spend-function'
 import { DEFAULT_STORE_TIMEOUT_MS } from '../../src/store/deadline'
 import type { ChannelFaultHarness } from './channel-faults'
 import { PG_URL, randomPrefix, TABLES } from './sql-harness'
@@ -63,6 +64,7 @@ export const pgChannelHarness: ChannelFaultHarness = {
         await watching.end()
         for (const t of TABLES)
           await direct.query(`DROP TABLE IF EXISTS "${tablePrefix}${t}" CASCADE`)
+        await direct.query(dropPgSpendFunction(tablePrefix))
         await db.destroy()
       },
     }

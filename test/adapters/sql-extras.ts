@@ -1,11 +1,13 @@
-import { type KyselyPlugin, sql } from 'kysely'
+import { type Kysely, type KyselyPlugin, Migrator, sql } from 'kysely'
 import pg from 'pg'
 import { describe, expect } from 'vitest'
 import { kyselyStore, type MysqlPool, migrateKeycycle, type PgPool } from '../../adapters/kysely'
 import { migrations } from '../../adapters/kysely/migrations'
+import { keyToRow, organisationToRow } from '../../adapters/kysely/rows'
 import { tableNames } from '../../adapters/kysely/schema'
 import { createKeycycle, KeycycleError } from '../../src'
 import { ADMIN, keyRecord, randomBytes, type StoreSuiteContext, T0 } from '../../src/conformance'
+import { bucket, credits, plan, spendOf } from '../../src/conformance/usage-fixtures'
 import { newId } from '../../src/core/ids'
 import { newOrganisation } from '../../src/core/organisations'
 import { mintToken } from '../../src/core/token'
@@ -56,6 +58,42 @@ function sqlSpecifics({ test }: StoreSuiteContext<SqlOpenStore>, dialect: Dialec
         expect(runs.flat().filter((r) => r.status === 'Success')).toHaveLength(shipped)
         expect(await migrateKeycycle(db, { tablePrefix })).toEqual([])
         expect(await backend.rawRows(`${tablePrefix}migrations`)).toHaveLength(shipped)
+      } finally {
+        await backend.dropTables(tablePrefix)
+      }
+    })
+
+    test('migrates a database made before usage control forward: its rows read null and spend', async ({
+      backend,
+    }) => {
+      const db = backend.dbs[0]!
+      const tablePrefix = `${backend.prefix}old_`
+      const names = tableNames(tablePrefix)
+      try {
+        const migrator = new Migrator({
+          db,
+          provider: { getMigrations: async () => migrations(names) },
+          migrationTableName: names.migrations,
+          migrationLockTableName: names.migrationLock,
+        })
+        expect((await migrator.migrateTo('2026_11_24_0004_outbox')).error).toBeUndefined()
+        // Rows as a store wrote them then: no usage columns.
+        const created = organisation()
+        const key = keyRecord({ organisation: created.id })
+        const { rate_limits: _, allowed_ips: __, ...organisationRow } = organisationToRow(created)
+        const { rate_limits: _r, credits: _c, allowed_ips: _a, ...keyRow } = keyToRow(key)
+        const old = db as unknown as Kysely<Record<string, Record<string, unknown>>>
+        await old.insertInto(names.organisations).values(organisationRow).execute()
+        await old.insertInto(names.keys).values(keyRow).execute()
+
+        expect(await migrateKeycycle(db, { tablePrefix })).toMatchObject([
+          { migrationName: '2026_11_24_0005_usage_control', status: 'Success' },
+        ])
+        const store = kyselyStore(db, { tablePrefix })
+        expect(await store.getKeyWithOrganisation(key.id)).toEqual({ key, organisation: created })
+        expect(await store.readCounters([key.id])).toEqual(new Map())
+        const request = spendOf(key, created, plan([], credits(2)))
+        expect(await store.spend(request)).toMatchObject({ outcome: 'spent', credits: 1 })
       } finally {
         await backend.dropTables(tablePrefix)
       }
@@ -180,6 +218,64 @@ function sqlSpecifics({ test }: StoreSuiteContext<SqlOpenStore>, dialect: Dialec
         )
       }
     })
+  })
+
+  describe('usage counters', () => {
+    test(
+      dialect === 'postgres'
+        ? 'spends in one statement, fenced or not, on the pool or through Kysely'
+        : 'spends in one transaction: the rows read (and locked), then the counters written',
+      async ({ backend }) => {
+        const plugin = countingPlugin()
+        let pooled = 0
+        const pgPool = backend.storeOptions?.[0]?.pg
+        const pg: PgPool | undefined = pgPool && {
+          query: (config) => {
+            pooled++
+            return pgPool.query(config)
+          },
+          connect: () => pgPool.connect(),
+        }
+        const db = backend.dbs[0]!.withPlugin(plugin)
+        const stores = [
+          kyselyStore(db, { tablePrefix: backend.prefix }),
+          ...(pg ? [kyselyStore(db, { tablePrefix: backend.prefix, pg })] : []),
+        ]
+        for (const [i, store] of stores.entries()) {
+          const created = organisation()
+          const key = keyRecord({ organisation: created.id })
+          expect(await store.insertOrganisation(created, key)).toBe(true)
+          const spend = (shared: boolean, deadline: number | undefined) =>
+            store.spend(
+              spendOf(
+                key,
+                created,
+                plan([bucket('a', 9, 1000, shared ? 'organisation' : 'key')], credits(9)),
+              ),
+              { deadline },
+            )
+          // The first fenced transaction on MySQL asks the server's version, once per store.
+          await spend(false, Date.now() + 5000)
+          for (const shared of [false, true]) {
+            for (const deadline of [undefined, Date.now() + 5000]) {
+              const before = { kysely: plugin.count, pooled }
+              expect(await spend(shared, deadline)).toMatchObject({ outcome: 'spent' })
+              const sent = { kysely: plugin.count - before.kysely, pooled: pooled - before.pooled }
+              // SQLite: the lock, the read, the key's counters (and the organisation's);
+              // MySQL: the locking read, the same writes; BEGIN and COMMIT besides.
+              const statements = (dialect === 'sqlite' ? 3 : 2) + (shared ? 1 : 0)
+              expect(sent).toEqual(
+                dialect !== 'postgres'
+                  ? { kysely: statements, pooled: 0 }
+                  : i === 1
+                    ? { kysely: 0, pooled: 1 }
+                    : { kysely: 1, pooled: 0 },
+              )
+            }
+          }
+        }
+      },
+    )
   })
 
   // Declared for PostgreSQL only (reported skipped for the others): they have neither.

@@ -12,6 +12,7 @@ import {
   migrateKeycycle,
   reusePreparedStatements,
 } from '../../adapters/kysely'
+import { dropPgSpendFunction } from '../../adapters/kysely/pg-spend-function'
 import type { OpenStore, StoreHarness } from '../../src/conformance'
 import type { KeyStore } from '../../src/store'
 import { freePort } from '../helpers/ports'
@@ -104,6 +105,7 @@ async function openPostgres(): Promise<SqlBackend> {
   const prefix = randomPrefix()
   const dropTables = async (prefix: string) => {
     for (const t of TABLES) await raw.query(`DROP TABLE IF EXISTS "${prefix}${t}" CASCADE`)
+    await raw.query(dropPgSpendFunction(prefix))
   }
   const dbs = pools.map((pool) => new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }))
   return {
