@@ -3,9 +3,9 @@ import type { TableNames } from './schema'
 // PostgreSQL's spend, as a function created by migration 0005, so that a verification with
 // limits or credits spends in one statement, one round trip: the version checks, the counters'
 // arithmetic and its writes, and the events of an emptied balance. The arithmetic is a
-// line-by-line translation of `spendCounters` (src/core/counters.ts): the same float64
-// operations in the same order (PostgreSQL's float8 is IEEE 754 double precision, as a JS
-// number is), the same slack, floor and ceil, so each answer is the one the memory store gives.
+// line-by-line translation of `spendCounters` (src/core/counters.ts): the buckets in bigint,
+// whose division is exact (ceil as (a + b - 1) / b for the non-negative a it is given), the
+// credits in float8 holding integers, so each answer is the one the memory store gives.
 // Part of migration 0005: a later change is a new migration that replaces the function.
 
 /** The function's name for a table prefix (the prefix needs no quoting; see `TABLE_PREFIX`). */
@@ -20,11 +20,11 @@ export const PG_SPEND_PARAMETERS = [
   ['key_version', 'bigint'],
   ['organisation', 'text'],
   ['organisation_version', 'bigint'],
-  ['now', 'float8'],
-  ['cost', 'float8'],
+  ['now', 'bigint'],
+  ['cost', 'bigint'],
   ['names', 'text[]'],
-  ['limits', 'float8[]'],
-  ['windows', 'float8[]'],
+  ['limits', 'bigint[]'],
+  ['windows', 'bigint[]'],
   ['shared', 'boolean[]'],
   ['initial', 'float8'],
   ['generation', 'float8'],
@@ -66,15 +66,15 @@ export function pgSpendFunction(names: TableNames, prefix: string): string {
 create or replace function "${pgSpendFunctionName(prefix)}"(${parameters})
 returns text language plpgsql set extra_float_digits = 3 as $spend$
 declare
-  epsilon constant float8 := 1e-6;
   n int := coalesce(array_length(p_names, 1), 0);
   any_shared boolean := coalesce(true = any(p_shared), false);
   k_version bigint; k_owner text; k_counters jsonb;
   o_version bigint; o_counters jsonb;
   k_buckets jsonb; o_buckets jsonb;
-  v_unit float8; v_stored float8; v_start float8; v_tat float8; v_after float8; v_wait float8;
-  starts float8[] := '{}'; tats float8[] := '{}';
-  remaining float8[] := '{}'; reset_at float8[] := '{}';
+  v_cap bigint; v_b jsonb; v_at bigint; v_debt bigint; v_need bigint; v_held bigint;
+  v_wait bigint;
+  ats bigint[] := '{}'; debts bigint[] := '{}'; needs bigint[] := '{}';
+  remaining bigint[] := '{}'; reset_at bigint[] := '{}';
   v_refused boolean := false; v_unbounded boolean := false; v_retry float8;
   b_generation float8; b_remaining float8; b_refilled float8; v_boundary float8; v_passed float8;
   v_c jsonb; v_outcome text; v_spent boolean; v_credits float8; v_emptied boolean := false;
@@ -100,20 +100,32 @@ begin
   k_buckets := coalesce(k_counters -> 'buckets', '{}');
   o_buckets := coalesce(o_counters -> 'buckets', '{}');
 
-  -- take(): every bucket, from its stored TAT (absent: full).
+  -- take(): every bucket, from its stored use (absent, or counted under another limit: full).
   for i in 1 .. n loop
-    v_unit := p_windows[i] / p_limits[i];
-    v_stored := ((case when p_shared[i] then o_buckets else k_buckets end) ->> p_names[i])::float8;
-    v_start := case when v_stored is null or v_stored < p_now then p_now else v_stored end;
-    v_tat := v_start + p_cost * v_unit;
-    starts[i] := v_start;
-    tats[i] := v_tat;
-    if not (v_tat - p_now <= p_windows[i] + epsilon) then
+    v_cap := p_windows[i] * p_limits[i];
+    v_at := p_now;
+    v_debt := 0;
+    v_b := (case when p_shared[i] then o_buckets else k_buckets end) -> p_names[i];
+    if v_b is not null and jsonb_typeof(v_b) = 'object'
+        and (v_b ->> 'limit')::bigint = p_limits[i] then
+      if p_now <= (v_b ->> 'at')::bigint then
+        v_at := (v_b ->> 'at')::bigint;
+        v_debt := (v_b ->> 'debt')::bigint;
+      elsif p_now - (v_b ->> 'at')::bigint < p_windows[i] then
+        v_debt := greatest(0,
+          (v_b ->> 'debt')::bigint - (p_now - (v_b ->> 'at')::bigint) * p_limits[i]);
+      end if;
+    end if;
+    v_need := v_debt + p_cost * p_windows[i];
+    ats[i] := v_at;
+    debts[i] := v_debt;
+    needs[i] := v_need;
+    if v_need > v_cap then
       v_refused := true;
       if p_cost > p_limits[i] then
         v_unbounded := true;
       else
-        v_wait := ceil(v_tat - p_windows[i] - p_now - epsilon);
+        v_wait := v_at - p_now + (v_need - v_cap + p_limits[i] - 1) / p_limits[i];
         if v_retry is null or v_wait > v_retry then v_retry := v_wait; end if;
       end if;
     end if;
@@ -168,17 +180,17 @@ begin
 
   -- Each bucket's state: once the units are taken (spent), else as it stands.
   for i in 1 .. n loop
-    v_unit := p_windows[i] / p_limits[i];
-    v_after := case when v_spent then tats[i] else starts[i] end;
-    remaining[i] := greatest(0, floor((p_now + p_windows[i] - v_after) / v_unit + epsilon));
-    reset_at[i] := ceil(v_after - epsilon);
+    v_held := case when v_spent then needs[i] else debts[i] end;
+    remaining[i] := (p_windows[i] * p_limits[i] - v_held) / p_windows[i];
+    reset_at[i] := ats[i] + (v_held + p_limits[i] - 1) / p_limits[i];
   end loop;
 
   if v_spent then
     -- The key keeps its own buckets only; the organisation every bucket still filling.
     for i in 1 .. n loop
       if not p_shared[i] then
-        next_key := next_key || jsonb_build_object(p_names[i], tats[i]);
+        next_key := next_key || jsonb_build_object(p_names[i],
+          jsonb_build_object('at', ats[i], 'debt', needs[i], 'limit', p_limits[i]));
       end if;
     end loop;
     if p_initial is not null then
@@ -192,11 +204,16 @@ begin
     update ${keys} set counters = jsonb_build_object('buckets', next_key, 'credits', v_c)::text
       where id = p_key;
     if any_shared then
+      -- Buckets still in use (at + ⌈debt / limit⌉ > now); a full one is an absent one.
       select coalesce(jsonb_object_agg(e.key, e.value), '{}') into next_shared
-        from jsonb_each(o_buckets) as e where e.value::float8 > p_now;
+        from jsonb_each(o_buckets) as e
+        where jsonb_typeof(e.value) = 'object'
+          and (e.value ->> 'at')::bigint + ((e.value ->> 'debt')::bigint
+            + (e.value ->> 'limit')::bigint - 1) / (e.value ->> 'limit')::bigint > p_now;
       for i in 1 .. n loop
         if p_shared[i] then
-          next_shared := next_shared || jsonb_build_object(p_names[i], tats[i]);
+          next_shared := next_shared || jsonb_build_object(p_names[i],
+            jsonb_build_object('at', ats[i], 'debt', needs[i], 'limit', p_limits[i]));
         end if;
       end loop;
       update ${organisations} set counters = jsonb_build_object(

@@ -1,27 +1,29 @@
-import type { CounterState, SpendPlan } from '../../src/core/counters'
+import type { BucketCounter, CounterState, SpendPlan } from '../../src/core/counters'
 
 // The usage counters in Redis: fields of the hashes they belong to, never inside `record`.
 // A key's hash holds `buckets` (its own buckets) and `credits`; an organisation's hash holds
 // `buckets` (its shared buckets) and, on a Cluster, `now` (see spend-scripts.ts). Formats:
-// `buckets` is `<name> <tat> <name> <tat> …` (names sorted; a name is `[a-z0-9_-]`), `credits`
-// is `<generation> <remaining> <refilledAt>`, every number as `%.17g`, which reads back as the
-// same float64. An absent field is an empty map, or no balance.
+// `buckets` is `<name> <at> <debt> <limit> …` per bucket (names sorted; a name is
+// `[a-z0-9_-]`; see `BucketCounter`), `credits` is `<generation> <remaining> <refilledAt>`,
+// every number an integer as `%.17g`, which reads back as the same float64. An absent field is
+// an empty map, or no balance.
 
 /**
  * Lua: the counters' arithmetic, a line-by-line translation of `spendCounters` and its helpers
  * (`take`, `balanceAt`, `nextRefill`) from `src/core/counters.ts`: Lua's numbers are float64,
- * as JS's are, and each operation is the same, in the same order, with the same slack, so each
- * answer is the one the memory store gives. Also `readPlan(a)` (a plan from ARGV[a], as
+ * as JS's are, every value an integer below 2^53, and each operation the same, so each answer
+ * is the one the memory store gives. Also `readPlan(a)` (a plan from ARGV[a], as
  * {@link planArgs} lays it out), the fields' codecs, and `reply(result)`.
  */
 export const COUNTERS = `
-local EPSILON = 1e-6
 local function num(x) return string.format('%.17g', x) end
 
 local function readBuckets(field)
   local t = {}
   if field then
-    for name, tat in string.gmatch(field, '(%S+) (%S+)') do t[name] = tonumber(tat) end
+    for name, at, debt, limit in string.gmatch(field, '(%S+) (%S+) (%S+) (%S+)') do
+      t[name] = { at = tonumber(at), debt = tonumber(debt), limit = tonumber(limit) }
+    end
   end
   return t
 end
@@ -34,7 +36,10 @@ local function writeBuckets(hash, t)
   end
   table.sort(names)
   local parts = {}
-  for _, name in ipairs(names) do parts[#parts + 1] = name .. ' ' .. num(t[name]) end
+  for _, name in ipairs(names) do
+    local b = t[name]
+    parts[#parts + 1] = name .. ' ' .. num(b.at) .. ' ' .. num(b.debt) .. ' ' .. num(b.limit)
+  end
   redis.call('HSET', hash, 'buckets', table.concat(parts, ' '))
 end
 local function readCredits(field)
@@ -99,20 +104,33 @@ end
 
 -- take(rule, stored, cost, now); retryAfterMs false for null
 local function take(rule, stored, cost, now)
-  local unit = rule.windowMs / rule.limit
-  local start
-  if stored == nil or stored < now then start = now else start = stored end
-  local tat = start + cost * unit
-  local allowed = tat - now <= rule.windowMs + EPSILON
-  local after = start
-  if allowed then after = tat end
-  local remaining = math.max(0, math.floor((now + rule.windowMs - after) / unit + EPSILON))
-  local retryAfterMs = false
-  if not (allowed or cost > rule.limit) then
-    retryAfterMs = math.ceil(tat - rule.windowMs - now - EPSILON)
+  local limit, windowMs = rule.limit, rule.windowMs
+  local capacity = windowMs * limit
+  local at, debt = now, 0
+  if stored ~= nil and stored.limit == limit then
+    if now <= stored.at then
+      at = stored.at
+      debt = stored.debt
+    elseif now - stored.at < windowMs then
+      debt = math.max(0, stored.debt - (now - stored.at) * limit)
+    end
   end
-  return { allowed = allowed, tat = tat, start = start, remaining = remaining,
-    resetAt = math.ceil(after - EPSILON), retryAfterMs = retryAfterMs }
+  local need = debt + cost * windowMs
+  local allowed = need <= capacity
+  local held = debt
+  if allowed then held = need end
+  local retryAfterMs = false
+  if not (allowed or cost > limit) then
+    retryAfterMs = at - now + math.ceil((need - capacity) / limit)
+  end
+  return { allowed = allowed, counter = { at = at, debt = need, limit = limit },
+    remaining = math.floor((capacity - held) / windowMs),
+    resetAt = at + math.ceil(held / limit), retryAfterMs = retryAfterMs }
+end
+
+-- inUse(counter, now): whether a stored bucket still holds any use (else it is full)
+local function inUse(counter, now)
+  return counter.at + math.ceil(counter.debt / counter.limit) > now
 end
 
 -- spendCounters(key, organisation, plan), each counter state as { buckets, credits }. Also
@@ -155,12 +173,12 @@ local function spendCounters(key, organisation, plan)
       takes = takes, credits = credits, retryAfterMs = retryAfterMs }
   end
   local keyBuckets, organisationBuckets = {}, {}
-  for name, tat in pairs(organisation.buckets) do
-    if tat > now then organisationBuckets[name] = tat end
+  for name, counter in pairs(organisation.buckets) do
+    if inUse(counter, now) then organisationBuckets[name] = counter end
   end
   for i, rule in ipairs(plan.buckets) do
-    if rule.shared then organisationBuckets[rule.name] = takes[i].tat
-    else keyBuckets[rule.name] = takes[i].tat end
+    if rule.shared then organisationBuckets[rule.name] = takes[i].counter
+    else keyBuckets[rule.name] = takes[i].counter end
   end
   local spent = nil
   if balance ~= nil then
@@ -225,14 +243,20 @@ export function countersFromFields(
   credits: string | null,
 ): CounterState | null {
   if (buckets === null && credits === null) return null
-  const tats: Record<string, number> = {}
+  const counters: Record<string, BucketCounter> = {}
   const words = buckets === null ? [] : buckets.split(' ')
-  for (let i = 0; i + 1 < words.length; i += 2) tats[words[i]!] = Number(words[i + 1])
-  if (credits === null) return { buckets: tats, credits: null }
+  for (let i = 0; i + 3 < words.length; i += 4) {
+    counters[words[i]!] = {
+      at: Number(words[i + 1]),
+      debt: Number(words[i + 2]),
+      limit: Number(words[i + 3]),
+    }
+  }
+  if (credits === null) return { buckets: counters, credits: null }
   const [generation, remaining, refilledAt] = credits.split(' ').map(Number) as [
     number,
     number,
     number,
   ]
-  return { buckets: tats, credits: { generation, remaining, refilledAt } }
+  return { buckets: counters, credits: { generation, remaining, refilledAt } }
 }

@@ -110,8 +110,9 @@ return out
 /**
  * Cluster, the organisation's part (its shared buckets), on its slot, first: its version checked,
  * the units taken when every shared bucket allows. A spend without shared buckets only checks
- * the version. When it takes, the reply goes on with, per bucket, the TAT it set, the one it
- * found (`n`: none) and the bucket as it stood (remaining, resetAt), for {@link GIVE_BACK} and
+ * the version. When it takes, the reply goes on with, per bucket, the counter it set (at,
+ * debt), the one it found (at, debt; `n n`: none, or counted under another limit) and the
+ * bucket as it stood (remaining, resetAt), for {@link GIVE_BACK} and
  * for a refusal's report; and the hash's `now` keeps the latest `now` of any take.
  * KEYS[1] the organisation's hash, KEYS[2] the request marker (its slot). ARGV[1] its version,
  * ARGV[2] the fence, ARGV[3] the marker's lifetime, then the plan (shared buckets only, no
@@ -138,8 +139,13 @@ if result.outcome == 'spent' and writes then
   local more = {}
   for i, rule in ipairs(plan.buckets) do
     local before = stored[rule.name]
-    more[#more + 1] = num(result.takes[i].tat)
-    if before then more[#more + 1] = num(before) else more[#more + 1] = 'n' end
+    local set = result.takes[i].counter
+    more[#more + 1] = num(set.at) .. ' ' .. num(set.debt)
+    if before and before.limit == rule.limit then
+      more[#more + 1] = num(before.at) .. ' ' .. num(before.debt)
+    else
+      more[#more + 1] = 'n n'
+    end
     more[#more + 1] = num(result.standing[i].remaining)
     more[#more + 1] = num(result.standing[i].resetAt)
   end
@@ -152,16 +158,17 @@ return out
 
 /**
  * Cluster: gives back what {@link ORGANISATION_TAKE} took, when the key's part refused (or
- * refused past its fence, or found the key changed). Per bucket: if its TAT is still the one
- * the take set, nothing came in between and the TAT found before is put back exactly. Else
- * other spends took since, and the cost's share of time is taken back off the TAT, but never
- * more than ours was ahead of the latest `now` any take has seen (`now`): by then a bucket that
- * had refilled past our units no longer holds them, and giving them back would let them be
- * spent twice. So a give-back never returns more than the spend still holds; it returns less
- * only when other spends of the organisation came in between while the bucket was within the
- * cost of full. Applied once per request (the take's marker records it). KEYS[1] the
- * organisation's hash, KEYS[2] the take's marker. ARGV[1] the cost, ARGV[2] the marker's
- * lifetime, then per bucket name, limit, window, the TAT set and the TAT found (`n`: none).
+ * refused past its fence, or found the key changed). Per bucket: if its counter is still the
+ * one the take set, nothing came in between and the counter found before is put back exactly
+ * (none found: the bucket is full again). Else other spends took since, and the cost's use
+ * (`cost × windowMs`, in ms × limit) is taken back off the counter, but never more than ours
+ * still held at the latest `now` any take has seen (`now`): by then a bucket that had drained
+ * past our units no longer holds them, and giving them back would let them be spent twice. So
+ * a give-back never returns more than the spend still holds; it returns less only when other
+ * spends of the organisation came in between while the bucket was within the cost of full.
+ * Applied once per request (the take's marker records it). KEYS[1] the organisation's hash,
+ * KEYS[2] the take's marker. ARGV[1] the cost, ARGV[2] the marker's lifetime, then per bucket
+ * name, limit, window, the counter set (at, debt) and the counter found (at, debt; `n n`: none).
  */
 export const GIVE_BACK = script(
   COUNTERS,
@@ -171,17 +178,24 @@ local fields = redis.call('HMGET', KEYS[1], 'buckets', 'now')
 local buckets = readBuckets(fields[1])
 local seen = tonumber(fields[2])
 local cost = tonumber(ARGV[1])
-for i = 3, #ARGV, 5 do
+for i = 3, #ARGV, 7 do
   local name = ARGV[i]
+  local limit, windowMs = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+  local setAt, setDebt = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
   local current = buckets[name]
-  local ours = tonumber(ARGV[i + 3])
-  if current == nil then
-    -- Full again (pruned): the units are back already.
-  elseif current == ours then
-    buckets[name] = tonumber(ARGV[i + 4])
+  if current == nil or current.limit ~= limit then
+    -- Full again (pruned), or counted afresh under another limit: nothing of ours is held.
+  elseif current.at == setAt and current.debt == setDebt then
+    if ARGV[i + 5] == 'n' then
+      buckets[name] = nil
+    else
+      buckets[name] = { at = tonumber(ARGV[i + 5]), debt = tonumber(ARGV[i + 6]), limit = limit }
+    end
   else
-    local taken = cost * (tonumber(ARGV[i + 2]) / tonumber(ARGV[i + 1]))
-    buckets[name] = current - math.min(taken, math.max(0, ours - (seen or ours)))
+    local held = setDebt
+    if seen ~= nil and seen > setAt then held = math.max(0, setDebt - (seen - setAt) * limit) end
+    local back = math.min(cost * windowMs, held)
+    buckets[name] = { at = current.at, debt = math.max(0, current.debt - back), limit = limit }
   end
 end
 writeBuckets(KEYS[1], buckets)

@@ -221,25 +221,25 @@ export function redisSpend(ctx: RedisSpendContext): Pick<KeyStore, 'spend' | 're
       }
     }
 
-    // Taken (or nothing to take): per shared bucket, the TAT set, the TAT found, and as it stood.
+    // Taken (or nothing to take): per shared bucket, the counter set (at, debt), the counter
+    // found (at, debt), and the bucket as it stood.
     const held = shared.buckets.map((rule, i) => {
-      const at4 = 3 + 2 * shared.buckets.length + 4 * i
+      const from = 3 + 2 * shared.buckets.length + 6 * i
       return {
         rule,
-        set: words[at4]!,
-        found: words[at4 + 1]!,
+        counters: words.slice(from, from + 4),
         standing: {
           name: rule.name,
           limit: rule.limit,
-          remaining: Number(words[at4 + 2]),
-          resetAt: Number(words[at4 + 3]),
+          remaining: Number(words[from + 4]),
+          resetAt: Number(words[from + 5]),
         },
       }
     })
     const giveBack = async () => {
       if (held.length === 0) return
       const args: (string | number)[] = [request.plan.cost, ttl]
-      for (const h of held) args.push(h.rule.name, h.rule.limit, h.rule.windowMs, h.set, h.found)
+      for (const h of held) args.push(h.rule.name, h.rule.limit, h.rule.windowMs, ...h.counters)
       await evaluate(commands, GIVE_BACK, [organisation, takeMarker], args)
     }
 

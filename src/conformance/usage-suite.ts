@@ -83,7 +83,8 @@ export function usageSuite({ test, runner: { expect } }: StoreSuiteContext): voi
       }
     }
     expect(await countersOf(store, key.id)).toEqual({
-      buckets: { api: T0 + 60_000 },
+      // 50 units of 60 000 ms each, counted in ms × limit (see BucketCounter).
+      buckets: { api: { at: T0, debt: 50 * 60_000, limit: 50 } },
       credits: null,
     })
   })
@@ -236,7 +237,7 @@ export function usageSuite({ test, runner: { expect } }: StoreSuiteContext): voi
     const read = await store.readCounters([a.id, b.id, idle.id, `${a.id}0`], roomy())
     expect(new Set(read.keys())).toEqual(new Set([a.id, b.id]))
     expect(read.get(a.id)?.credits).toEqual({ generation: 1, remaining: 4, refilledAt: T0 })
-    expect(read.get(b.id)?.buckets).toEqual({ x: T0 + 500 })
+    expect(read.get(b.id)?.buckets).toEqual({ x: { at: T0, debt: 1000, limit: 2 } })
     expect(await store.readCounters([], roomy())).toEqual(new Map())
   })
 

@@ -1,6 +1,11 @@
 // The arithmetic of usage counters: rate-limit buckets (GCRA) and credit balances. Pure, and
 // the reference every store's atomic spend follows (the memory and SQL stores call it; the
-// Redis script is a line-by-line translation, held to it by the conformance suite).
+// Redis script and the PostgreSQL function are line-by-line translations, held to it by the
+// conformance suite). Every number is an integer below 2^53, so float64 (JS, Lua) and bigint
+// (SQL) compute the same values exactly: a bucket's use is counted in ms × limit, so a unit,
+// windowMs / limit ms, is windowMs of it, with nothing to round. (A float quotient of two such
+// integers, correctly rounded, never rounds onto the wrong integer, so floor and ceil of it are
+// exact too.)
 
 /** A rate limit's bucket as a spend needs it: `limit` units, refilled at `limit` per `windowMs`. */
 export interface BucketRule {
@@ -40,10 +45,23 @@ export interface CreditBalance {
   refilledAt: number
 }
 
-/** What the counters of one verification hold: each bucket's TAT by name, and the balance. */
+/** A bucket as a store keeps it: how much of it is in use, as of when, under which limit. */
+export interface BucketCounter {
+  /** Epoch ms the use was last brought up to date. */
+  at: number
+  /**
+   * The use at `at`, in ms × limit: each unit is `windowMs` of it, and it drains by `limit` a
+   * millisecond (the GCRA's theoretical arrival time is `at + debt / limit`). 0: full.
+   */
+  debt: number
+  /** The limit the use was counted under: a bucket whose limit changed starts afresh. */
+  limit: number
+}
+
+/** What the counters of one verification hold: each bucket by name, and the balance. */
 export interface CounterState {
-  /** Theoretical arrival time (epoch ms, fractional) per bucket name; absent: full. */
-  buckets: Readonly<Record<string, number>>
+  /** Per bucket name; absent: full. */
+  buckets: Readonly<Record<string, BucketCounter>>
   credits: CreditBalance | null
 }
 
@@ -52,9 +70,6 @@ export const NO_COUNTERS: CounterState = Object.freeze({
   buckets: Object.freeze({}),
   credits: null,
 })
-
-// Float slack for comparisons of times built from `windowMs / limit`, which is rarely exact.
-const EPSILON = 1e-6
 
 /**
  * The balance at `now`: the counter's, or `rule.initial` when the counter holds none or an
@@ -90,11 +105,11 @@ export function nextRefill(rule: CreditsRule, now: number): number | null {
   return rule.refillFrom + passed * refill.intervalMs
 }
 
-/** A bucket after taking `cost` units at `now` from a bucket whose TAT is `stored`. */
+/** A bucket after taking `cost` units at `now` from a bucket holding `stored`. */
 interface Take {
   allowed: boolean
-  /** The TAT to store if the whole spend goes through. */
-  tat: number
+  /** The counter to store if the whole spend goes through. */
+  counter: BucketCounter
   /** The bucket once the units are taken (when allowed), or as it stands (when not). */
   state: BucketState
   /** When refused: ms until `cost` units fit; null when they never can (`cost` > `limit`). */
@@ -102,26 +117,49 @@ interface Take {
 }
 
 /**
- * GCRA: a bucket of `limit` units refilled continuously at `limit` per `windowMs`. Each unit
- * takes `windowMs / limit` of "time credit"; taking `cost` units moves the TAT by that much
- * from now (or from the TAT, if later), and is allowed while the TAT stays within `windowMs`
- * of now: a burst never exceeds `limit`, the long-run rate never exceeds `limit / windowMs`.
+ * GCRA: a bucket of `limit` units refilled continuously at `limit` per `windowMs`. Taking
+ * `cost` units adds `cost × windowMs` to the use (in ms × limit), which is allowed while it
+ * stays within `windowMs × limit`: a burst never exceeds `limit`, the long-run rate never
+ * exceeds `limit / windowMs`. If the clock went back since the counter was written, the use
+ * is counted from the counter's later instant (erring towards refusing).
  */
-function take(rule: BucketRule, stored: number | undefined, cost: number, now: number): Take {
-  const unit = rule.windowMs / rule.limit
-  const start = stored === undefined || stored < now ? now : stored
-  const tat = start + cost * unit
-  const allowed = tat - now <= rule.windowMs + EPSILON
-  const after = allowed ? tat : start
-  const remaining = Math.max(0, Math.floor((now + rule.windowMs - after) / unit + EPSILON))
+function take(
+  rule: BucketRule,
+  stored: BucketCounter | undefined,
+  cost: number,
+  now: number,
+): Take {
+  const { limit, windowMs } = rule
+  const capacity = windowMs * limit
+  let at = now
+  let debt = 0
+  if (stored !== undefined && stored.limit === limit) {
+    if (now <= stored.at) {
+      at = stored.at
+      debt = stored.debt
+    } else if (now - stored.at < windowMs) {
+      debt = Math.max(0, stored.debt - (now - stored.at) * limit)
+    }
+  }
+  const need = debt + cost * windowMs
+  const allowed = need <= capacity
+  const held = allowed ? need : debt
   return {
     allowed,
-    tat,
-    state: { name: rule.name, limit: rule.limit, remaining, resetAt: Math.ceil(after - EPSILON) },
-    retryAfterMs:
-      allowed || cost > rule.limit ? null : Math.ceil(tat - rule.windowMs - now - EPSILON),
+    counter: { at, debt: need, limit },
+    state: {
+      name: rule.name,
+      limit,
+      remaining: Math.floor((capacity - held) / windowMs),
+      resetAt: at + Math.ceil(held / limit),
+    },
+    retryAfterMs: allowed || cost > limit ? null : at - now + Math.ceil((need - capacity) / limit),
   }
 }
+
+// Whether a stored bucket still holds any use at `now` (else it is full, and need not be kept).
+const inUse = (counter: BucketCounter, now: number) =>
+  counter.at + Math.ceil(counter.debt / counter.limit) > now
 
 /** What one spend asks of the counters. */
 export interface SpendPlan {
@@ -193,13 +231,13 @@ export function spendCounters(
   }
   // A key's counters keep its own buckets only; an organisation's keep every bucket still
   // filling (other keys may use them). A full bucket is an absent one.
-  const keyBuckets: Record<string, number> = {}
-  const organisationBuckets: Record<string, number> = {}
-  for (const [name, tat] of Object.entries(organisation.buckets)) {
-    if (tat > now) organisationBuckets[name] = tat
+  const keyBuckets: Record<string, BucketCounter> = {}
+  const organisationBuckets: Record<string, BucketCounter> = {}
+  for (const [name, counter] of Object.entries(organisation.buckets)) {
+    if (inUse(counter, now)) organisationBuckets[name] = counter
   }
   plan.buckets.forEach((rule, i) => {
-    ;(rule.scope === 'key' ? keyBuckets : organisationBuckets)[rule.name] = takes[i]!.tat
+    ;(rule.scope === 'key' ? keyBuckets : organisationBuckets)[rule.name] = takes[i]!.counter
   })
   const spent = balance && { ...balance, remaining: balance.remaining - cost }
   return {

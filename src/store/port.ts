@@ -123,8 +123,9 @@ export interface SpendRequest {
   plan: SpendPlan
   /**
    * The outbox events to record, in the same atomic step, when this spend empties the balance
-   * (`key.credits_exhausted`). Called at most once, only when needed — except by a store that
-   * must send everything up front (a Redis script), which may always call it.
+   * (`key.credits_exhausted`), all about the key (a store keeps them beside it). Called at most
+   * once, only when needed — except by a store that sends everything up front in one script or
+   * statement (Redis, PostgreSQL), which may call it for any spend of a plan with credits.
    */
   eventsIfEmptied?: () => readonly OutboxEvent[]
 }

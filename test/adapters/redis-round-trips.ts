@@ -160,10 +160,11 @@ export function roundTripExtras(topology: Topology) {
           expect(await spend()).toMatchObject({ outcome: 'spent', credits: 8 })
           expect(sent).toEqual(topology === 'standalone' ? ['evalsha'] : ['evalsha', 'evalsha'])
           const keyHash = await raw.hgetall(`${prefix}{${key.id}}:key`)
-          expect(keyHash).toMatchObject({ buckets: `own ${T0 + 200}`, credits: `1 8 ${T0}` })
+          // Two units of 1000 each (ms × limit), at T0, under a limit of 10.
+          expect(keyHash).toMatchObject({ buckets: `own ${T0} 2000 10`, credits: `1 8 ${T0}` })
           expect(JSON.parse(keyHash.record!)).toEqual(key)
           const orgHash = await raw.hgetall(`${prefix}{${organisation.id}}:org`)
-          expect(orgHash.buckets).toBe(`shared ${T0 + 200}`)
+          expect(orgHash.buckets).toBe(`shared ${T0} 2000 10`)
           expect(JSON.parse(orgHash.record!)).toEqual(organisation)
         } finally {
           client.disconnect()

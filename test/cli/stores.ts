@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { createConnection } from 'mysql2/promise'
 import pg from 'pg'
+import { dropPgSpendFunction } from '../../adapters/kysely/pg-spend-function'
 import type { CliStore } from './lifecycle'
 
 // The stores the CLI suites run against, each under a prefix of its own, cleaned up by dropping
@@ -50,6 +51,7 @@ export function postgresStore(): CliStore {
     cleanup: () =>
       withClient(async (c) => {
         for (const t of TABLES) await c.query(`DROP TABLE IF EXISTS "${prefix}${t}" CASCADE`)
+        await c.query(dropPgSpendFunction(prefix))
       }),
   }
 }

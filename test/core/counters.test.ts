@@ -49,6 +49,32 @@ describe('rate-limit buckets (GCRA)', () => {
     expect(spend(back.state, T0 + 1000, [minute]).result.outcome).toBe('rate_limited')
   })
 
+  it('allows exactly `limit` at one instant whatever windowMs / limit is (no rounding)', () => {
+    for (const [limit, windowMs] of [
+      [7, 1000],
+      [3, 1001],
+      [19, 60_000],
+      [51, 1000],
+      [999_983, 86_400_000],
+    ] as const) {
+      const rule: BucketRule = { scope: 'key', name: 'b', limit, windowMs }
+      const taken = spend(fresh(), T0 + 1, [rule], null, limit)
+      expect(taken.result.outcome, `${limit}/${windowMs}`).toBe('spent')
+      expect(spend(taken.state, T0 + 1, [rule]).result.outcome).toBe('rate_limited')
+    }
+  })
+
+  it('starts a bucket afresh when its limit changes', () => {
+    const five: BucketRule = { scope: 'key', name: 'api', limit: 5, windowMs: 5000 }
+    const drained = spend(fresh(), T0, [five], null, 5)
+    expect(spend(drained.state, T0, [five]).result.outcome).toBe('rate_limited')
+    const ten = { ...five, limit: 10 }
+    expect(spend(drained.state, T0, [ten]).result).toMatchObject({
+      outcome: 'spent',
+      buckets: [{ remaining: 9 }],
+    })
+  })
+
   it('never lets the long-run rate exceed limit / windowMs, whatever the spacing', () => {
     const rule: BucketRule = { scope: 'key', name: 'odd', limit: 3, windowMs: 1000 }
     let state = fresh()

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dropPgSpendFunction } from '../../adapters/kysely/pg-spend-function'
 import { codeBlocks, markedSection, ROOT, readDoc } from '../helpers/markdown'
 import { freePort } from '../helpers/ports'
 import { shouldRun } from '../helpers/should-run'
@@ -72,6 +73,7 @@ describe.runIf(reachable)(`${GUIDE}, as written`, () => {
     if (dir) rmSync(dir, { recursive: true, force: true })
     await withClient(async (client) => {
       for (const t of TABLES) await client.query(`DROP TABLE IF EXISTS "${prefix}${t}" CASCADE`)
+      await client.query(dropPgSpendFunction(prefix))
     })
   })
 
