@@ -35,29 +35,43 @@ export function systemLookup(dns: typeof Dns): WebhookLookup {
 
 const familyOf = (address: string) => (address.includes(':') ? 6 : 4)
 
-// Node's `lookup` hook for a connection: resolves with `lookup`, refuses the whole name when
-// any of its addresses is of a refused class, and hands Node only the addresses checked, so the
-// socket connects to an address this function saw (one resolution: nothing can change between
-// the check and the connect). Node calls it for host names only, never for an IP literal.
+interface LookupEntry {
+  address: string
+  family: number
+}
+
+// What a checked lookup hands Node: the addresses of `family` (0 for any), or a refusal of the
+// whole name when any address is of a refused class.
+function checked(
+  hostname: string,
+  addresses: readonly string[],
+  family: number,
+  allowPrivate: boolean,
+): LookupEntry[] {
+  const refused = allowPrivate ? null : addressesRefusal(hostname, addresses)
+  if (refused !== null) throw new WebhookDestinationError(refused)
+  const entries = addresses
+    .map((address) => ({ address, family: familyOf(address) }))
+    .filter((entry) => family === 0 || entry.family === family)
+  if (entries.length === 0) {
+    throw Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' })
+  }
+  return entries
+}
+
+// Node's `lookup` hook for a connection: resolves with `lookup` and hands Node only addresses
+// checked, so the socket connects to an address this function saw (one resolution: nothing can
+// change between the check and the connect). Node calls it for host names only, never for an
+// IP literal.
 function checkedLookup(lookup: WebhookLookup, allowPrivate: boolean): LookupFunction {
   return (hostname, options, callback) => {
-    const wanted = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family
+    const family = options.family === 'IPv4' ? 4 : options.family === 'IPv6' ? 6 : options.family
     Promise.resolve()
       .then(() => lookup(hostname))
+      .then((addresses) => checked(hostname, addresses, family ?? 0, allowPrivate))
       .then(
-        (addresses) => {
-          const refused = allowPrivate ? null : addressesRefusal(hostname, addresses)
-          if (refused !== null) return callback(new WebhookDestinationError(refused), '')
-          const entries = addresses
-            .map((address) => ({ address, family: familyOf(address) }))
-            .filter((entry) => !wanted || entry.family === wanted)
-          const [first] = entries
-          if (first === undefined) {
-            const error = Object.assign(new Error(`no address for ${hostname}`), {
-              code: 'ENOTFOUND',
-            })
-            return callback(error, '')
-          }
+        (entries) => {
+          const [first] = entries as [LookupEntry]
           if (options.all) callback(null, entries)
           else callback(null, first.address, first.family)
         },

@@ -156,6 +156,25 @@ describe('delivery refuses a destination inside the network and opens no connect
     expect(listener.accepted()).toBe(0)
   })
 
+  it('fails a delivery whose lookup fails or finds nothing, as a network error', async () => {
+    const failing: WebhookLookup = async () => {
+      throw Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.test'), { code: 'ENOTFOUND' })
+    }
+    await expect(send('http://nowhere.test/', { lookup: failing })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('ENOTFOUND'),
+    })
+    await expect(
+      send('http://nowhere.test/', { lookup: scriptedLookup([]) }),
+    ).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining('no address for nowhere.test'),
+    })
+    await expect(
+      send('http://nowhere.test/', { lookup: 'dns' as unknown as WebhookLookup }),
+    ).rejects.toMatchObject({ code: 'validation', details: { field: 'lookup' } })
+  })
+
   it('refuses a name with one public and one refused address whole, connecting to neither', async () => {
     const listener = await startListener()
     const lookup = scriptedLookup(['8.8.8.8', '::1'])
