@@ -120,7 +120,8 @@ const IPV4_COMPATIBLE = /^::(?=[0-9a-fx.]+(?:%.*)?$)/i
 function parseAddress(text: string): IPv4 | IPv6 | null {
   const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text
   if (bare.length > MAX_ADDRESS_TEXT || !ipaddr.isValid(bare)) return null
-  return ipaddr.parse(bare.includes('.') ? bare.replace(IPV4_COMPATIBLE, '::0:') : bare)
+  const compatible = bare.includes('.') ? bare.replace(IPV4_COMPATIBLE, '::0:') : bare
+  return ipaddr.parse(ipaddr.isValid(compatible) ? compatible : bare)
 }
 
 /**
