@@ -6,6 +6,10 @@
 //   KEYCYCLE_DB           SQLite file (default ./keycycle-example.db)
 //   KEYCYCLE_ADMIN_TOKEN  value of the X-Admin-Token header that makes a request an admin's
 //                         (default: a random one, printed at start)
+//   KEYCYCLE_ALLOW_PRIVATE_WEBHOOKS=1
+//                         lets webhook configs point at loopback, private and other internal
+//                         addresses (http://localhost:8080/…), for local development only;
+//                         by default such a config is refused when saved and at delivery
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import Database from 'better-sqlite3'
 import express from 'express'
@@ -19,19 +23,31 @@ import { webhookConfigs } from './webhook-configs.mjs'
 const port = Number(process.env.PORT ?? 3000)
 const file = process.env.KEYCYCLE_DB ?? './keycycle-example.db'
 const adminToken = process.env.KEYCYCLE_ADMIN_TOKEN ?? randomBytes(24).toString('base64url')
+const allowPrivateDestinations = process.env.KEYCYCLE_ALLOW_PRIVATE_WEBHOOKS === '1'
 
 const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(file) }) })
 await migrateKeycycle(db)
-const configs = await webhookConfigs(db)
+const configs = await webhookConfigs(db, { allowPrivateDestinations })
 // Each event goes to its key's effective webhook_config (a failed delivery is retried from the
 // durable outbox, with the same event ID).
-const deliver = webhookDelivery({ format: 'ricloud', resolve: configs.resolve })
+const deliver = webhookDelivery({
+  format: 'ricloud',
+  resolve: configs.resolve,
+  allowPrivateDestinations,
+})
 const kc = createKeycycle({
   store: kyselyStore(db),
+  // Logged once handled: delivered, or nothing to deliver (no config of its organisation).
   onEvent: async (event) => {
     const subject = event.key?.id ?? event.organisation.id
-    console.log(`event ${event.type} ${subject} by ${event.actor.kind}`)
-    await deliver(event)
+    const line = `event ${event.type} ${subject} by ${event.actor.kind}`
+    try {
+      await deliver(event)
+    } catch (error) {
+      console.log(`${line}: not delivered, retried later: ${error.message}`)
+      throw error
+    }
+    console.log(line)
   },
 })
 
@@ -80,6 +96,9 @@ app.listen(port, () => {
         : [`the organisations in ${file} are kept; delete it to start over with a new token`]),
       `KEYCYCLE_ADMIN_TOKEN=${adminToken}`,
       '  send it as X-Admin-Token to act as the API administrator',
+      ...(allowPrivateDestinations
+        ? ['webhook configs may point at private addresses (KEYCYCLE_ALLOW_PRIVATE_WEBHOOKS=1)']
+        : []),
       `keycycle example listening on ${url}`,
       '',
       'Try, in another shell:',

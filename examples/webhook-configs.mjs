@@ -1,11 +1,13 @@
 // The example server's webhook-config resource (docs/events-and-webhooks.md#webhook-configs-in-the-example-server): ricloud's `/configs/webhook` routes,
 // kept in the example's own SQLite table, and the `resolve` that tells keycycle/webhooks where a
 // key's effective `webhook_config` delivers. A config belongs to the organisation whose key
-// created it; an event is only ever delivered to a config of its own organisation.
+// created it; an event is only ever delivered to a config of its own organisation. A config's
+// URL may not point inside the host's network (loopback, private, link-local, … addresses):
+// checked when it is saved and again at every delivery, unless `allowPrivateDestinations`.
 import { randomBytes, randomUUID } from 'node:crypto'
 import express from 'express'
 import { apiKeyAuth, requireKey } from 'keycycle/express'
-import { sendWebhook } from 'keycycle/webhooks'
+import { checkWebhookDestination, sendWebhook } from 'keycycle/webhooks'
 
 const TABLE = 'example_webhook_configs'
 
@@ -24,8 +26,21 @@ const present = (row) => ({
 const isWebUrl = (text) =>
   typeof text === 'string' && URL.canParse(text) && /^https?:$/.test(new URL(text).protocol)
 
-/** Creates the table if needed; returns the routes and the resolver for keycycle/webhooks. */
-export async function webhookConfigs(db) {
+/**
+ * Creates the table if needed; returns the routes and the resolver for keycycle/webhooks.
+ * `allowPrivateDestinations` (default false) lets configs point at private addresses, for local
+ * development only.
+ */
+export async function webhookConfigs(db, { allowPrivateDestinations = false } = {}) {
+  // Why `url` cannot be a config's URL, or null when it can.
+  const urlProblem = async (url) => {
+    if (!isWebUrl(url)) return 'url: must be an http or https URL'
+    const refused = await checkWebhookDestination(url, { allowPrivateDestinations })
+    return refused === null ? null : `url: ${refused.message}`
+  }
+  const secretProblem = (secret) =>
+    typeof secret !== 'string' || secret.length < 16 ? 'secret: at least 16 characters' : null
+
   await db.schema
     .createTable(TABLE)
     .ifNotExists()
@@ -62,12 +77,10 @@ export async function webhookConfigs(db) {
 
     app.post('/configs/webhook', async (req, res) => {
       const { url, secret = `whsec_${randomBytes(24).toString('base64')}` } = req.body ?? {}
-      if (!isWebUrl(url)) {
-        return fail(res, 400, 'validation', 'url: must be an http or https URL', { field: 'url' })
-      }
-      if (typeof secret !== 'string' || secret.length < 16) {
-        return fail(res, 400, 'validation', 'secret: at least 16 characters', { field: 'secret' })
-      }
+      const problem = await urlProblem(url)
+      if (problem) return fail(res, 400, 'validation', problem, { field: 'url' })
+      const badSecret = secretProblem(secret)
+      if (badSecret) return fail(res, 400, 'validation', badSecret, { field: 'secret' })
       const row = { organisation: organisation(req), url, secret }
       const created = await db
         .insertInto(TABLE)
@@ -110,18 +123,49 @@ export async function webhookConfigs(db) {
 
     app.get('/configs/webhook/:id', load, (_req, res) => res.json(present(res.locals.config)))
 
+    // ricloud's update: `url` and `secret`, each optional, checked as at creation.
+    app.post('/configs/webhook/:id', load, async (req, res) => {
+      const { url, secret } = req.body ?? {}
+      if (url !== undefined) {
+        const problem = await urlProblem(url)
+        if (problem) return fail(res, 400, 'validation', problem, { field: 'url' })
+      }
+      if (secret !== undefined) {
+        const badSecret = secretProblem(secret)
+        if (badSecret) return fail(res, 400, 'validation', badSecret, { field: 'secret' })
+      }
+      const patch = {
+        ...(url === undefined ? {} : { url }),
+        ...(secret === undefined ? {} : { secret }),
+      }
+      if (Object.keys(patch).length === 0) return res.json(present(res.locals.config))
+      const updated = await db
+        .updateTable(TABLE)
+        .set(patch)
+        .where('id', '=', res.locals.config.id)
+        .returningAll()
+        .executeTakeFirstOrThrow()
+      res.json(present(updated))
+    })
+
     app.delete('/configs/webhook/:id', load, async (_req, res) => {
       await db.deleteFrom(TABLE).where('id', '=', res.locals.config.id).execute()
       res.json({ ...present(res.locals.config), deleted: true })
     })
 
-    // Sends ricloud's test event (`webhook_config.test`, which its listener announces) now.
+    // Sends ricloud's test event (`webhook_config.test`, which its listener announces) now; a
+    // refused destination (a name that resolves inside the network now) fails it as well.
     app.post('/configs/webhook/:id/test', load, async (_req, res) => {
       const config = res.locals.config
       const { secret, ...data } = present(config)
       const message = { id: randomUUID(), type: 'webhook_config.test', at: Date.now(), data }
       try {
-        await sendWebhook({ format: 'ricloud', target: { url: config.url, secret }, message })
+        await sendWebhook({
+          format: 'ricloud',
+          target: { url: config.url, secret },
+          message,
+          allowPrivateDestinations,
+        })
         res.json({ id: message.id, resource: 'event', type: 'webhook_config', action: 'test' })
       } catch (error) {
         fail(res, 502, 'webhook_failed', error.message)

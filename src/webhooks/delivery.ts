@@ -3,11 +3,11 @@ import type { ConfigId } from '../core/types'
 import { presentKey, presentOrganisation } from '../http/wire-out'
 import type { KeycycleEvent } from '../service/events'
 import { wireFormat } from './formats'
-import { type SendWebhookOptions, sendWebhook, type WebhookFetch } from './send'
+import { type SendWebhookOptions, sendWebhook, type WebhookTransportOptions } from './send'
 import type { WebhookFormat, WebhookMessage, WebhookTarget } from './webhook-types'
 
-/** Options of {@link webhookDelivery}. */
-export interface WebhookDeliveryOptions {
+/** Options of {@link webhookDelivery}; the transport's are {@link WebhookTransportOptions}. */
+export interface WebhookDeliveryOptions extends WebhookTransportOptions {
   /**
    * Where an event's effective `webhook_config` delivers: its URL and secret, or null when the
    * config is unknown or disabled (the event is then done, not retried). A throw fails the
@@ -19,10 +19,6 @@ export interface WebhookDeliveryOptions {
     event: KeycycleEvent,
   ) => WebhookTarget | null | Promise<WebhookTarget | null>
   format: WebhookFormat
-  /** How long one delivery may take before it fails, in ms. Default 10 000. */
-  timeoutMs?: number
-  /** Default the global `fetch`. */
-  fetch?: WebhookFetch
   /** Epoch ms now, for the signature's timestamp. Default `Date.now()`. */
   now?: () => number
 }
@@ -41,9 +37,10 @@ export function eventMessage(event: KeycycleEvent): WebhookMessage {
  * A ready `onEvent` for `createKeycycle` that POSTs every event, signed in `format`, to its
  * effective webhook config (`resolve(event.webhookConfig)`). It resolves once the receiver
  * answered 2xx, and at once when there is nothing to deliver (no `webhookConfig`, or `resolve`
- * gives null). It rejects on any other answer, a network error, or no answer within
- * `timeoutMs`: the durable outbox then retries the event later with backoff, with the same `id`
- * (and so the same ricloud UUID), signed afresh. Keep `timeoutMs` below the dispatcher's
+ * gives null). It rejects on any other answer, a network error, no answer within `timeoutMs`,
+ * or a destination refused for its address (`WebhookDestinationError`, unless
+ * `allowPrivateDestinations`; see `sendWebhook`): the durable outbox then retries the event
+ * later with backoff, with the same `id` (and so the same ricloud UUID), signed afresh. Keep `timeoutMs` below the dispatcher's
  * `deliveryTimeoutMs` (30 s by default). Throws `validation` at once for an unknown format or
  * a `resolve` that is not a function.
  *

@@ -2,8 +2,17 @@
 // receivers. Re-exports only.
 export type { WebhookDeliveryOptions } from './delivery'
 export { eventMessage, webhookDelivery } from './delivery'
+export type { CheckWebhookDestinationOptions } from './destination-check'
+export { checkWebhookDestination } from './destination-check'
+export type { DestinationRefusal, ForbiddenAddressClass, WebhookLookup } from './egress'
+export { forbiddenAddressClass, WebhookDestinationError } from './egress'
 export { eventIdFromUuid, eventUuid } from './event-uuid'
-export type { SendWebhookOptions, WebhookFetch, WebhookFetchInit } from './send'
+export type {
+  SendWebhookOptions,
+  WebhookFetch,
+  WebhookFetchInit,
+  WebhookTransportOptions,
+} from './send'
 export { DEFAULT_WEBHOOK_TIMEOUT_MS, sendWebhook } from './send'
 export type { SignedWebhook, SignWebhookOptions } from './sign'
 export { signWebhook } from './sign'

@@ -48,10 +48,16 @@ export async function startServer(
   return { child, output: () => output }
 }
 
-/** Starts `node examples/server.mjs` and resolves once it listens, with what it printed. */
+/**
+ * Starts `node examples/server.mjs` and resolves once it listens, with what it printed. Private
+ * webhook destinations are refused unless `env` sets `KEYCYCLE_ALLOW_PRIVATE_WEBHOOKS: '1'`,
+ * whatever this process's own environment says.
+ */
 export async function startExample(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; output: string }> {
-  const { child, output } = await startServer(['examples/server.mjs'], { env })
+  const { child, output } = await startServer(['examples/server.mjs'], {
+    env: { KEYCYCLE_ALLOW_PRIVATE_WEBHOOKS: '0', ...env },
+  })
   return { child, output: output() }
 }

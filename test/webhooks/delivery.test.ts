@@ -5,6 +5,7 @@ import {
   eventIdFromUuid,
   eventUuid,
   verifyWebhook,
+  WebhookDestinationError,
   type WebhookTarget,
   webhookDelivery,
 } from '../../src/webhooks'
@@ -22,6 +23,8 @@ afterEach(async () => {
 })
 
 const target = (url: string, secret: string) => () => ({ url, secret })
+// The receivers listen on 127.0.0.1, a loopback address deliveries refuse unless allowed.
+const LOCAL = { allowPrivateDestinations: true } as const
 
 describe('webhookDelivery, ricloud format, to a real receiver', () => {
   it('POSTs to <url>/<event UUID> a body and Ricloud-Signature that verify', async () => {
@@ -29,6 +32,7 @@ describe('webhookDelivery, ricloud format, to a real receiver', () => {
     receiver = await startReceiver()
     const seen: unknown[] = []
     const onEvent = webhookDelivery({
+      ...LOCAL,
       format: 'ricloud',
       resolve: (id, event) => {
         seen.push([id, event.id])
@@ -79,9 +83,11 @@ describe('webhookDelivery, ricloud format, to a real receiver', () => {
   it('sends organisation events with the organisation as data', async () => {
     const { organisationCreated } = await realEvents()
     receiver = await startReceiver()
-    await webhookDelivery({ format: 'ricloud', resolve: target(receiver.url, RICLOUD_SECRET) })(
-      organisationCreated,
-    )
+    await webhookDelivery({
+      ...LOCAL,
+      format: 'ricloud',
+      resolve: target(receiver.url, RICLOUD_SECRET),
+    })(organisationCreated)
     const body = JSON.parse(receiver.received[0]!.body)
     expect(body).toMatchObject({ type: 'organisation', action: 'created' })
     expect(body.data).toMatchObject({
@@ -96,6 +102,7 @@ describe('webhookDelivery, Standard Webhooks format, to a real receiver', () => 
     const { rotated } = await realEvents()
     receiver = await startReceiver()
     await webhookDelivery({
+      ...LOCAL,
       format: 'standard',
       resolve: target(`${receiver.url}/hooks?tenant=a`, STANDARD_SECRET),
     })(rotated)
@@ -126,7 +133,11 @@ describe('webhookDelivery failures reject, for the outbox to retry', () => {
   it('rejects on a 500 answer', async () => {
     const { rotated } = await realEvents()
     receiver = await startReceiver([500])
-    const onEvent = webhookDelivery({ format: 'ricloud', resolve: target(receiver.url, 's') })
+    const onEvent = webhookDelivery({
+      ...LOCAL,
+      format: 'ricloud',
+      resolve: target(receiver.url, 's'),
+    })
     const error = await onEvent(rotated).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KeycycleError)
     expect(error).toMatchObject({ code: 'unavailable', message: expect.stringContaining('500') })
@@ -137,6 +148,7 @@ describe('webhookDelivery failures reject, for the outbox to retry', () => {
     const { rotated } = await realEvents()
     receiver = await startReceiver([302])
     const onEvent = webhookDelivery({
+      ...LOCAL,
       format: 'standard',
       resolve: target(receiver.url, 'whsec_c2VjcmV0'),
     })
@@ -149,6 +161,7 @@ describe('webhookDelivery failures reject, for the outbox to retry', () => {
     receiver = await startReceiver(['hang'])
     const started = Date.now()
     const onEvent = webhookDelivery({
+      ...LOCAL,
       format: 'ricloud',
       resolve: target(receiver.url, 's'),
       timeoutMs: 200,
@@ -167,8 +180,30 @@ describe('webhookDelivery failures reject, for the outbox to retry', () => {
     const { url } = receiver
     await receiver.close()
     receiver = undefined
-    const onEvent = webhookDelivery({ format: 'ricloud', resolve: target(url, 's') })
+    const onEvent = webhookDelivery({ ...LOCAL, format: 'ricloud', resolve: target(url, 's') })
     await expect(onEvent(rotated)).rejects.toMatchObject({ code: 'unavailable' })
+  })
+})
+
+describe('where deliveries may go', () => {
+  it('refuses the receiver on 127.0.0.1 unless allowPrivateDestinations, and never connects', async () => {
+    const { rotated } = await realEvents()
+    receiver = await startReceiver()
+    const onEvent = webhookDelivery({ format: 'ricloud', resolve: target(receiver.url, 's') })
+    const error = await onEvent(rotated).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(WebhookDestinationError)
+    expect(error).toBeInstanceOf(KeycycleError)
+    expect(error).toMatchObject({
+      code: 'forbidden',
+      address: '127.0.0.1',
+      addressClass: 'loopback',
+      message: 'webhook destination refused: 127.0.0.1 is a loopback address',
+    })
+    expect(receiver.received).toHaveLength(0)
+    await webhookDelivery({ ...LOCAL, format: 'ricloud', resolve: target(receiver.url, 's') })(
+      rotated,
+    )
+    expect(receiver.received).toHaveLength(1)
   })
 })
 

@@ -24,6 +24,7 @@ describe('webhookDelivery as the onEvent of the durable outbox', () => {
       store: memoryStore(),
       clock,
       onEvent: webhookDelivery({
+        allowPrivateDestinations: true, // the receiver is on 127.0.0.1
         format: 'ricloud',
         resolve: (id) => configs.get(String(id)) ?? null,
       }),

@@ -36,6 +36,7 @@ beforeAll(async () => {
       target: { url: receiver.url, secret: SECRETS[format] },
       message,
       now: () => SENT_AT,
+      allowPrivateDestinations: true, // the receiver is on 127.0.0.1
     })
     got[format] = receiver.received.at(-1)!
   }
