@@ -35,6 +35,27 @@ function alternative(text: string, where: string): Alternative {
     const items = { type: 'string', pattern: `^${list[2]}$` }
     return { types: ['array'], keywords: { maxItems: Number(list[1]), items } }
   }
+  const integer = /^integer \((\d+)–(\d+)\)$/.exec(text)
+  if (integer) {
+    return {
+      types: ['integer'],
+      keywords: { minimum: Number(integer[1]), maximum: Number(integer[2]) },
+    }
+  }
+  const patterned = /^string \((\[[^\]]+\]\{\d+,\d+\})\)$/.exec(text)
+  if (patterned) return { types: ['string'], keywords: { pattern: `^${patterned[1]}$` } }
+  const ips = /^string\[\] \((\d+)–(\d+) IP addresses or CIDR blocks\)$/.exec(text)
+  if (ips) {
+    const items = {
+      type: 'string',
+      description:
+        'An IPv4 or IPv6 address (`192.0.2.1`, `2001:db8::1`) or CIDR block (`10.0.0.0/8`, `2001:db8::/32`).',
+    }
+    return {
+      types: ['array'],
+      keywords: { minItems: Number(ips[1]), maxItems: Number(ips[2]), items },
+    }
+  }
   switch (text) {
     case 'string':
     case 'integer':
@@ -81,28 +102,41 @@ function requestNotes(field: Field): string[] {
   return notes
 }
 
+/** A list of records (`items`) or a nested object, around the schema of its contents. */
+function container(field: Field, inner: JsonSchema, nullable: boolean): JsonSchema {
+  const type = field.items ? 'array' : 'object'
+  const typed = { type: nullable ? [type, 'null'] : type }
+  if (!field.items) return { ...inner, ...typed }
+  const bound = field.maxItems === undefined ? {} : { maxItems: field.maxItems }
+  return { ...typed, ...bound, items: inner }
+}
+
 /**
  * The request body schema for `mode` (`create` or `patch`): every field that mode may set, by its
- * wire name, none required, nothing else accepted (an unknown field is 400 `validation`). A
- * nullable field accepts `null`, which clears it. Nested objects follow the same rules.
+ * wire name, none required but a record's `required` fields, nothing else accepted (an unknown
+ * field is 400 `validation`). A nullable field accepts `null`, which clears it. Nested objects
+ * and the items of lists follow the same rules; a default is stated as the schema's `default`.
  */
 export function requestSchema(schema: Schema, mode: InputMode): JsonSchema {
   const properties: Record<string, JsonSchema> = {}
+  const required: string[] = []
   for (const [name, field] of Object.entries(schema)) {
     if (field[mode] !== true) continue
     const description = describe(field, requestNotes(field))
-    if (field.fields) {
-      const nested = requestSchema(field.fields, mode)
-      const type = field.nullable ? ['object', 'null'] : 'object'
-      properties[field.wire] = { ...nested, type, description }
-    } else {
-      properties[field.wire] = {
-        ...scalarSchema(field.type, field.nullable === true, name),
-        description,
-      }
-    }
+    const inner = field.fields ?? field.items
+    const value = inner
+      ? container(field, requestSchema(inner, mode), field.nullable === true)
+      : scalarSchema(field.type, field.nullable === true, name)
+    const fallback = field.default === undefined ? {} : { default: field.default }
+    properties[field.wire] = { ...value, ...fallback, description }
+    if (field.required) required.push(field.wire)
   }
-  return { type: 'object', properties, additionalProperties: false }
+  return {
+    type: 'object',
+    properties,
+    ...(required.length > 0 ? { required } : {}),
+    additionalProperties: false,
+  }
 }
 
 function readOnly(field: Field, parent: Field | undefined): boolean {
@@ -118,10 +152,20 @@ function responseNotes(field: Field): string[] {
 }
 
 /**
+ * The schema of one field's value as responses show it: `nullable` adds `null`. Nested objects
+ * and lists of records follow {@link responseSchema}.
+ */
+export function responseValueSchema(field: Field, nullable: boolean, where: string): JsonSchema {
+  const inner = field.fields ?? field.items
+  if (!inner) return scalarSchema(field.type, nullable, where)
+  return container(field, responseSchema(inner, [], field), nullable)
+}
+
+/**
  * The schema of a resource as responses show it: every field by its wire name except those in
  * `inputOnly`, all required (absent values are `null`), read-only ones marked `readOnly`, nothing
  * else allowed. Inside an override map (`config`) fields are optional and never `null`: a cleared
- * override is absent.
+ * override is absent; the override map itself is never `null` either (cleared, it is `{}`).
  */
 export function responseSchema(
   schema: Schema,
@@ -135,22 +179,13 @@ export function responseSchema(
     if (inputOnly.includes(name)) continue
     const description = describe(field, responseNotes(field))
     const marks = readOnly(field, parent) ? { readOnly: true } : {}
-    if (field.fields) {
-      const nested = responseSchema(field.fields, [], field)
-      const nullable = field.type.endsWith('| null')
-      properties[field.wire] = {
-        ...nested,
-        type: nullable ? ['object', 'null'] : 'object',
-        description,
-        ...marks,
-      }
-    } else {
-      const nullable = !optional && field.nullable === true
-      properties[field.wire] = {
-        ...scalarSchema(field.type, nullable, name),
-        description,
-        ...marks,
-      }
+    const nullable =
+      !optional &&
+      (field.type.endsWith('| null') || (field.nullable === true && !isOverrideMap(field)))
+    properties[field.wire] = {
+      ...responseValueSchema(field, nullable, name),
+      description,
+      ...marks,
     }
     if (!optional) required.push(field.wire)
   }

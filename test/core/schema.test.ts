@@ -74,6 +74,107 @@ describe('the field schema is the single source', () => {
   })
 })
 
+describe('a list of records is declared once too', () => {
+  // A list that exists only in this test: one declaration, no other edit.
+  const LISTED = {
+    ...KEY_FIELDS,
+    swatches: {
+      wire: 'swatch_list',
+      doc: 'Named colours.',
+      type: 'swatch[] (≤ 2)',
+      create: true,
+      patch: true,
+      nullable: true,
+      maxItems: 2,
+      items: {
+        label: {
+          wire: 'label',
+          doc: 'Its name.',
+          create: true,
+          patch: true,
+          required: true,
+          ...text(10),
+        },
+        hexCode: {
+          wire: 'hex_code',
+          doc: 'Its colour.',
+          create: true,
+          patch: true,
+          default: '#000',
+          ...text(7),
+        },
+      },
+    },
+  } as const satisfies Schema
+
+  it('validates each item, names it by its index, applies defaults and the bound', () => {
+    const parsed = parseInput(
+      LISTED,
+      { swatches: [{ label: 'sky', hexCode: '#0af' }, { label: 'ink' }] },
+      'patch',
+      owner,
+    )
+    expect(parsed).toEqual({
+      swatches: [
+        { label: 'sky', hexCode: '#0af' },
+        { label: 'ink', hexCode: '#000' },
+      ],
+    })
+    const bad = caught(() =>
+      parseInput(
+        LISTED,
+        { swatches: [{ label: 'a' }, { label: 'b', hexCode: '#12345678' }] },
+        'create',
+        owner,
+      ),
+    )
+    expect(bad).toMatchObject({ code: 'validation', details: { field: 'swatches[1].hexCode' } })
+    expect(wirePath(LISTED, bad.details.field!)).toBe('swatch_list[1].hex_code')
+    const missing = caught(() =>
+      parseInput(LISTED, { swatches: [{ hexCode: '#fff' }] }, 'patch', owner),
+    )
+    expect(missing).toMatchObject({ details: { field: 'swatches[0].label' } })
+    const long = caught(() =>
+      parseInput(
+        LISTED,
+        { swatches: [{ label: 'a' }, { label: 'b' }, { label: 'c' }] },
+        'patch',
+        owner,
+      ),
+    )
+    expect(long).toMatchObject({ details: { field: 'swatches' } })
+    expect(parseInput(LISTED, { swatches: null }, 'patch', owner)).toEqual({ swatches: null })
+  })
+
+  it('reads and writes each item in wire spelling', () => {
+    expect(
+      inputFromWire(LISTED, { swatch_list: [{ label: 'sky', hex_code: '#0af' }] }, 'patch'),
+    ).toEqual({
+      swatches: [{ label: 'sky', hexCode: '#0af' }],
+    })
+    const unknown = caught(() =>
+      inputFromWire(LISTED, { swatch_list: [{ label: 'a', hexCode: '#fff' }] }, 'patch'),
+    )
+    expect(unknown).toMatchObject({ details: { field: 'swatch_list[0].hexCode' } })
+    expect(toWire(LISTED, { swatches: [{ label: 'sky', hexCode: '#0af' }] })).toEqual({
+      swatch_list: [{ label: 'sky', hex_code: '#0af' }],
+    })
+  })
+
+  it('documents each item’s fields under the list, with what is required and what defaults', () => {
+    const table = fieldTable(LISTED)
+    expect(table).toContain(
+      '| `swatches` | `swatch_list` |  | swatch[] (≤ 2) \\| null | create, update | Named colours. |',
+    )
+    expect(table).toContain(
+      '| `swatches[].label` | `swatch_list[].label` |  | string (1–10); required | create, update | Its name. |',
+    )
+    expect(table).toContain(
+      '| `swatches[].hexCode` | `swatch_list[].hex_code` |  | string (1–7); default `#000` | create, update | Its colour. |',
+    )
+  })
+})
+
 describe('key fields', () => {
   it('translate nested and indexed error paths to wire names', () => {
     expect(wirePath(KEY_FIELDS, 'expiresAt')).toBe('date_expires')

@@ -1,5 +1,12 @@
 import { invalidInput } from '../errors'
-import { readBoolean, readConfigId, readEpochMs, readPermissions, readString } from '../validate'
+import {
+  readBoolean,
+  readConfigId,
+  readEpochMs,
+  readInteger,
+  readPermissions,
+  readString,
+} from '../validate'
 import {
   MAX_CONFIG_ID_LENGTH,
   MAX_METADATA_BYTES,
@@ -20,6 +27,26 @@ export const text = (max: number) => ({
 export const configId = {
   type: `string (1–${MAX_CONFIG_ID_LENGTH}) | integer`,
   parse: (value: unknown, path: string) => readConfigId(value, path),
+}
+
+/** An integer from `min` to `max`, both included. */
+export const integer = (min: number, max: number) => ({
+  type: `integer (${min}–${max})`,
+  parse: (value: unknown, path: string) => readInteger(value, path, min, max),
+})
+
+/** A machine name: 1–`max` of `[a-z0-9_-]`. */
+export const slug = (max: number) => {
+  const pattern = new RegExp(`^[a-z0-9_-]{1,${max}}$`)
+  return {
+    type: `string ([a-z0-9_-]{1,${max}})`,
+    parse: (value: unknown, path: string) => {
+      if (typeof value !== 'string' || !pattern.test(value)) {
+        throw invalidInput(path, `must be 1 to ${max} characters of a-z, 0-9, _ and -`)
+      }
+      return value
+    },
+  }
 }
 
 export const boolean = {

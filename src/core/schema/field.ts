@@ -22,9 +22,14 @@ export interface Field {
   readonly admin?: boolean
   /** `null` is accepted as input: it clears the value (back to the default). */
   readonly nullable?: boolean
+  /** Inside a record (a nested object or a list's item): must be given whenever the record is. */
+  readonly required?: boolean
+  /** Inside a list's item: the value an absent field takes (`scope` is `key` unless given). */
+  readonly default?: unknown
   /**
    * Validates a non-null input value and returns the domain value. Throws `validation` naming
-   * `path` (the domain path, e.g. `config.publishSourceFiles`).
+   * `path` (the domain path, e.g. `config.publishSourceFiles`). On a list of records (`items`) it
+   * runs once every item is read, on the whole list: the rules across items (unique names).
    */
   parse?(value: unknown, path: string): unknown
   /** The domain value as the wire shows it. Default: unchanged. */
@@ -33,6 +38,13 @@ export interface Field {
   fromWire?(value: unknown, path: string): unknown
   /** The fields of a nested object, read and presented by the same rules. */
   readonly fields?: Schema
+  /**
+   * A list of records with these fields (`rateLimits`): each item is read and presented by the
+   * same rules, named by its index (`rateLimits[2].windowMs`). The list is set whole.
+   */
+  readonly items?: Schema
+  /** Most items a list of records (`items`) may hold. */
+  readonly maxItems?: number
 }
 
 /** A resource's fields by domain (camelCase) name. */
@@ -51,9 +63,15 @@ export function joinPath(parent: string, name: string): string {
   return parent === '' ? name : `${parent}.${name}`
 }
 
+/** `rateLimits[2]`: the item at `index` of a list. */
+export function itemPath(list: string, index: number): string {
+  return `${list}[${index}]`
+}
+
 /**
- * A domain path (`config.publishSourceFiles`, `permissions[3]`) in wire spelling
- * (`config.publish_source_files`, `permissions[3]`). Names the schema does not know are kept.
+ * A domain path (`config.publishSourceFiles`, `permissions[3]`, `rateLimits[2].windowMs`) in
+ * wire spelling (`config.publish_source_files`, `permissions[3]`, `rate_limits[2].window_ms`).
+ * Names the schema does not know are kept.
  */
 export function wirePath(schema: Schema, path: string): string {
   const match = /^([^.[]+)(\[\d+\])?(?:\.(.*))?$/.exec(path)
@@ -61,7 +79,8 @@ export function wirePath(schema: Schema, path: string): string {
   const [, head = '', index = '', rest] = match
   const field = schema[head]
   if (field === undefined) return path
-  const tail = rest === undefined ? '' : `.${field.fields ? wirePath(field.fields, rest) : rest}`
+  const inner = field.fields ?? field.items
+  const tail = rest === undefined ? '' : `.${inner ? wirePath(inner, rest) : rest}`
   return `${field.wire}${index}${tail}`
 }
 

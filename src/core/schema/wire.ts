@@ -1,6 +1,6 @@
 import { invalidInput } from '../errors'
 import { readObject } from '../validate'
-import { type InputMode, joinPath, type Schema, writableNames } from './field'
+import { type Field, type InputMode, itemPath, joinPath, type Schema, writableNames } from './field'
 
 // Errors raised while reading wire input already name fields in wire spelling; the HTTP layer
 // must not translate them again (a client sending `expiresAt` must hear `expiresAt`).
@@ -26,8 +26,13 @@ function readWire(
     const name = byWire.get(wire)!
     const field = schema[name]!
     const at = joinPath(path, wire)
+    const { fields, items } = field
     if (value === null) out[name] = null
-    else if (field.fields) out[name] = readWire(field.fields, value, mode, at)
+    else if (fields) out[name] = readWire(fields, value, mode, at)
+    else if (items && Array.isArray(value)) {
+      out[name] = value.map((item, i) => readWire(items, item, mode, itemPath(at, i)))
+    }
+    // Anything else, a list that is not an array included, is left for the service to refuse.
     else out[name] = field.fromWire ? field.fromWire(value, at) : value
   }
   return out
@@ -55,19 +60,26 @@ export function inputFromWire<T = Record<string, unknown>>(
 
 /**
  * A domain object in wire spelling, field by field in schema order. Absent (`undefined`) fields
- * are left out, `null` stays `null`, nested objects follow their own schema.
+ * are left out, `null` stays `null`, nested objects and the items of lists of records follow
+ * their own schema.
  */
 export function toWire(schema: Schema, value: object): Record<string, unknown> {
   const source = value as Record<string, unknown>
   const out: Record<string, unknown> = {}
   for (const [name, field] of Object.entries(schema)) {
     const v = source[name]
-    if (v === undefined) continue
-    if (v === null) out[field.wire] = null
-    else if (field.fields) out[field.wire] = toWire(field.fields, v as object)
-    else out[field.wire] = field.toWire ? field.toWire(v) : v
+    if (v !== undefined) out[field.wire] = valueToWire(field, v)
   }
   return out
+}
+
+/** One field's domain value (not `undefined`) in wire spelling, as {@link toWire} writes it. */
+export function valueToWire(field: Field, value: unknown): unknown {
+  if (value === null) return null
+  if (field.fields) return toWire(field.fields, value as object)
+  const { items } = field
+  if (items) return (value as object[]).map((item) => toWire(items, item))
+  return field.toWire ? field.toWire(value) : value
 }
 
 /** A wire-input error about `path` (wire spelling), marked so it is not translated again. */
