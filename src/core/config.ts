@@ -5,14 +5,25 @@ import type {
   KeyConfig,
   KeyRecord,
   Organisation,
+  RateLimit,
 } from './types'
 
-/** What a key uses when neither it nor its organisation sets a value. */
-export const LIBRARY_DEFAULTS = {
+/**
+ * What a key uses when neither it nor its organisation sets a value: no storage or webhook
+ * config, source files unpublished, no rate limits, any address.
+ */
+export const LIBRARY_DEFAULTS: {
+  readonly [F in keyof EffectiveConfig]: EffectiveConfig[F]['value']
+} = Object.freeze({
   storageConfig: null,
   webhookConfig: null,
   publishSourceFiles: false,
-} as const
+  rateLimits: Object.freeze([]) as unknown as RateLimit[],
+  allowedIps: null,
+})
+
+/** The fields `effectiveConfig` reads. */
+type Settings = 'storageConfig' | 'webhookConfig' | 'config' | 'rateLimits' | 'allowedIps'
 
 function pick<T>(
   keyValue: T | null | undefined,
@@ -31,8 +42,8 @@ function pick<T>(
  * an organisation default changes every non-overriding key without writing to it.
  */
 export function effectiveConfig(
-  key: Pick<KeyRecord, 'storageConfig' | 'webhookConfig' | 'config'>,
-  organisation: Pick<Organisation, 'storageConfig' | 'webhookConfig' | 'config'>,
+  key: Pick<KeyRecord, Settings>,
+  organisation: Pick<Organisation, Settings>,
 ): EffectiveConfig {
   return {
     storageConfig: pick<ConfigId | null>(
@@ -50,6 +61,8 @@ export function effectiveConfig(
       organisation.config.publishSourceFiles,
       LIBRARY_DEFAULTS.publishSourceFiles,
     ),
+    rateLimits: pick(key.rateLimits, organisation.rateLimits, LIBRARY_DEFAULTS.rateLimits),
+    allowedIps: pick(key.allowedIps, organisation.allowedIps, LIBRARY_DEFAULTS.allowedIps),
   }
 }
 

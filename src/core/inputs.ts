@@ -14,7 +14,16 @@ import {
   type Schema,
   type WritableName,
 } from './schema'
-import type { Actor, ConfigId, KeyState, KeyType, Metadata, Slot } from './types'
+import type {
+  Actor,
+  ConfigId,
+  CreditRefill,
+  KeyState,
+  KeyType,
+  Metadata,
+  RateLimit,
+  Slot,
+} from './types'
 import { SLOTS } from './types'
 import { readEnum, readObject, readString } from './validate'
 
@@ -24,8 +33,50 @@ import { readEnum, readObject, readString } from './validate'
 type SameNames<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 type Assert<T extends true> = T
 
-/** Input of `createKey`. `type`, `permissions` and `expiresAt` are admin only. */
-export interface CreateKeyInput {
+/**
+ * A rate limit as callers set it: `scope` defaults to `key`. `name` 1–32 of `[a-z0-9_-]`,
+ * unique in its list; `limit` 1–1,000,000 units; `windowMs` 1,000–86,400,000 ms.
+ * @inline
+ */
+export type RateLimitInput = Omit<RateLimit, 'scope'> & { scope?: RateLimit['scope'] }
+
+/**
+ * Credits as callers set them. `remaining` (0–10^12) is required when the key has none yet;
+ * in an update an absent member is kept. Setting `remaining` starts a new balance, even when it
+ * equals the current one. `refill` (`amount` 0–10^12, `intervalMs` 1,000 ms–366 days) replaces
+ * the balance every `intervalMs`, counted from the key's creation or the last change of
+ * `refill`; `null` never refills.
+ * @inline
+ */
+export interface CreditsInput {
+  remaining?: number
+  refill?: CreditRefill | null
+}
+
+/**
+ * Usage control as admins set it on a key (organisations read it; setting it is `forbidden`
+ * to them). `null` clears a field.
+ */
+interface KeyUsageInput {
+  /**
+   * Admin only: up to 8 limits, each a bucket of `limit` units refilled at `limit` per
+   * `windowMs`. `[]`: none of the key's own; `null`: the organisation's apply.
+   */
+  rateLimits?: RateLimitInput[] | null
+  /** Admin only: what verifications spend; `null`: unlimited. */
+  credits?: CreditsInput | null
+  /**
+   * Admin only: up to 64 IPv4/IPv6 addresses or CIDR blocks the key may be used from, stored
+   * normalised; `null`: the organisation's (none there: anywhere).
+   */
+  allowedIps?: string[] | null
+}
+
+/**
+ * Input of `createKey`. `type`, `permissions`, `expiresAt`, `rateLimits`, `credits` and
+ * `allowedIps` are admin only.
+ */
+export interface CreateKeyInput extends KeyUsageInput {
   /** The owning organisation: an organisation handle's own by default; admins must name it. */
   organisation?: string
   /** Admin only; default `standard`. A trial key without `expiresAt` gets the trial length. */
@@ -47,7 +98,7 @@ export interface CreateKeyInput {
 }
 
 /** Input of `updateKey`: absent leaves a field alone, `null` reverts to the organisation default. */
-export interface KeyPatch {
+export interface KeyPatch extends KeyUsageInput {
   name?: string | null
   description?: string | null
   config?: KeyConfigPatch | null
@@ -69,6 +120,13 @@ export interface OrganisationPatch {
   storageConfig?: ConfigId | null
   webhookConfig?: ConfigId | null
   config?: KeyConfigPatch | null
+  /**
+   * Admin only (`createOrganisation`, host level, may set it too): the rate limits of keys
+   * whose own are `null`, as a key's; `null`: none.
+   */
+  rateLimits?: RateLimitInput[] | null
+  /** Admin only, likewise: the allow-list of keys whose own is `null`; `null`: anywhere. */
+  allowedIps?: string[] | null
 }
 
 /** Input of `createOrganisation`; `key` labels the first standard key. */
@@ -148,14 +206,22 @@ export function scopedOrganisation(named: unknown, actor: Actor): string {
   return requireOrganisationId(named, 'organisation')
 }
 
+/** Validated rate limits: each with its `scope`. */
+type ParsedUsage = { rateLimits?: RateLimit[] | null }
+
 /** Validated `createKey` input: the organisation resolved, `expiresAt` as epoch ms. */
-export type ParsedCreateKey = Omit<CreateKeyInput, 'organisation' | 'expiresAt'> & {
-  organisation: string
-  expiresAt?: number | null
-}
+export type ParsedCreateKey = Omit<CreateKeyInput, 'organisation' | 'expiresAt' | 'rateLimits'> &
+  ParsedUsage & {
+    organisation: string
+    expiresAt?: number | null
+  }
 
 /** A validated `updateKey` patch: as given, with `expiresAt` as epoch ms. */
-export type ParsedKeyPatch = Omit<KeyPatch, 'expiresAt'> & { expiresAt?: number | null }
+export type ParsedKeyPatch = Omit<KeyPatch, 'expiresAt' | 'rateLimits'> &
+  ParsedUsage & { expiresAt?: number | null }
+
+/** Validated organisation input: as given, each rate limit with its `scope`. */
+export type ParsedOrganisationInput = Omit<CreateOrganisationInput, 'rateLimits'> & ParsedUsage
 
 /** Validates `createKey` input for `actor`; admin-only fields from an organisation are `forbidden`. */
 export function parseCreateKeyInput(input: unknown, actor: Actor): ParsedCreateKey {
@@ -173,8 +239,8 @@ export function parseOrganisationInput(
   input: unknown,
   mode: 'create' | 'patch',
   actor: Actor | null,
-): CreateOrganisationInput {
-  return parseInput(ORGANISATION_FIELDS, input ?? {}, mode, actor) as CreateOrganisationInput
+): ParsedOrganisationInput {
+  return parseInput(ORGANISATION_FIELDS, input ?? {}, mode, actor) as ParsedOrganisationInput
 }
 
 /** Reads the options object of a call against its schema (absent = `{}`). */

@@ -12,7 +12,10 @@ function slotView(slot: SlotRecord, now: number): TokenSlot {
   }
 }
 
-/** The public view of a record at `now`: effective state, hints only, dead grace windows hidden. */
+/**
+ * The public view of a record at `now`: effective state, hints only, dead grace windows hidden,
+ * credits as `{ remaining, refill }` (the balance last set, without the counters' anchors).
+ */
 export function toKey(record: KeyRecord, now: number): Key {
   return {
     id: record.id,
@@ -32,11 +35,13 @@ export function toKey(record: KeyRecord, now: number): Key {
     expiresAt: record.expiresAt,
     primary: slotView(record.primary, now),
     secondary: record.secondary && slotView(record.secondary, now),
-    rateLimits: record.rateLimits ?? null,
-    credits: record.credits
-      ? { remaining: record.credits.remaining, refill: record.credits.refill }
-      : null,
-    allowedIps: record.allowedIps ?? null,
+    // Copies, as for permissions: the caller's view never shares the record's lists.
+    rateLimits: record.rateLimits?.map((limit) => ({ ...limit })) ?? null,
+    credits: record.credits && {
+      remaining: record.credits.remaining,
+      refill: record.credits.refill && { ...record.credits.refill },
+    },
+    allowedIps: record.allowedIps ? [...record.allowedIps] : null,
     version: record.version,
   }
 }

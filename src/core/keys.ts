@@ -2,9 +2,9 @@ import { actorRef, touch } from './audit'
 import { mergeConfig } from './config'
 import { invalidInput } from './errors'
 import { capRetiringSlots, effectiveState } from './expiry'
-import type { ParsedCreateKey, ParsedKeyPatch } from './inputs'
+import type { CreditsInput, ParsedCreateKey, ParsedKeyPatch } from './inputs'
 import { transition } from './states'
-import type { Actor, KeyRecord, KeyState, SlotRecord } from './types'
+import type { Actor, CreditRefill, KeyRecord, KeyState, SlotRecord, StoredCredits } from './types'
 
 /** Default trial length: 14 days in ms. */
 export const DEFAULT_TRIAL_DURATION_MS = 14 * 86_400_000
@@ -29,6 +29,35 @@ export function freshSlot(minted: MintedDigest, now: number): SlotRecord {
 function assertFuture(expiresAt: number | null | undefined, now: number): void {
   if (expiresAt != null && expiresAt <= now)
     throw invalidInput('expiresAt', 'must be in the future')
+}
+
+const sameRefill = (a: CreditRefill | null, b: CreditRefill | null) =>
+  a === b || (a !== null && b !== null && a.amount === b.amount && a.intervalMs === b.intervalMs)
+
+/**
+ * The credits a create or an update stores, from what it gave (`given`), what the key holds
+ * (`current`, null at creation or when it has none) and the version the write gives the key.
+ * Absent members are kept; `remaining` is required when there is nothing to keep. Giving
+ * `remaining`, even the current value, starts a new balance: `generation` becomes `version`, so
+ * the counters drop the balance they hold. A new `refill` (or credits where there were none)
+ * counts its intervals from `now` (`refillFrom`); an unchanged one keeps its anchor.
+ */
+export function storedCredits(
+  current: StoredCredits | null,
+  given: CreditsInput,
+  version: number,
+  now: number,
+): StoredCredits {
+  const remaining = given.remaining ?? current?.remaining
+  if (remaining === undefined) {
+    throw invalidInput('credits.remaining', 'required: the key has no credits to keep')
+  }
+  const refill = given.refill === undefined ? (current?.refill ?? null) : given.refill
+  const generation =
+    current === null || given.remaining !== undefined ? version : current.generation
+  const refillFrom =
+    current === null || !sameRefill(current.refill, refill) ? now : current.refillFrom
+  return { remaining, refill, generation, refillFrom }
 }
 
 /**
@@ -64,9 +93,9 @@ export function newKeyRecord(
     expiresAt: input.expiresAt === undefined ? defaultExpiry : input.expiresAt,
     primary: freshSlot(primary, now),
     secondary: null,
-    rateLimits: null,
-    credits: null,
-    allowedIps: null,
+    rateLimits: input.rateLimits ?? null,
+    credits: input.credits ? storedCredits(null, input.credits, 1, now) : null,
+    allowedIps: input.allowedIps ?? null,
     version: 1,
   }
 }
@@ -82,7 +111,9 @@ export interface PatchResult {
  * Applies an update at `now`. Fields absent from the patch are kept; `null` config IDs revert to
  * the organisation default. A future `expiresAt` on an expired key is the admin's *extend*
  * (expired → active); on any other key it just moves the date, and retiring tokens are capped to
- * it. A patch that changes nothing returns `changed: []` and the record untouched.
+ * it. `credits` merges as {@link storedCredits} says (so giving `remaining` is always a change:
+ * it starts a new balance); `rateLimits` and `allowedIps` are replaced whole. A patch that
+ * changes nothing returns `changed: []` and the record untouched.
  */
 export function applyKeyPatch(
   record: KeyRecord,
@@ -91,11 +122,15 @@ export function applyKeyPatch(
   now: number,
 ): PatchResult {
   let next: KeyRecord = { ...record }
-  // Plain fields are replaced as given; config merges field by field, and expiry moves state.
+  // Plain fields are replaced as given; config merges field by field, credits member by member
+  // (in the version this write gives the key), and expiry moves state.
   for (const [field, value] of Object.entries(patch)) {
     if (value === undefined || field === 'expiresAt') continue
     if (field === 'config') next.config = mergeConfig(record.config, patch.config ?? null)
-    else (next as unknown as Record<string, unknown>)[field] = value
+    else if (field === 'credits') {
+      const given = patch.credits ?? null
+      next.credits = given && storedCredits(record.credits, given, record.version + 1, now)
+    } else (next as unknown as Record<string, unknown>)[field] = value
   }
 
   let stateChange: PatchResult['stateChange'] = null

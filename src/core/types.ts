@@ -196,4 +196,14 @@ export interface EffectiveConfig {
   storageConfig: EffectiveValue<ConfigId | null>
   webhookConfig: EffectiveValue<ConfigId | null>
   publishSourceFiles: EffectiveValue<boolean>
+  /**
+   * The rate limits that apply: the key's own list (`[]` included), else its organisation's,
+   * else none (`[]`, source `default`).
+   */
+  rateLimits: EffectiveValue<RateLimit[]>
+  /**
+   * The allow-list that applies: the key's, else its organisation's, else null (any address,
+   * source `default`).
+   */
+  allowedIps: EffectiveValue<string[] | null>
 }

@@ -1,4 +1,11 @@
-import { CONFIG_FIELDS, KEY_FIELDS, ORGANISATION_FIELDS, toWire } from '../core/schema'
+import {
+  CONFIG_FIELDS,
+  type Field,
+  KEY_FIELDS,
+  ORGANISATION_FIELDS,
+  toWire,
+  valueToWire,
+} from '../core/schema'
 import type { EffectiveConfig, Key, Organisation, Slot } from '../core/types'
 import type { KeyPage } from '../service/key-queries'
 
@@ -24,15 +31,16 @@ export function presentOrganisation(organisation: Organisation) {
   return { id, resource: 'organisation', ...rest }
 }
 
-// Effective values are named like the fields they resolve (`storage_config`,
-// `publish_source_files`), each `{ value, source }`.
-const EFFECTIVE_NAMES = { ...KEY_FIELDS, ...CONFIG_FIELDS }
+// Effective values are named and written like the fields they resolve (`storage_config`,
+// `publish_source_files`, `rate_limits` with `window_ms`), each `{ value, source }`.
+const EFFECTIVE_NAMES: Readonly<Record<string, Field>> = { ...KEY_FIELDS, ...CONFIG_FIELDS }
 
 /** A key's effective configuration, each value with its source. */
 export function presentEffectiveConfig(keyId: string, effective: EffectiveConfig) {
   const out: Record<string, unknown> = { resource: 'effective_config', key: keyId }
-  for (const [name, value] of Object.entries(effective)) {
-    out[EFFECTIVE_NAMES[name as keyof typeof EFFECTIVE_NAMES].wire] = value
+  for (const [name, { value, source }] of Object.entries(effective)) {
+    const field = EFFECTIVE_NAMES[name]!
+    out[field.wire] = { value: valueToWire(field, value), source }
   }
   return out
 }

@@ -9,7 +9,13 @@ import {
 import { TOKEN_PATTERN } from '../core/token'
 import { SLOTS } from '../core/types'
 import { ERROR_STATUS, type ErrorCode } from '../http/error-status'
-import { type JsonSchema, requestSchema, responseSchema, scalarSchema } from './json-schema'
+import {
+  type JsonSchema,
+  requestSchema,
+  responseSchema,
+  responseValueSchema,
+  scalarSchema,
+} from './json-schema'
 
 // Every schema below is derived from the field schema (src/core/schema) and the status map
 // (src/status.ts); only the envelopes the presenters add (`resource`, list and NCP wrappers,
@@ -55,7 +61,7 @@ function effectiveConfig(): JsonSchema {
       type: 'object',
       description: `${field.doc} The value in use and where it comes from.`,
       properties: {
-        value: scalarSchema(field.type, fallback === null, name),
+        value: responseValueSchema(field, fallback === null, name),
         source: { enum: SOURCES },
       },
       required: ['value', 'source'],

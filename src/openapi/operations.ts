@@ -51,7 +51,7 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     operationId: 'createKey',
     summary: 'Create a key',
     description:
-      'Creates a key and returns it with its `token`, the only time the token is shown (ricloud *create*). An organisation creates its own; an admin names the organisation and may set `type`, `permissions` and `date_expires`.',
+      'Creates a key and returns it with its `token`, the only time the token is shown (ricloud *create*). An organisation creates its own; an admin names the organisation and may set `type`, `permissions`, `date_expires` and usage control (`rate_limits`, `credits`, `allowed_ips`).',
     tag: 'keys',
     body: 'CreateKeyRequest',
     success: { status: 201, schema: 'KeyWithToken', description: 'The new key and its token.' },
@@ -169,12 +169,12 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
     operationId: 'updateOrganisation',
     summary: "Update the organisation's defaults",
     description:
-      'Changes the defaults its keys inherit; `null` reverts to the library default. Keys without an override follow at once.',
+      'Changes the defaults its keys inherit; `null` reverts to the library default. Keys without an override follow at once. Only an admin may set `rate_limits` and `allowed_ips`.',
     tag: 'organisation',
     query: 'organisation',
     body: 'UpdateOrganisationRequest',
     success: { status: 200, schema: 'Organisation', description: 'The updated organisation.' },
-    errors: ['validation', 'not_found', 'conflict'],
+    errors: ['validation', 'forbidden', 'not_found', 'conflict'],
   },
   'PATCH /api-keys/{id}': {
     operationId: 'regenerateApiKey',

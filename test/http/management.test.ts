@@ -437,6 +437,129 @@ describe.each(HOSTS.map((h) => [h.name, h] as const))('%s', (_name, host) => {
     })
   })
 
+  describe('usage control over the management API', () => {
+    const usage = {
+      rate_limits: [
+        { name: 'api', limit: 100, window_ms: 60_000 },
+        { name: 'shared', limit: 1000, window_ms: 3_600_000, scope: 'organisation' },
+      ],
+      credits: { remaining: 500, refill: { amount: 500, interval_ms: 86_400_000 } },
+      allowed_ips: ['10.0.0.0/8', '2001:DB8::/32', '::ffff:192.0.2.1'],
+    }
+
+    it('an admin sets rate limits, credits and an allow-list; everyone reads them in wire spelling', async () => {
+      const o = await newOrg()
+      const created = await call(server, '/keys', {
+        method: 'POST',
+        headers: admin,
+        json: { organisation: o.id, ...usage },
+      })
+      expect(created.status).toBe(201)
+      const shown = {
+        rate_limits: [
+          { name: 'api', limit: 100, window_ms: 60_000, scope: 'key' },
+          { name: 'shared', limit: 1000, window_ms: 3_600_000, scope: 'organisation' },
+        ],
+        credits: { remaining: 500, refill: { amount: 500, interval_ms: 86_400_000 } },
+        allowed_ips: ['10.0.0.0/8', '2001:db8::/32', '192.0.2.1'],
+      }
+      expect(created.body).toMatchObject(shown)
+      const read = await call(server, `/keys/${created.body.id}`, { token: o.token })
+      expect(read.body).toMatchObject(shown)
+      const updated = await call(server, `/keys/${created.body.id}`, {
+        method: 'POST',
+        headers: admin,
+        json: { credits: { remaining: 20 }, rate_limits: [], allowed_ips: null },
+      })
+      expect(updated.status).toBe(200)
+      expect(updated.body).toMatchObject({
+        credits: { remaining: 20, refill: { amount: 500, interval_ms: 86_400_000 } },
+        rate_limits: [],
+        allowed_ips: null,
+      })
+    })
+
+    it('refuses them to an organisation with 403 forbidden, on create, update and its own defaults', async () => {
+      const o = await newOrg()
+      for (const [path, json] of [
+        ['/keys', { credits: { remaining: 1 } }],
+        [`/keys/${o.keyId}`, { rate_limits: [] }],
+        [`/keys/${o.keyId}`, { allowed_ips: null }],
+        ['/organisation', { rate_limits: null }],
+        ['/organisation', { allowed_ips: ['10.0.0.0/8'] }],
+      ] as const) {
+        const res = await call(server, path, { method: 'POST', token: o.token, json })
+        expect([res.status, res.body.error], path).toEqual([403, 'forbidden'])
+        expect(res.body.params.field).toBe(Object.keys(json)[0])
+      }
+    })
+
+    it('names a bad field by its wire path, index included', async () => {
+      const limits = [
+        { name: 'a', limit: 1, window_ms: 1000 },
+        { name: 'b', limit: 1, window_ms: 1000 },
+        { name: 'c', limit: 1, window_ms: 10 },
+      ]
+      for (const [json, field] of [
+        [{ rate_limits: limits }, 'rate_limits[2].window_ms'],
+        [{ rate_limits: [limits[0], limits[0]] }, 'rate_limits[1].name'],
+        [{ rate_limits: [{ ...limits[0], windowMs: 1000 }] }, 'rate_limits[0].windowMs'],
+        [
+          { credits: { remaining: 1, refill: { amount: 1, interval_ms: 5 } } },
+          'credits.refill.interval_ms',
+        ],
+        [{ credits: { refill: null } }, 'credits.remaining'],
+        [{ allowed_ips: ['10.0.0.0/8', '10.0.0.1/8'] }, 'allowed_ips[1]'],
+      ] as const) {
+        const res = await call(server, `/keys/${org.keyId}`, {
+          method: 'POST',
+          headers: admin,
+          json,
+        })
+        expect([res.status, res.body.error, res.body.params.field]).toEqual([
+          400,
+          'validation',
+          field,
+        ])
+        expect(res.body.message.startsWith(`${field}: `)).toBe(true)
+        expect(res.body.message).not.toMatch(/rateLimits|intervalMs|allowedIps/)
+      }
+    })
+
+    it('serves the organisation’s defaults and each key’s effective values with their source', async () => {
+      const o = await newOrg()
+      const defaults = await call(server, `/organisation?organisation=${o.id}`, {
+        method: 'POST',
+        headers: admin,
+        json: {
+          rate_limits: [{ name: 'org', limit: 50, window_ms: 1000 }],
+          allowed_ips: ['192.0.2.0/24'],
+        },
+      })
+      expect(defaults.status).toBe(200)
+      expect(defaults.body).toMatchObject({
+        rate_limits: [{ name: 'org', limit: 50, window_ms: 1000, scope: 'key' }],
+        allowed_ips: ['192.0.2.0/24'],
+      })
+      // Read by an admin: the organisation's own key is now held to the allow-list.
+      const inherited = await call(server, `/keys/${o.keyId}/config`, { headers: admin })
+      expect(inherited.body).toMatchObject({
+        rate_limits: {
+          value: [{ name: 'org', limit: 50, window_ms: 1000, scope: 'key' }],
+          source: 'organisation',
+        },
+        allowed_ips: { value: ['192.0.2.0/24'], source: 'organisation' },
+      })
+      await call(server, `/keys/${o.keyId}`, {
+        method: 'POST',
+        headers: admin,
+        json: { rate_limits: [] },
+      })
+      const own = await call(server, `/keys/${o.keyId}/config`, { headers: admin })
+      expect(own.body.rate_limits).toEqual({ value: [], source: 'key' })
+    })
+  })
+
   describe('bad requests change nothing', () => {
     const cases: [string, string, CallInit][] = [
       [

@@ -109,6 +109,62 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(schemas.Organisation!.properties)).not.toContain('key')
   })
 
+  it('states usage control: lists of records, nested records, bounds, defaults, admin only', () => {
+    const update = schemas.UpdateKeyRequest!.properties
+    expect(update.rate_limits).toMatchObject({
+      type: ['array', 'null'],
+      maxItems: 8,
+      items: {
+        type: 'object',
+        required: ['name', 'limit', 'window_ms'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', pattern: '^[a-z0-9_-]{1,32}$' },
+          limit: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+          window_ms: { type: 'integer', minimum: 1000, maximum: 86_400_000 },
+          scope: { enum: ['key', 'organisation'], default: 'key' },
+        },
+      },
+    })
+    expect(update.rate_limits!.description).toContain('Admin only')
+    // In an update, credits merge member by member; a refill is given whole.
+    expect(update.credits).toMatchObject({
+      type: ['object', 'null'],
+      properties: {
+        remaining: { type: 'integer', minimum: 0, maximum: 1e12 },
+        refill: { type: ['object', 'null'], required: ['amount', 'interval_ms'] },
+      },
+    })
+    expect(update.credits).not.toHaveProperty('required')
+    expect(update.allowed_ips).toMatchObject({
+      type: ['array', 'null'],
+      minItems: 1,
+      maxItems: 64,
+      items: { type: 'string' },
+    })
+    const key = schemas.Key!.properties
+    expect(key.rate_limits).toMatchObject({
+      type: ['array', 'null'],
+      items: { required: ['name', 'limit', 'window_ms', 'scope'] },
+    })
+    expect(key.credits).toMatchObject({ required: ['remaining', 'refill'] })
+    expect(schemas.UpdateOrganisationRequest!.properties).toHaveProperty('rate_limits')
+    expect(schemas.UpdateOrganisationRequest!.properties).not.toHaveProperty('credits')
+    const effective = schemas.EffectiveConfig!.properties
+    expect(effective.rate_limits).toMatchObject({
+      properties: {
+        value: { type: 'array' },
+        source: { enum: ['key', 'organisation', 'default'] },
+      },
+    })
+    expect(effective.allowed_ips).toMatchObject({
+      properties: { value: { type: ['array', 'null'] } },
+    })
+    // NCP's object keeps NCP's shape.
+    const ncp = (schemas.NcpApiKeyResponse!.properties.apiKey as { properties: object }).properties
+    expect(Object.keys(ncp)).not.toEqual(expect.arrayContaining(['rateLimits']))
+  })
+
   it('refuses a field type it cannot state, rather than leaving it out', () => {
     expect(() => scalarSchema('a duck', false, 'duck')).toThrow(/duck: no JSON Schema/)
   })

@@ -124,6 +124,26 @@ describe('responses of the management API match the OpenAPI document', () => {
     expect((await send('GET', adminList, { admin: true })).status).toBe(200)
     const adminOrg = `/organisation?organisation=${org.id}`
     expect((await send('GET', adminOrg, { admin: true })).status).toBe(200)
+    const usage = {
+      rate_limits: [
+        { name: 'api', limit: 100, window_ms: 60_000 },
+        { name: 'shared', limit: 1000, window_ms: 60_000, scope: 'organisation' },
+      ],
+      credits: { remaining: 100, refill: { amount: 100, interval_ms: 86_400_000 } },
+      allowed_ips: ['10.0.0.0/8', '2001:db8::/32'],
+    }
+    // On another organisation's keys, read by an admin: an allow-list holds the keys it covers.
+    const other = await kc.createOrganisation()
+    const limited = `/keys/${other.key.id}`
+    expect((await send('POST', limited, { admin: true, json: usage })).status).toBe(200)
+    expect((await send('GET', `${limited}/config`, { admin: true })).status).toBe(200)
+    const orgUsage = { json: { rate_limits: [], allowed_ips: ['192.0.2.0/24'] }, admin: true }
+    const otherOrg = `/organisation?organisation=${other.organisation.id}`
+    expect((await send('POST', otherOrg, orgUsage)).status).toBe(200)
+    const json = { organisation: other.organisation.id }
+    const plain = await send('POST', '/keys', { admin: true, json })
+    const inherited = await send('GET', `/keys/${body(plain).id}/config`, { admin: true })
+    expect(body(inherited).allowed_ips).toEqual({ value: ['192.0.2.0/24'], source: 'organisation' })
     const metadata = { json: { metadata: { plan: 'pro', seats: [1, 2] } }, token: org.token }
     expect((await send('POST', `/keys/${id}`, metadata)).status).toBe(200)
     expect((await send('DELETE', `/keys/${id}`, { token: org.token })).status).toBe(200)

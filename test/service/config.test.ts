@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { newOrg, setup } from '../helpers/setup'
+import { ADMIN, newOrg, org, setup } from '../helpers/setup'
 
 describe('configuration overrides through the service', () => {
   it('resolves key → organisation → default, and null reverts to the organisation default', async () => {
@@ -12,6 +12,8 @@ describe('configuration overrides through the service', () => {
       storageConfig: { value: 2, source: 'key' },
       webhookConfig: { value: 'hooks-prod', source: 'organisation' },
       publishSourceFiles: { value: false, source: 'default' },
+      rateLimits: { value: [], source: 'default' },
+      allowedIps: { value: null, source: 'default' },
     })
     const reverted = await kc.as(o.actor).updateKey(created.key.id, { storageConfig: null })
     expect(reverted.storageConfig).toBeNull()
@@ -87,5 +89,117 @@ describe('configuration overrides through the service', () => {
     expect(same.version).toBe(created.key.version)
     await kc.drainEvents()
     expect(events.length).toBe(count)
+  })
+})
+
+describe('usage control through the service', () => {
+  const api = { name: 'api', limit: 100, windowMs: 60_000 }
+  const shared = { name: 'shared', limit: 1000, windowMs: 60_000, scope: 'organisation' as const }
+
+  it('inherits the organisation’s rate limits and allow-list, with the source of each', async () => {
+    const { kc } = setup()
+    const created = await kc.createOrganisation({
+      rateLimits: [shared],
+      allowedIps: ['192.0.2.0/24'],
+    })
+    const keyId = created.key.id
+    expect(created.organisation).toMatchObject({
+      rateLimits: [shared],
+      allowedIps: ['192.0.2.0/24'],
+    })
+    expect(await kc.resolveConfig(keyId)).toMatchObject({
+      rateLimits: { value: [shared], source: 'organisation' },
+      allowedIps: { value: ['192.0.2.0/24'], source: 'organisation' },
+    })
+    const admin = kc.as(ADMIN)
+    await admin.updateKey(keyId, { rateLimits: [api], allowedIps: ['10.0.0.1'] })
+    expect(await kc.resolveConfig(keyId)).toMatchObject({
+      rateLimits: { value: [{ ...api, scope: 'key' }], source: 'key' },
+      allowedIps: { value: ['10.0.0.1'], source: 'key' },
+    })
+    // No limits of its own, whatever the organisation's.
+    await admin.updateKey(keyId, { rateLimits: [], allowedIps: null })
+    expect(await kc.resolveConfig(keyId)).toMatchObject({
+      rateLimits: { value: [], source: 'key' },
+      allowedIps: { value: ['192.0.2.0/24'], source: 'organisation' },
+    })
+    await admin.updateOrganisation(created.organisation.id, { rateLimits: null, allowedIps: null })
+    await admin.updateKey(keyId, { rateLimits: null })
+    expect(await kc.resolveConfig(keyId)).toMatchObject({
+      rateLimits: { value: [], source: 'default' },
+      allowedIps: { value: null, source: 'default' },
+    })
+    // The organisation reads them all.
+    const read = await kc.as(org(created.organisation.id)).getKey(keyId)
+    expect(read).toMatchObject({ rateLimits: null, credits: null, allowedIps: null })
+  })
+
+  it('lets only admins set them: an organisation is refused on create, update and its own defaults', async () => {
+    const { kc } = setup()
+    const o = await newOrg(kc)
+    const own = kc.as(o.actor)
+    const attempts = [
+      () => own.createKey({ credits: { remaining: 10 } }),
+      () => own.createKey({ rateLimits: [] }),
+      () => own.updateKey(o.key.id, { allowedIps: ['10.0.0.0/8'] }),
+      () => own.updateKey(o.key.id, { credits: null }),
+      () => own.updateOrganisation(o.id, { rateLimits: [shared] }),
+      () => own.updateOrganisation(o.id, { allowedIps: null }),
+    ]
+    for (const attempt of attempts) {
+      await expect(attempt()).rejects.toMatchObject({ code: 'forbidden' })
+    }
+    expect((await own.getKey(o.key.id)).version).toBe(o.key.version)
+    const made = await kc.as(ADMIN).createKey({
+      organisation: o.id,
+      credits: { remaining: 10, refill: { amount: 10, intervalMs: 3_600_000 } },
+    })
+    expect(made.key.credits).toEqual({
+      remaining: 10,
+      refill: { amount: 10, intervalMs: 3_600_000 },
+    })
+  })
+
+  it('announces an admin’s change of limits or credits as key.updated, and of defaults as organisation.updated', async () => {
+    const { kc, events } = setup()
+    const o = await newOrg(kc)
+    const admin = kc.as(ADMIN)
+    await kc.drainEvents()
+    const before = events.length
+    await admin.updateKey(o.key.id, { credits: { remaining: 100 }, rateLimits: [api] })
+    await admin.updateKey(o.key.id, { credits: { remaining: 100 } }) // a new balance, the same number
+    await admin.updateKey(o.key.id, { rateLimits: [api] }) // unchanged: no write, no event
+    await admin.updateKey(o.key.id, { allowedIps: ['10.0.0.0/8'] })
+    await admin.updateOrganisation(o.id, { rateLimits: [shared], allowedIps: ['10.0.0.0/8'] })
+    await kc.drainEvents()
+    expect(events.slice(before)).toMatchObject([
+      { type: 'key.updated', changed: ['rateLimits', 'credits'] },
+      { type: 'key.updated', changed: ['credits'] },
+      { type: 'key.updated', changed: ['allowedIps'] },
+      { type: 'organisation.updated', changed: ['rateLimits', 'allowedIps'] },
+    ])
+  })
+
+  it('keeps them through rotation (grace and forced) and regeneration', async () => {
+    const { kc } = setup()
+    const o = await newOrg(kc)
+    const admin = kc.as(ADMIN)
+    const set = await admin.updateKey(o.key.id, {
+      rateLimits: [api],
+      credits: { remaining: 5 },
+      allowedIps: ['10.0.0.0/8'],
+    })
+    const usage = ({ rateLimits, credits, allowedIps }: typeof set) => ({
+      rateLimits,
+      credits,
+      allowedIps,
+    })
+    const after = [
+      (await admin.rotateKey(o.key.id)).key,
+      (await admin.rotateKey(o.key.id, { force: true })).key,
+      (await admin.regenerateKey(o.key.id, 'primary')).key,
+      (await admin.regenerateKey(o.key.id, 'secondary')).key,
+    ]
+    for (const key of after) expect(usage(key)).toEqual(usage(set))
   })
 })

@@ -12,6 +12,7 @@ import {
 } from './codecs'
 import type { Schema } from './field'
 import { MAX_DESCRIPTION_LENGTH, MAX_NAME_LENGTH } from './limits'
+import { CREDITS_FIELDS, ipList, rateLimitList } from './usage-fields'
 
 /** Key-level settings (`config`): each an override of the organisation default. */
 export const CONFIG_FIELDS = {
@@ -138,6 +139,34 @@ export const KEY_FIELDS = {
     patch: true,
     nullable: true,
     ...jsonObject,
+  },
+  rateLimits: {
+    wire: 'rate_limits',
+    doc: "The key's rate limits; `[]`: none of its own (the organisation's do not apply); `null`: use the organisation's.",
+    create: true,
+    patch: true,
+    admin: true,
+    nullable: true,
+    ...rateLimitList,
+  },
+  credits: {
+    wire: 'credits',
+    doc: 'What verifications spend (their `cost`); `null`: unlimited. In an update, an absent `remaining` or `refill` is kept.',
+    type: 'credits',
+    create: true,
+    patch: true,
+    admin: true,
+    nullable: true,
+    fields: CREDITS_FIELDS,
+  },
+  allowedIps: {
+    wire: 'allowed_ips',
+    doc: "Where the key may be used from, stored normalised; `null`: use the organisation's (none there: anywhere).",
+    create: true,
+    patch: true,
+    admin: true,
+    nullable: true,
+    ...ipList,
   },
   createdAt: { wire: 'date_created', doc: 'Creation time.', ...instant },
   modifiedAt: { wire: 'date_modified', ncp: 'modTime', doc: 'Time of the last write.', ...instant },

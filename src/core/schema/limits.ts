@@ -21,6 +21,28 @@ export const MAX_PERMISSIONS = 100
 export const MAX_PERMISSION_LENGTH = 128
 /** Largest `metadata` object, in bytes of its UTF-8 JSON encoding (SQL `text`). */
 export const MAX_METADATA_BYTES = 4096
+/** Most rate limits one key (or organisation) may carry. */
+export const MAX_RATE_LIMITS = 8
+/** Longest rate-limit name, in characters of `[a-z0-9_-]`. */
+export const MAX_RATE_LIMIT_NAME_LENGTH = 32
+/**
+ * Largest rate limit, in units per window. Far above any per-key rate an API serves; what is
+ * larger is better counted as credits.
+ */
+export const MAX_RATE_LIMIT = 1_000_000
+/** Shortest rate-limit window, in ms: one second. */
+export const MIN_RATE_LIMIT_WINDOW_MS = 1000
+/** Longest rate-limit window, in ms: one day. A longer budget is credits with a refill. */
+export const MAX_RATE_LIMIT_WINDOW_MS = 86_400_000
+/**
+ * Largest credit balance or refill amount: 10^12, exact in every store (SQL `bigint`, Redis
+ * scripts' doubles) with room to spare.
+ */
+export const MAX_CREDITS = 1_000_000_000_000
+/** Shortest credit refill interval, in ms: one second. */
+export const MIN_REFILL_INTERVAL_MS = 1000
+/** Longest credit refill interval, in ms: 366 days, so a yearly refill fits. */
+export const MAX_REFILL_INTERVAL_MS = 366 * 86_400_000
 /** Longest actor ID, in UTF-16 code units: `admin:<id>` is stored as the writer (`varchar(300)`). */
 export const MAX_ACTOR_ID_LENGTH = 255
 

@@ -1,6 +1,7 @@
 import { configId, instant, shown } from './codecs'
 import type { Schema } from './field'
 import { CONFIG_FIELDS, KEY_FIELDS } from './key-fields'
+import { ipList, rateLimitList } from './usage-fields'
 
 /** The organisation resource: the defaults its keys inherit (`docs/decisions.md#resources`). */
 export const ORGANISATION_FIELDS = {
@@ -29,6 +30,24 @@ export const ORGANISATION_FIELDS = {
     patch: true,
     nullable: true,
     fields: CONFIG_FIELDS,
+  },
+  rateLimits: {
+    wire: 'rate_limits',
+    doc: 'Rate limits of the keys whose own are `null`; `null`: none.',
+    create: true,
+    patch: true,
+    admin: true,
+    nullable: true,
+    ...rateLimitList,
+  },
+  allowedIps: {
+    wire: 'allowed_ips',
+    doc: 'Where keys whose own list is `null` may be used from, stored normalised; `null`: anywhere.',
+    create: true,
+    patch: true,
+    admin: true,
+    nullable: true,
+    ...ipList,
   },
   key: {
     wire: 'key',
