@@ -25,6 +25,12 @@ export interface OptionSpec {
   default?: unknown
   /** Another option of the same command that may not be given with this one. */
   conflicts?: string
+  /**
+   * Makes the option repeatable: each value given is read with {@link parse}, and this
+   * combines them, in order, into the option's value (throws `UsageError` saying what is wrong).
+   * Without it, the last value given wins.
+   */
+  combine?: (values: unknown[]) => unknown
 }
 
 /** What a command's `run` gets: its arguments and every option's value, camelCase. */
@@ -159,6 +165,7 @@ export function parseCommandLine(
   }
   const values: Record<string, unknown> = {}
   const present = new Set<string>()
+  const repeated = new Map<OptionSpec, unknown[]>()
   for (const token of given) {
     const option = options.find((o) => o.name === token.name || o.alias === token.name)
     if (!option) throw usage(`unknown option '${token.rawName}'`)
@@ -168,8 +175,21 @@ export function parseCommandLine(
       values[camel(option.name)] = true
     } else if (token.value === undefined) {
       throw usage(`option '${token.rawName} ${option.placeholder}' argument missing`)
+    } else if (option.combine) {
+      repeated.set(option, [
+        ...(repeated.get(option) ?? []),
+        read(option, token.value, token.rawName),
+      ])
     } else {
       values[camel(option.name)] = read(option, token.value, token.rawName)
+    }
+  }
+  for (const [option, all] of repeated) {
+    try {
+      values[camel(option.name)] = option.combine!(all)
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error
+      throw usage(`option '--${option.name}': ${error.message}`)
     }
   }
   for (const option of options) {

@@ -9,19 +9,27 @@ export interface Output {
   stderr: Writable
 }
 
+// Absent as `-`; an empty list as `none`, which is not the same (`rate_limits`: `null` takes the
+// organisation's, `[]` has none).
 const shown = (value: unknown): string => {
   if (value === null || value === undefined) return '-'
-  if (Array.isArray(value)) return value.length === 0 ? '-' : value.join(',')
+  if (Array.isArray(value)) return value.length === 0 ? 'none' : value.join(',')
   return String(value)
 }
 
-// Nested objects as dotted rows (`primary.hint`); an empty object as `-`.
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v)
+
+// Nested objects as dotted rows (`primary.hint`), an empty object as `-`; lists of records as
+// indexed rows (`rate_limits[0].name`).
 function rows(value: Record<string, unknown>, prefix = ''): [string, string][] {
   const out: [string, string][] = []
   for (const [name, v] of Object.entries(value)) {
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const nested = rows(v as Record<string, unknown>, `${prefix}${name}.`)
+    if (isRecord(v)) {
+      const nested = rows(v, `${prefix}${name}.`)
       out.push(...(nested.length > 0 ? nested : [[`${prefix}${name}`, '-'] as [string, string]]))
+    } else if (Array.isArray(v) && v.length > 0 && v.every(isRecord)) {
+      for (const [i, item] of v.entries()) out.push(...rows(item, `${prefix}${name}[${i}].`))
     } else {
       out.push([`${prefix}${name}`, shown(v)])
     }

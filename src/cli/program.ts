@@ -3,7 +3,7 @@ import { KeycycleError } from '../core/errors'
 import { UnsupportedError, UsageError } from './cli-errors'
 import { type CommandSpec, commandName, type OptionSpec, parseCommandLine } from './command-line'
 import { ERROR_EXIT, EXIT } from './exit-codes'
-import { flagName } from './flags'
+import { flagFor, flagName } from './flags'
 import { helpText } from './help'
 import { migrateCommand, sweepCommand, verifyCommand } from './host-subcommands'
 import { keySubcommands } from './key-subcommands'
@@ -16,9 +16,11 @@ import { ACTORS, type CliIo, type Context, helpFooter } from './session'
 // camelCase name of a flag of the command.
 function inFlagTerms(message: string, field: string | undefined, context: Context): string {
   let text = message
-  const flag = field === undefined ? undefined : flagName(context.flags, field)
-  if (field !== undefined && flag !== undefined && text.startsWith(`${field}:`)) {
-    text = flag + text.slice(field.length)
+  const found = field === undefined ? undefined : flagFor(context.flags, field)
+  if (field !== undefined && found !== undefined && text.startsWith(`${field}:`)) {
+    // Below a record's or a list's flag, the part it names: `--rate-limit [1].windowMs: …`.
+    const named = found.rest === '' ? found.flag : `${found.flag} ${found.rest}`
+    text = named + text.slice(field.length)
   }
   for (const { path, flag: name } of context.flags) {
     const domain = path.join('.')

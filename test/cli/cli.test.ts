@@ -5,7 +5,13 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { memoryStore } from '../../adapters/memory'
 import { createKeycycle, TOKEN_PATTERN } from '../../src'
+import { type CommandSpec, parseCommandLine } from '../../src/cli/command-line'
 import { ERROR_EXIT, EXIT } from '../../src/cli/exit-codes'
+import { flagFor, inputFromFlags, schemaFlags } from '../../src/cli/flags'
+import { recordTable } from '../../src/cli/output'
+import type { KeyPatch } from '../../src/core/inputs'
+import { KEY_FIELDS } from '../../src/core/schema'
+import { presentKey } from '../../src/http/wire-out'
 import { markedSection } from '../helpers/markdown'
 import { componentProblems } from '../openapi/validate'
 import { CLI, type CliResult, keycycle } from './harness'
@@ -324,6 +330,192 @@ describe('the keycycle binary', () => {
       .map((line) => JSON.parse(line))
     expect(passes.length).toBeGreaterThanOrEqual(2)
     expect(passes[0]).toEqual({ expired: 0, at: expect.any(String) })
+  })
+})
+
+describe('usage control on the command line', () => {
+  // The flags as `key update` derives them from the schema, read as the binary reads them.
+  const flags = schemaFlags(KEY_FIELDS, 'patch')
+  const command: CommandSpec = {
+    name: 'update',
+    summary: 'test',
+    options: flags.map((f) => f.option),
+    run: async () => {},
+  }
+  function input(...argv: string[]) {
+    const parsed = parseCommandLine(command, argv, {})
+    if (parsed.kind !== 'run') throw new Error('not a run')
+    return inputFromFlags(flags, parsed.call.values)
+  }
+
+  it('reads --credits, --credits-refill, a repeated --rate-limit and --allowed-ips as the schema’s input', () => {
+    expect(input('--credits', '100')).toEqual({ credits: { remaining: 100 } })
+    expect(
+      input(
+        '--credits=0',
+        '--credits-refill',
+        '1000/1h',
+        '--rate-limit',
+        'api:100/60s',
+        '--rate-limit',
+        'shared:5000/1d:organisation',
+        '--rate-limit',
+        'burst:10/1500',
+        '--allowed-ips',
+        '10.0.0.0/8,192.0.2.1',
+      ),
+    ).toEqual({
+      credits: { remaining: 0, refill: { amount: 1000, intervalMs: 3_600_000 } },
+      rateLimits: [
+        { name: 'api', limit: 100, windowMs: 60_000 },
+        { name: 'shared', limit: 5000, windowMs: 86_400_000, scope: 'organisation' },
+        { name: 'burst', limit: 10, windowMs: 1500 },
+      ],
+      allowedIps: ['10.0.0.0/8', '192.0.2.1'],
+    })
+    expect(input('--credits-refill', '50/30d')).toEqual({
+      credits: { refill: { amount: 50, intervalMs: 30 * 86_400_000 } },
+    })
+  })
+
+  it('clears with null, and --rate-limit none is the empty list', () => {
+    expect(input('--credits', 'null', '--allowed-ips', 'null')).toEqual({
+      credits: null,
+      allowedIps: null,
+    })
+    expect(input('--credits-refill', 'null')).toEqual({ credits: { refill: null } })
+    expect(input('--rate-limit', 'null')).toEqual({ rateLimits: null })
+    expect(input('--rate-limit', 'none')).toEqual({ rateLimits: [] })
+  })
+
+  it('refuses what it cannot read, saying what it expected', () => {
+    for (const [argv, message] of [
+      [['--rate-limit', 'api:100'], /expected name:limit\/window\[:organisation\]/],
+      [['--rate-limit', 'api:ten/1s'], /expected the limit as a whole number/],
+      [['--rate-limit', 'api:10/1s:global'], /expected the scope key or organisation/],
+      [['--rate-limit', 'api:10/soon'], /expected a duration/],
+      [['--rate-limit', 'none', '--rate-limit', 'api:1/1s'], /none and null stand alone/],
+      [['--credits', '-5'], /expected the balance as a whole number/],
+      [['--credits-refill', '1000'], /expected amount\/interval/],
+      [
+        ['--credits', 'null', '--credits-refill', '1/1d'],
+        /--credits-refill cannot be given with --credits null/,
+      ],
+    ] as const) {
+      expect(() => input(...argv), argv.join(' ')).toThrow(message)
+    }
+  })
+
+  it('names the flag of a field the service refuses, and the part of it', () => {
+    expect(flagFor(flags, 'rateLimits[2].windowMs')).toEqual({
+      flag: '--rate-limit',
+      rest: '[2].windowMs',
+    })
+    expect(flagFor(flags, 'credits.refill.intervalMs')).toEqual({
+      flag: '--credits-refill',
+      rest: 'intervalMs',
+    })
+    expect(flagFor(flags, 'credits.remaining')).toEqual({ flag: '--credits', rest: 'remaining' })
+    expect(flagFor(flags, 'allowedIps[1]')).toEqual({ flag: '--allowed-ips', rest: '[1]' })
+    expect(flagFor(flags, 'config.publishSourceFiles')).toEqual({
+      flag: '--publish-source-files',
+      rest: '',
+    })
+  })
+
+  it('prints them as the management API shows them, a list of records row by row', async () => {
+    const kc = createKeycycle({ store: memoryStore() })
+    const { key } = await kc.createOrganisation()
+    const updated = await kc
+      .asAdmin('cli')
+      .updateKey(
+        key.id,
+        input(
+          '--credits',
+          '5',
+          '--rate-limit',
+          'api:100/60s',
+          '--allowed-ips',
+          '10.0.0.0/8',
+        ) as KeyPatch,
+      )
+    const table = recordTable(presentKey(updated))
+    expect(table).toMatch(/^rate_limits\[0\]\.name +api$/m)
+    expect(table).toMatch(/^rate_limits\[0\]\.window_ms +60000$/m)
+    expect(table).toMatch(/^rate_limits\[0\]\.scope +key$/m)
+    expect(table).toMatch(/^credits\.remaining +5$/m)
+    expect(table).toMatch(/^credits\.refill +-$/m)
+    expect(table).toMatch(/^allowed_ips +10\.0\.0\.0\/8$/m)
+    const none = await kc
+      .asAdmin('cli')
+      .updateKey(key.id, input('--rate-limit', 'none') as KeyPatch)
+    expect(recordTable(presentKey(none))).toMatch(/^rate_limits +none$/m)
+    await kc.close()
+  })
+
+  it('in the binary: help, setting and clearing them on SQLite, usage errors before the store, refusals naming the flag', async () => {
+    const help = status(await cli('key', 'update', '--help'), 0).stdout
+    expect(help).toMatch(/--rate-limit <name:limit\/window\[:organisation\]>/)
+    expect(help).toMatch(/--credits <remaining>/)
+    expect(help).toMatch(/--credits-refill <amount\/interval>/)
+    expect(help).toMatch(/--allowed-ips <a,b,…>/)
+    expect(status(await cli('org', 'create', '--help'), 0).stdout).toMatch(/--rate-limit </)
+    status(await cli('key', 'update', keyId, '--rate-limit', 'api'), EXIT.usage)
+    const short = status(
+      await cli('key', 'update', keyId, '--rate-limit', 'api:100/10ms', '--json'),
+      ERROR_EXIT.validation,
+    )
+    expect(short.error).toEqual({
+      error: 'validation',
+      message: '--rate-limit [0].windowMs: must be an integer from 1000 to 86400000',
+      params: { field: '--rate-limit' },
+    })
+    const first = status(
+      await cli('key', 'update', keyId, '--credits-refill', '10/1d', '--json'),
+      ERROR_EXIT.validation,
+    )
+    expect(first.error.params).toEqual({ field: '--credits' })
+    const { json: set } = status(
+      await cli(
+        'key',
+        'update',
+        keyId,
+        '--credits',
+        '100',
+        '--credits-refill',
+        '100/1d',
+        '--rate-limit',
+        'api:100/60s',
+        '--allowed-ips',
+        '10.0.0.0/8',
+        '--json',
+      ),
+      0,
+    )
+    expect(set).toMatchObject({
+      credits: { remaining: 100, refill: { amount: 100, interval_ms: 86_400_000 } },
+      rate_limits: [{ name: 'api', limit: 100, window_ms: 60_000, scope: 'key' }],
+      allowed_ips: ['10.0.0.0/8'],
+    })
+    const cleared = status(
+      await cli(
+        'key',
+        'update',
+        keyId,
+        '--credits',
+        'null',
+        '--rate-limit',
+        'none',
+        '--allowed-ips',
+        'null',
+        '--json',
+      ),
+      0,
+    ).json
+    expect(cleared).toMatchObject({ credits: null, rate_limits: [], allowed_ips: null })
+    const own = await cli('--org', org, 'key', 'update', keyId, '--credits', '5', '--json')
+    status(own, ERROR_EXIT.forbidden)
+    expect(own.error.params).toEqual({ field: '--credits' })
   })
 })
 
