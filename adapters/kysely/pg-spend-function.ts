@@ -145,7 +145,7 @@ begin
       b_remaining := p_initial;
       b_refilled := p_refill_from;
     end if;
-    if p_refill_amount is not null and p_now >= p_refill_from then
+    if p_refill_amount is not null and p_now >= p_refill_from + p_refill_interval then
       v_boundary := p_refill_from
         + floor((p_now - p_refill_from) / p_refill_interval) * p_refill_interval;
       if v_boundary > b_refilled then

@@ -83,7 +83,7 @@ local function balanceAt(counter, rule, now)
     balance = { generation = rule.generation, remaining = rule.initial, refilledAt = rule.refillFrom }
   end
   local refill = rule.refill
-  if refill ~= nil and now >= rule.refillFrom then
+  if refill ~= nil and now >= rule.refillFrom + refill.intervalMs then
     local boundary =
       rule.refillFrom + math.floor((now - rule.refillFrom) / refill.intervalMs) * refill.intervalMs
     if boundary > balance.refilledAt then

@@ -8,6 +8,7 @@ import { serviceSuite } from './service-suite'
 import type { StoreSuiteContext } from './suite-context'
 import { usageSuite } from './usage-suite'
 import { valuesSuite } from './values-suite'
+import { verifyUsageSuite } from './verify-usage-suite'
 import { watchSuite } from './watch-suite'
 
 /** The runner's functions, plus what a store adds. */
@@ -116,6 +117,7 @@ export function describeStore<O extends OpenStore>(
     runner.describe('event outbox', () => outboxSuite(context))
     runner.describe('event delivery', () => deliverySuite(context))
     runner.describe('usage counters', () => usageSuite(context))
+    runner.describe('usage control in verification', () => verifyUsageSuite(context))
     extras?.(context)
   })
 }

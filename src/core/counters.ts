@@ -86,7 +86,8 @@ export function balanceAt(
       ? counter
       : { generation: rule.generation, remaining: rule.initial, refilledAt: rule.refillFrom }
   const { refill } = rule
-  if (refill !== null && now >= rule.refillFrom) {
+  // The first refill comes one interval after `refillFrom`, never at it.
+  if (refill !== null && now >= rule.refillFrom + refill.intervalMs) {
     const boundary =
       rule.refillFrom + Math.floor((now - rule.refillFrom) / refill.intervalMs) * refill.intervalMs
     if (boundary > balance.refilledAt) {

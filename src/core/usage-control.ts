@@ -1,7 +1,7 @@
 import type { BucketRule, CreditsRule } from './counters'
 import { type ClientIp, type IpRules, ipAllowed, parseClientIp, parseIpRules } from './ip-rules'
 import { type PermissionQuery, parsePermissionQuery, satisfiesQuery } from './permission-query'
-import type { KeyRecord, Organisation } from './types'
+import type { EffectiveConfig, StoredCredits } from './types'
 import { readInteger, readObject } from './validate'
 
 /**
@@ -69,14 +69,12 @@ export const NO_RULES: UsageRules = Object.freeze({
 })
 
 /**
- * The usage rules of `key` under `organisation`: its own rate limits and allowed addresses, or
- * the organisation's where it has none (`null`; `[]` is "none of its own"), and its credits.
- * Records written before usage control have no such fields: none.
+ * A key's usage rules from its effective configuration (its own rate limits and allowed
+ * addresses, else its organisation's: `effectiveConfig` decides) and its credits.
  */
-export function usageRules(key: KeyRecord, organisation: Organisation): UsageRules {
-  const limits = key.rateLimits ?? organisation.rateLimits ?? null
-  const addresses = key.allowedIps ?? organisation.allowedIps ?? null
-  const credits = key.credits ?? null
+export function usageRules(config: EffectiveConfig, credits: StoredCredits | null): UsageRules {
+  const limits = config.rateLimits.value
+  const addresses = config.allowedIps.value
   if ((limits === null || limits.length === 0) && addresses === null && credits === null) {
     return NO_RULES
   }

@@ -161,6 +161,16 @@ describe('credits', () => {
     expect(nextRefill(rule, T0 + 2000)).toBe(T0 + 3000)
   })
 
+  it('refills a balance kept through a change of refill one interval after the change, not at it', () => {
+    const before = spend(fresh(), T0, [], credits(), 0).state
+    const spentDown = spend(before, T0, [], credits(), 1).state
+    // The refill is set at T0 + 5000 (refillFrom), keeping the balance (same generation): 2.
+    const changed = credits({ refill: { amount: 50, intervalMs: 1000 }, refillFrom: T0 + 5000 })
+    expect(balanceAt(spentDown.key.credits, changed, T0 + 5000).remaining).toBe(2)
+    expect(balanceAt(spentDown.key.credits, changed, T0 + 5999).remaining).toBe(2)
+    expect(balanceAt(spentDown.key.credits, changed, T0 + 6000).remaining).toBe(50)
+  })
+
   it('starts again from the set balance when an admin sets a new one (a new generation)', () => {
     const spentDown = spend(fresh(), T0, [], credits(), 3)
     const reset = spend(spentDown.state, T0, [], credits({ generation: 2, initial: 5 }))

@@ -112,7 +112,7 @@ export function sharedViews(max: number = SHARED_VIEWS): SharedViews {
     const built: Memo = {
       key,
       config,
-      rules: usageRules(record, organisation),
+      rules: usageRules(config, record.credits ?? null),
       found: { key: record, organisation },
       version: record.version,
       organisation: organisation.id,
