@@ -16,9 +16,10 @@ import { type Context, reason } from './sections/context'
 import { httpFigures } from './sections/http'
 import { peerFigures } from './sections/peer'
 import { SCALE_STORES, scaleFigures } from './sections/scale'
+import { usageFigures } from './sections/usage'
 import { verifyFigures } from './sections/verify'
 
-const SECTIONS = ['verify', 'peer', 'http', 'scale'] as const
+const SECTIONS = ['verify', 'usage', 'peer', 'http', 'scale'] as const
 const SUBJECTS = [...STORES, 'better-auth', 'express', 'koa'] as const
 const ALIASES: Record<string, string> = { mysql: 'mariadb', pg: 'postgres', peer: 'peer' }
 
@@ -103,6 +104,9 @@ async function unit(label: string, work: () => Promise<void>): Promise<void> {
 
 for (const store of STORES) {
   if (selected('verify', store)) await unit(`verify ${store}`, () => verifyFigures(store, ctx))
+}
+for (const store of ['memory', 'redis', 'postgres'] as const) {
+  if (selected('usage', store)) await unit(`usage ${store}`, () => usageFigures(store, ctx))
 }
 if (selected('peer', 'better-auth')) await unit('peer better-auth', () => peerFigures(ctx))
 for (const framework of ['express', 'koa'] as const) {
