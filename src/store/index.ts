@@ -2,6 +2,7 @@
 // helpers stores share (the change-channel loop, the deadline policy, the decoy), and the
 // suite to pass is `keycycle/conformance`.
 export type {
+  BucketCounter,
   BucketRule,
   BucketState,
   CounterState,
