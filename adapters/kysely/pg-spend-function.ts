@@ -116,7 +116,7 @@ begin
           (v_b ->> 'debt')::bigint - (p_now - (v_b ->> 'at')::bigint) * p_limits[i]);
       end if;
     end if;
-    v_need := v_debt + p_cost * p_windows[i];
+    v_need := greatest(0, v_debt + p_cost * p_windows[i]);
     ats[i] := v_at;
     debts[i] := v_debt;
     needs[i] := v_need;

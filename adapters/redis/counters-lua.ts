@@ -115,7 +115,7 @@ local function take(rule, stored, cost, now)
       debt = math.max(0, stored.debt - (now - stored.at) * limit)
     end
   end
-  local need = debt + cost * windowMs
+  local need = math.max(0, debt + cost * windowMs)
   local allowed = need <= capacity
   local held = debt
   if allowed then held = need end

@@ -298,4 +298,68 @@ export function verifyUsageSuite({ test, runner: { expect } }: StoreSuiteContext
       code: 'validation',
     })
   })
+
+  test('leased mode: a burst gets the limit, any window at most 2 × limit + instances × leaseUnits, credits never overspent and unspent leases given back', async ({
+    clients,
+  }) => {
+    const clock = manualClock()
+    const leaseUnits = 5
+    const instances = [0, 1, 2].map((i) =>
+      createKeycycle({
+        store: clients[i % clients.length]!,
+        clock,
+        storeTimeoutMs,
+        cache: { maxStalenessMs: 60_000, maxEntries: 100 },
+        usage: { mode: 'leased', leaseUnits, leaseTtlMs: 60_000 },
+      }),
+    )
+    const [kc] = instances
+    const created = await kc!.createOrganisation()
+    const windowMs = 10_000
+    const limit = 20
+    const balance = 70
+    await kc!.as(ADMIN).updateKey(created.key.id, {
+      rateLimits: [{ name: 'api', limit, windowMs }],
+      credits: { remaining: balance, refill: null },
+    })
+    let spent = 0
+    try {
+      // A burst at one instant: leases come out of the bucket, so no more than the limit.
+      const burstResults: VerifyResult[] = []
+      for (let step = 0; step < 30; step++) {
+        burstResults.push(await instances[step % 3]!.verify(created.token))
+      }
+      expect(tally(burstResults)).toEqual({ ok: limit, rate_limited: 30 - limit })
+      expect(burstResults[0]).toMatchObject({ usageAccuracy: { mode: 'leased', leaseUnits } })
+      // Then a steady stream, faster than the limit's rate, until the credits run out.
+      const start = clock.now()
+      const allowed: number[] = burstResults.filter((r) => r.ok).map(() => 0)
+      clock.advance(97)
+      for (let step = 0; step < 600; step++) {
+        if ((await instances[step % 3]!.verify(created.token)).ok) allowed.push(clock.now() - start)
+        clock.advance(97)
+      }
+      // A bucket lets its capacity through plus what refills during a window (2 × limit);
+      // leases add at most what the three instances held when the window began.
+      for (const from of allowed) {
+        const inWindow = allowed.filter((t) => t >= from && t < from + windowMs).length
+        expect(inWindow <= 2 * limit + 3 * leaseUnits).toBe(true)
+      }
+      // Credits are taken before they are spent: never more than the balance, and no less than
+      // the balance less what the instances still hold.
+      expect(allowed.length <= balance).toBe(true)
+      expect(allowed.length >= balance - 3 * leaseUnits).toBe(true)
+      spent = allowed.length
+    } finally {
+      await Promise.all(instances.map((instance) => instance.close()))
+    }
+    // Closed, the instances gave their unspent units back: the balance is what was spent.
+    const reader = createKeycycle({ store: clients[0]!, clock, storeTimeoutMs })
+    try {
+      const key = await reader.as(ADMIN).getKey(created.key.id)
+      expect(key.credits?.remaining).toBe(balance - spent)
+    } finally {
+      await reader.close()
+    }
+  })
 }

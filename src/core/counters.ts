@@ -142,7 +142,8 @@ function take(
       debt = Math.max(0, stored.debt - (now - stored.at) * limit)
     }
   }
-  const need = debt + cost * windowMs
+  // A negative cost gives units back (a lease returned), never beyond full.
+  const need = Math.max(0, debt + cost * windowMs)
   const allowed = need <= capacity
   const held = allowed ? need : debt
   return {
@@ -165,7 +166,11 @@ const inUse = (counter: BucketCounter, now: number) =>
 /** What one spend asks of the counters. */
 export interface SpendPlan {
   now: number
-  /** Units taken from every bucket and credits spent; 0 checks without taking. */
+  /**
+   * Units taken from every bucket and credits spent; 0 checks without taking; a negative cost
+   * gives units and credits back (a lease returned: it always goes through, and a bucket is
+   * never fuller than full).
+   */
   cost: number
   buckets: readonly BucketRule[]
   credits: CreditsRule | null

@@ -26,6 +26,7 @@ import type { ExpireDueOptions } from './state-commands'
 import { stateCommands } from './state-commands'
 import { VerifyCache } from './verify/cache'
 import { LastUsedRecorder } from './verify/last-used-recorder'
+import { Leases } from './verify/leases'
 import { keyReader } from './verify/read-key'
 import { sharedViews } from './verify/shared-views'
 import { verifier } from './verify/verify'
@@ -184,6 +185,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
       ),
   )
   const views = sharedViews()
+  const leases = settings.leases && new Leases(store, settings.leases, now)
   const verify = verifier({
     prefix: settings.tokenPrefix,
     now,
@@ -194,6 +196,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     digests,
     views,
     lastUsed,
+    leases,
   })
 
   cache?.start(store, (error: unknown) =>
@@ -217,6 +220,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     drainEvents: async () => (dispatcher ? dispatcher.drain() : 0),
     close: async () => {
       try {
+        await leases?.close(now())
         await lastUsed.close()
       } finally {
         await dispatcher?.close()

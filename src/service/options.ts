@@ -79,6 +79,23 @@ export interface KeycycleOptions {
   recordEvents?: boolean
   /** The outbox dispatcher of this instance; it runs when `onEvent` is set. */
   dispatch?: DispatchOptions
+  /**
+   * How verifications spend rate limits and credits. `exact` (default): each one spends in the
+   * store's atomic step, so across a fleet at most what the limits and credits allow goes
+   * through. `leased` (needs `cache`): an instance takes `leaseUnits` (default 10) at a time
+   * with a spend and spends them in process, with no round trip; a lease unused for
+   * `leaseTtlMs` (default 1000) is given back, as are all on `close()`. A limit may then let
+   * through up to `instances × leaseUnits` more in a window (units taken early, spent late);
+   * credits are never overspent. A result spent from a lease says so (`usageAccuracy`).
+   */
+  usage?: UsageOptions
+}
+
+/** Options of how verifications spend rate limits and credits (see `KeycycleOptions.usage`). */
+export interface UsageOptions {
+  mode?: 'exact' | 'leased'
+  leaseUnits?: number
+  leaseTtlMs?: number
 }
 
 /** Options of the outbox dispatcher. Every duration is in milliseconds. */

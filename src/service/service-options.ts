@@ -65,6 +65,21 @@ const DISPATCH_FIELDS: Schema = {
   retentionMs: field('retentionMs', 'How long delivered events are kept.', integer(1)),
 }
 
+const USAGE_FIELDS: Schema = {
+  mode: field('mode', 'exact (default) or leased.', {
+    type: '`exact` | `leased`',
+    create: true,
+    parse: (value: unknown, path: string) => {
+      if (value !== 'exact' && value !== 'leased') {
+        throw invalidInput(path, 'must be one of exact, leased')
+      }
+      return value
+    },
+  }),
+  leaseUnits: field('leaseUnits', 'Units a lease takes.', integer(1, 1_000_000)),
+  leaseTtlMs: field('leaseTtlMs', 'How long a lease is kept.', integer(1, MAX_TIMER_MS)),
+}
+
 const CACHE_FIELDS: Schema = {
   maxStalenessMs: field('maxStalenessMs', 'The revocation bound elsewhere.', integer(0)),
   maxEntries: field('maxEntries', 'Most keys held.', integer(1)),
@@ -125,6 +140,11 @@ export const SERVICE_OPTIONS: Schema = {
     create: true,
     parse: (value: unknown, path: string) => readBoolean(value, path),
   }),
+  usage: field('usage', 'How rate limits and credits are spent.', {
+    type: 'object',
+    create: true,
+    fields: USAGE_FIELDS,
+  }),
   dispatch: field('dispatch', 'The outbox dispatcher.', {
     type: 'object',
     create: true,
@@ -154,6 +174,8 @@ export interface ServiceSettings {
   onEventError: NonNullable<KeycycleOptions['onEventError']>
   recordEvents: boolean
   dispatch: DispatchSettings
+  /** Leased usage's settings, or null for exact spends (the default). */
+  leases: { units: number; ttlMs: number } | null
 }
 
 const DISPATCH_DEFAULTS: DispatchSettings = {
@@ -166,6 +188,9 @@ const DISPATCH_DEFAULTS: DispatchSettings = {
   concurrency: 8,
   retentionMs: 7 * 86_400_000,
 }
+
+const DEFAULT_LEASE_UNITS = 10
+const DEFAULT_LEASE_TTL_MS = 1000
 
 function webCryptoBytes(n: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(n))
@@ -192,6 +217,15 @@ export function readServiceOptions(options: KeycycleOptions): ServiceSettings {
     }
   }
   const dispatch = { ...DISPATCH_DEFAULTS, ...(o.dispatch as Partial<DispatchSettings>) }
+  const usage = (o.usage ?? {}) as NonNullable<KeycycleOptions['usage']>
+  const leased = usage.mode === 'leased'
+  if (!leased && (usage.leaseUnits !== undefined || usage.leaseTtlMs !== undefined)) {
+    throw invalidInput('usage.mode', 'must be leased for lease options')
+  }
+  // A lease spares the spend's round trip, not the read's: without the cache's bound there
+  // would be nothing to gain, and nothing to bound revocations by.
+  if (leased && cache === undefined)
+    throw invalidInput('usage.mode', 'leased needs the cache option')
   if (dispatch.deliveryTimeoutMs >= dispatch.leaseMs) {
     throw invalidInput('dispatch.deliveryTimeoutMs', 'must be below dispatch.leaseMs')
   }
@@ -213,5 +247,11 @@ export function readServiceOptions(options: KeycycleOptions): ServiceSettings {
     onEventError: o.onEventError ?? defaultOnEventError,
     recordEvents: o.recordEvents ?? o.onEvent !== undefined,
     dispatch,
+    leases: leased
+      ? {
+          units: usage.leaseUnits ?? DEFAULT_LEASE_UNITS,
+          ttlMs: usage.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+        }
+      : null,
   }
 }

@@ -106,6 +106,16 @@ describe('rate-limit buckets (GCRA)', () => {
     expect(check.result).toMatchObject({ outcome: 'spent', buckets: [{ remaining: 1 }] })
   })
 
+  it('gives units and credits back for a negative cost, never beyond full', () => {
+    const five: BucketRule = { scope: 'key', name: 'five', limit: 5, windowMs: 5000 }
+    const rule: CreditsRule = { initial: 10, generation: 1, refill: null, refillFrom: T0 }
+    const taken = spend(fresh(), T0, [five], rule, 4)
+    const back = spend(taken.state, T0, [five], rule, -3)
+    expect(back.result).toMatchObject({ outcome: 'spent', credits: 9, buckets: [{ remaining: 4 }] })
+    const overfull = spend(back.state, T0, [five], rule, -3)
+    expect(overfull.result).toMatchObject({ buckets: [{ remaining: 5 }], credits: 12 })
+  })
+
   it('is all or nothing: a refusal by the second limit leaves the first as it was', () => {
     const wide: BucketRule = { scope: 'key', name: 'wide', limit: 100, windowMs: 60_000 }
     const narrow: BucketRule = { scope: 'organisation', name: 'narrow', limit: 1, windowMs: 60_000 }

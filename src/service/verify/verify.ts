@@ -15,7 +15,8 @@
  * 5. **spend** — for a key with rate limits or credits, the store's one atomic, all-or-nothing
  *    spend, checked against the versions the decision was made on (`store.spend`); a stale
  *    answer carries the current records, and steps 3–5 run again on them. Keys without either
- *    skip this step: no round trip.
+ *    skip this step: no round trip. In leased mode the step spends from the instance's lease
+ *    when it holds one, with no round trip (`spend-step.ts`, `leases.ts`).
  * 6. **record use** — the matched token's last use, and its re-digest under the current pepper
  *    when it was made under an older one, kept in memory and written behind
  *    (`last-used-recorder.ts`): never a store write on the request path. Only a success records.
@@ -43,15 +44,12 @@
  * the SQL stores read a neighbour row for an unknown ID so it costs what a known one does);
  * the pipeline relies on none of them.
  */
-import type { BucketState } from '../../core/counters'
-import { nextRefill } from '../../core/counters'
 import { decideVerification, type Verdict } from '../../core/decide-verification'
 import type { Digests } from '../../core/digest'
 import { KeycycleError } from '../../core/errors'
 import { type ClientIp, parseClientIp } from '../../core/ip-rules'
 import { type PermissionQuery, parsePermissionQuery } from '../../core/permission-query'
 import { parseToken } from '../../core/token'
-import type { SystemActor } from '../../core/types'
 import {
   checkAccess,
   readVerifyOptions,
@@ -60,31 +58,28 @@ import {
   type VerifyOptions,
 } from '../../core/usage-control'
 import type { VerifyFailureCode, VerifyResult } from '../../core/verify-result'
-import type { KeyStore, KeyWithOrganisation } from '../../store'
+import type { KeyWithOrganisation } from '../../store'
 import { isPromiseLike } from '../../store/deadline'
 import type { Now } from '../deps'
-import type { OutboxEvents } from '../emit'
 import type { VerifyCache } from './cache'
 import type { LastUsedRecorder } from './last-used-recorder'
 import { presentedSecret } from './presented-secret'
 import type { KeyRead, ReadKey } from './read-key'
+import { frozenStates, NO_LIMITS, refused, succeeded } from './results'
 import type { KeyView, SharedViews } from './shared-views'
+import { type SpendStepDeps, type Spent, spendStep } from './spend-step'
 
 /** What the pipeline is built from. */
-export interface VerifyDeps {
+export interface VerifyDeps extends SpendStepDeps {
   /** The token prefix this instance mints and accepts. */
   prefix: string
   now: Now
   read: ReadKey
-  /** Where spends go (the store, behind the service's guard). */
-  store: KeyStore
   /** The verification cache, told when a spend found its records stale. */
   cache: VerifyCache | null
   digests: Digests
   views: SharedViews
   lastUsed: LastUsedRecorder
-  /** Builds the events a spend records when it empties a balance. */
-  events: OutboxEvents
 }
 
 /**
@@ -98,8 +93,6 @@ export type Verify = (token: unknown, options?: VerifyOptions) => Promise<Verify
 // gives up (`unavailable`): each time means a write to the key landed within one round trip.
 const MAX_DECISIONS = 3
 
-const SYSTEM: SystemActor = { kind: 'system' }
-const NO_LIMITS: readonly BucketState[] = Object.freeze([])
 // A bounded memo is cheaper on every call than an LRU; hosts pass the same few values.
 const MEMO_SIZE = 1024
 
@@ -117,18 +110,12 @@ function memoised<T>(parse: (text: string) => T): (value: unknown) => T {
   }
 }
 
-const frozenStates = (states: readonly BucketState[]): readonly BucketState[] => {
-  for (const state of states) Object.freeze(state)
-  return Object.freeze(states)
-}
-
-function refused(code: VerifyFailureCode, checkedAt: number): VerifyResult {
-  return Object.freeze({ ok: false, code, checkedAt })
-}
-
 /** The verification pipeline over `deps`. */
 export function verifier(deps: VerifyDeps): Verify {
-  const { prefix, now, read, store, cache, digests, views, lastUsed, events } = deps
+  const { prefix, now, read, store, cache, digests, views, lastUsed, leases } = deps
+  const spendUsage = spendStep(deps)
+  const accuracy =
+    leases && Object.freeze({ mode: 'leased' as const, leaseUnits: leases.settings.units })
   const parseIp: (text: unknown) => ClientIp = memoised((text) => parseClientIp(text))
   const parseQuery: (query: unknown) => PermissionQuery = memoised((query) =>
     parsePermissionQuery(query),
@@ -189,8 +176,21 @@ export function verifier(deps: VerifyDeps): Verify {
     return conclude(keyId, secret, { found: current, checkedAt: null }, at, ask, decisions + 1)
   }
 
-  // Step 5: the store's atomic spend, on the versions the decision was made on.
-  async function spend(
+  // Step 5 (`spend-step.ts`), then what its answer means: a stale answer decides again.
+  function spend(
+    keyId: string,
+    secret: string,
+    found: KeyWithOrganisation,
+    verdict: Extract<Verdict, { ok: true }>,
+    view: KeyView,
+    context: { at: number; checkedAt: number; ask: VerifyAsk; decisions: number },
+  ): VerifyResult | Promise<VerifyResult> {
+    const answer = spendUsage(keyId, found, view.rules, context.ask.cost, context.at)
+    const settle = (spent: Spent) => settled(keyId, secret, found, verdict, view, context, spent)
+    return isPromiseLike(answer) ? answer.then(settle) : settle(answer)
+  }
+
+  function settled(
     keyId: string,
     secret: string,
     found: KeyWithOrganisation,
@@ -202,24 +202,8 @@ export function verifier(deps: VerifyDeps): Verify {
       ask,
       decisions,
     }: { at: number; checkedAt: number; ask: VerifyAsk; decisions: number },
-  ): Promise<VerifyResult> {
-    const { buckets, credits } = view.rules
-    const answer = await store.spend({
-      keyId,
-      keyVersion: found.key.version,
-      organisationId: found.organisation.id,
-      organisationVersion: found.organisation.version,
-      plan: { now: at, cost: ask.cost, buckets, credits },
-      eventsIfEmptied: () =>
-        events.keyHappening(
-          SYSTEM,
-          { record: found.key, organisation: found.organisation, now: at },
-          {
-            type: 'key.credits_exhausted',
-            refillAt: credits && nextRefill(credits, at),
-          },
-        ) ?? [],
-    })
+    answer: Spent,
+  ): VerifyResult | Promise<VerifyResult> {
     if (answer.stale) {
       // Written since it was read: whatever this instance holds of it is stale too.
       views.forget(keyId)
@@ -244,7 +228,7 @@ export function verifier(deps: VerifyDeps): Verify {
       })
     }
     recordUse(keyId, secret, verdict.stored, at)
-    return succeeded(verdict, view, checkedAt, balance, limits)
+    return succeeded(verdict, view, checkedAt, balance, limits, answer.leased ? accuracy : null)
   }
 
   // Step 6: last use, and a re-digest when the token was made under an older pepper.
@@ -264,27 +248,4 @@ export function verifier(deps: VerifyDeps): Verify {
     const answered = await found
     return conclude(keyId, secret, answered, now(), ask, 0)
   }
-}
-
-// Step 7: the success result, frozen like everything in it.
-function succeeded(
-  verdict: Extract<Verdict, { ok: true }>,
-  { key, config }: KeyView,
-  checkedAt: number,
-  credits: { readonly remaining: number } | null,
-  rateLimits: readonly BucketState[],
-): VerifyResult {
-  const { slot, graceEndsAt } = verdict
-  const rotating = graceEndsAt !== null
-  return Object.freeze({
-    ok: true,
-    key,
-    slot,
-    rotating,
-    graceEndsAt,
-    config,
-    credits,
-    rateLimits,
-    checkedAt,
-  })
 }
