@@ -58,11 +58,15 @@ const same = (a, b) => {
     return false
   }
 }
+// vitest's toMatchObject: objects by the expected keys, arrays item by item at equal length.
 const matches = (actual, expected) =>
-  typeof expected !== 'object' || expected === null || Array.isArray(expected)
-    ? same(actual, expected)
-    : typeof actual === 'object' && actual !== null &&
-      Object.entries(expected).every(([k, v]) => matches(actual[k], v))
+  Array.isArray(expected)
+    ? Array.isArray(actual) && actual.length === expected.length &&
+      expected.every((v, i) => matches(actual[i], v))
+    : typeof expected !== 'object' || expected === null
+      ? same(actual, expected)
+      : typeof actual === 'object' && actual !== null &&
+        Object.entries(expected).every(([k, v]) => matches(actual[k], v))
 function expect(actual) {
   const assertions = (negated) => {
     const check = (pass, what) => {
