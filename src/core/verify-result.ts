@@ -18,16 +18,6 @@ export type VerifyFailureCode =
   | 'rate_limited'
   | 'credits_exhausted'
 
-/**
- * How exact a verification's spend was: present only in leased mode, where units are taken from
- * the store a lease at a time and spent in process. Across a fleet a limit may then let through
- * up to `instances × leaseUnits` more than it allows in a window; credits are never overspent.
- */
-export interface UsageAccuracy {
-  readonly mode: 'leased'
-  readonly leaseUnits: number
-}
-
 /** A rate limit as a verification left it: whole units left, and when it is full again. */
 export type RateLimitState = BucketState
 
@@ -51,8 +41,13 @@ export interface VerifySuccess {
   readonly credits: { readonly remaining: number } | null
   /** Each rate limit in force once this verification's units are taken; empty without any. */
   readonly rateLimits: readonly RateLimitState[]
-  /** Present in leased mode only: the balance and limits above are this instance's estimate. */
-  readonly usageAccuracy?: UsageAccuracy
+  /**
+   * Present only when the spend was served from or took a lease (`usage: { mode: 'leased' }`):
+   * the balance and limits above are then this instance's estimate, and across a fleet a limit
+   * may let through up to `instances × leaseUnits` more than it allows in a window; credits are
+   * never overspent.
+   */
+  readonly usageAccuracy?: { readonly mode: 'leased'; readonly leaseUnits: number }
   /**
    * Epoch ms at which the key's record was read from the store: now for an uncached answer,
    * earlier (within the cache's bound) for a cached one.

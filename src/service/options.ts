@@ -88,14 +88,7 @@ export interface KeycycleOptions {
    * through up to `instances × leaseUnits` more in a window (units taken early, spent late);
    * credits are never overspent. A result spent from a lease says so (`usageAccuracy`).
    */
-  usage?: UsageOptions
-}
-
-/** Options of how verifications spend rate limits and credits (see `KeycycleOptions.usage`). */
-export interface UsageOptions {
-  mode?: 'exact' | 'leased'
-  leaseUnits?: number
-  leaseTtlMs?: number
+  usage?: { mode?: 'exact' | 'leased'; leaseUnits?: number; leaseTtlMs?: number }
 }
 
 /** Options of the outbox dispatcher. Every duration is in milliseconds. */

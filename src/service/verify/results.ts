@@ -1,11 +1,6 @@
 import type { BucketState } from '../../core/counters'
 import type { Verdict } from '../../core/decide-verification'
-import type {
-  UsageAccuracy,
-  VerifyFailureCode,
-  VerifyResult,
-  VerifySuccess,
-} from '../../core/verify-result'
+import type { VerifyFailureCode, VerifyResult, VerifySuccess } from '../../core/verify-result'
 import type { KeyView } from './shared-views'
 
 // The pipeline's results, each frozen with everything in it (step 7 and the refusals).
@@ -31,7 +26,7 @@ export function succeeded(
   checkedAt: number,
   credits: { readonly remaining: number } | null,
   rateLimits: readonly BucketState[],
-  usageAccuracy: UsageAccuracy | null = null,
+  usageAccuracy: VerifySuccess['usageAccuracy'] | null = null,
 ): VerifyResult {
   const { slot, graceEndsAt } = verdict
   const rotating = graceEndsAt !== null
