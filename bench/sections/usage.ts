@@ -133,7 +133,48 @@ async function redisFigures({ report, timing }: Context): Promise<void> {
   } finally {
     client.disconnect()
     await kc.close()
+  }
+  try {
+    await leasedFigure(backend, report, timing)
+  } finally {
     await backend.close()
+  }
+}
+
+// Leased mode against the cache's plain verification, one instance with both kinds of key: a
+// lease of LEASE_UNITS makes one spend per LEASE_UNITS + 1 verifications of a key.
+const LEASE_UNITS = 1000
+async function leasedFigure(
+  backend: Awaited<ReturnType<typeof openBackend>>,
+  report: Context['report'],
+  timing: Context['timing'],
+): Promise<void> {
+  const kc = createKeycycle({
+    store: backend.store,
+    cache: { maxStalenessMs: 60_000, maxEntries: 1000 },
+    usage: { mode: 'leased', leaseUnits: LEASE_UNITS, leaseTtlMs: 60_000 },
+  })
+  try {
+    const plain = await makeTokens(kc, KEYS)
+    const limited = await limitedTokens(kc)
+    console.log(`\n[redis] leased verify (leaseUnits ${LEASE_UNITS}) vs cached plain verify`)
+    const g = await compare(
+      [
+        { name: 'cached plain verify', run: verifyOk(kc, cycle(plain.valid)) },
+        { name: 'leased limit + credits', run: verifyOk(kc, cycle(limited)) },
+      ],
+      timing,
+    )
+    report.ratio(
+      14,
+      `redis: leased verify with limit + credits (leaseUnits ${LEASE_UNITS}) ÷ cached plain verify`,
+      g,
+      'leased limit + credits',
+      'cached plain verify',
+      { atLeast: 0.8 },
+    )
+  } finally {
+    await kc.close()
   }
 }
 
