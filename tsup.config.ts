@@ -17,6 +17,7 @@ export const entries = {
   fetch: 'src/fetch.ts',
   conformance: 'src/conformance/index.ts',
   webhooks: 'src/webhooks/index.ts',
+  sign: 'src/sign.ts',
 }
 
 export default defineConfig({
