@@ -2,7 +2,30 @@ import { isScheduleCurrent, retryAt } from '../core/schedule'
 import type { ClaimedEvent, KeyStore } from '../store'
 import type { Bytes, Now } from './deps'
 import { eventBase, type KeycycleEvent } from './events'
+import type { Logger } from './logger'
 import type { DispatchSettings } from './service-options'
+
+/**
+ * How one delivery attempt ended: `delivered`, `dropped` (a clock event made stale by a later
+ * change), `retry` (failed, due again at `retryAt`), `given_up` (failed its last attempt).
+ */
+export type DeliveryResult = 'delivered' | 'dropped' | 'retry' | 'given_up'
+
+/** One delivery attempt, as reported to {@link DispatcherDeps.observe}. */
+export interface DeliveryAttempt {
+  event: KeycycleEvent
+  /** 1 for the first attempt. */
+  attempt: number
+}
+
+/**
+ * Runs one attempt: calls `run` (which never rejects) and resolves with its result; e.g. to
+ * wrap it in a span. `run`'s `error` is what the failed attempt threw.
+ */
+export type ObserveDelivery = (
+  attempt: DeliveryAttempt,
+  run: () => Promise<{ result: DeliveryResult; error?: unknown }>,
+) => Promise<unknown>
 
 /** What a dispatcher is built from. */
 export interface DispatcherDeps {
@@ -12,6 +35,9 @@ export interface DispatcherDeps {
   onEvent: (event: KeycycleEvent) => void | Promise<void>
   /** Receives an event given up after `settings.maxAttempts` failed deliveries. */
   onEventError: (error: unknown, event: KeycycleEvent) => void
+  logger: Logger
+  /** Wraps every delivery attempt (telemetry); default: runs it as it is. */
+  observe?: ObserveDelivery
   settings: DispatchSettings
 }
 
@@ -124,53 +150,81 @@ export class Dispatcher {
       for (const event of claimed) {
         // deliver() handles its own failures; the catch only keeps a bug from crashing the host.
         const delivery = this.deliver(event)
-          .catch((error: unknown) => console.error('keycycle: delivering an event failed', error))
+          .catch((error: unknown) =>
+            this.deps.logger.error('keycycle: delivering an event failed', { error }),
+          )
           .finally(() => this.inflight.delete(delivery))
         this.inflight.add(delivery)
       }
+      if (this.failing) this.deps.logger.info('keycycle: the event outbox can be read again')
       this.failing = false
       return claimed.length
     } catch (error) {
       // The store is unreachable: say so once per outage; the next poll tries again.
-      if (!this.failing) console.error('keycycle: the event outbox could not be read', error)
+      if (!this.failing)
+        this.deps.logger.error('keycycle: the event outbox could not be read', { error })
       this.failing = true
       return 0
     }
   }
 
   private async deliver(claimed: ClaimedEvent): Promise<void> {
-    const { deps, settings, owner } = this
+    const { deps, owner } = this
     let event: KeycycleEvent
     try {
       event = JSON.parse(claimed.body) as KeycycleEvent
     } catch (error) {
       // Not an event this library wrote: nothing can deliver it, so it is given up at once.
-      console.error(`keycycle: outbox entry ${claimed.id} is not an event; given up`, error)
+      deps.logger.error(`keycycle: outbox entry ${claimed.id} is not an event; given up`, {
+        eventId: claimed.id,
+        error,
+      })
       await deps.store.settleEvent(claimed, { owner, deliveredAt: deps.now() }).catch(() => false)
       return
     }
+    const attempt = { event, attempt: claimed.attempts + 1 }
+    const run = () => this.attempt(claimed, event)
+    await (deps.observe ? deps.observe(attempt, run) : run())
+  }
+
+  // One attempt, its settlement and its log line; never rejects.
+  private async attempt(
+    claimed: ClaimedEvent,
+    event: KeycycleEvent,
+  ): Promise<{ result: DeliveryResult; error?: unknown }> {
+    const { deps, settings, owner } = this
+    const fields = { eventId: event.id, eventType: event.type, attempt: claimed.attempts + 1 }
     try {
       if (!(await this.refresh(event))) {
         await deps.store.settleEvent(claimed, { owner, deliveredAt: deps.now() })
-        return
+        deps.logger.debug(`keycycle: dropped stale ${event.type} ${event.id}`, fields)
+        return { result: 'dropped' }
       }
       await withTimeout(() => deps.onEvent(event), settings.deliveryTimeoutMs)
       await deps.store.settleEvent(claimed, { owner, deliveredAt: deps.now() })
+      deps.logger.debug(`keycycle: delivered ${event.type} ${event.id}`, fields)
+      return { result: 'delivered' }
     } catch (error) {
-      const attempts = claimed.attempts + 1
       const now = deps.now()
+      const last = fields.attempt >= settings.maxAttempts
       try {
-        if (attempts >= settings.maxAttempts) {
+        if (last) {
           deps.onEventError(error, event)
           await deps.store.settleEvent(claimed, { owner, deliveredAt: now })
         } else {
           const jitter = deps.bytes(1)[0]! / 256
-          const at = retryAt(now, attempts, settings.retryBaseMs, settings.retryMaxMs, jitter)
+          const at = retryAt(now, fields.attempt, settings.retryBaseMs, settings.retryMaxMs, jitter)
+          deps.logger.warn(`keycycle: delivering ${event.type} ${event.id} failed; will retry`, {
+            ...fields,
+            retryAt: at,
+            error,
+          })
           await deps.store.settleEvent(claimed, { owner, retryAt: at })
         }
       } catch {
         // Not settled: the claim lapses after leaseMs and the event is delivered again.
       }
+      return { result: last ? 'given_up' : 'retry', error }
     }
   }
 

@@ -118,7 +118,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
   const mint = minter(bytes, settings.tokenPrefix, digests)
   const guarded = guardStore(settings.store, settings.storeTimeoutMs)
   const cache = settings.cache ? new VerifyCache(guarded, settings.cache) : null
-  const { onEvent } = settings
+  const { onEvent, logger } = settings
   const dispatcher =
     onEvent === undefined
       ? null
@@ -128,6 +128,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
           bytes,
           onEvent,
           onEventError: settings.onEventError,
+          logger,
           settings: settings.dispatch,
         })
   // Every write through this instance: the cache forgets what it touches, and a commit that
@@ -179,10 +180,9 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     },
     settings.lastUsedFlushMs,
     (error) =>
-      console.error(
-        'keycycle: writing last-used times failed; they are kept for the next flush',
+      logger.warn('keycycle: writing last-used times failed; they are kept for the next flush', {
         error,
-      ),
+      }),
   )
   const views = sharedViews()
   const leases = settings.leases && new Leases(store, settings.leases, now)
@@ -200,9 +200,11 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
   })
 
   cache?.start(store, (error: unknown) =>
-    console.error(
+    logger.error(
       'keycycle: the change channel could not start; the cache bound is maxStalenessMs',
-      error,
+      {
+        error,
+      },
     ),
   )
   dispatcher?.start()

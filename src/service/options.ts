@@ -1,6 +1,7 @@
 import type { PepperOption } from '../core/digest'
 import type { KeyStore } from '../store'
 import type { KeycycleEvent } from './events'
+import type { Logger } from './logger'
 import type { CacheOptions } from './verify/cache'
 
 /** Where time comes from; `now()` returns epoch milliseconds. */
@@ -67,9 +68,18 @@ export interface KeycycleOptions {
   onEvent?: (event: KeycycleEvent) => void | Promise<void>
   /**
    * Receives an event whose delivery failed `dispatch.maxAttempts` times, with the last error;
-   * the outbox then gives it up. Default: `console.error` with the event type and ID.
+   * the outbox then gives it up. Default: `logger.error` with the event type and ID.
    */
   onEventError?: (error: unknown, event: KeycycleEvent) => void
+  /**
+   * Where keycycle logs background faults (the outbox, the last-used flush, the cache's change
+   * channel), failed and given-up deliveries, at levels a host filters: `{ error, warn, info,
+   * debug }`, each taking a message and a structured object (winston's order; `console` fits;
+   * for pino see docs/observability.md#logs). Never given a token or a secret. A throw from it
+   * is ignored. Default: `error` and `warn` to `console.error` and `console.warn`, `info` and
+   * `debug` dropped.
+   */
+  logger?: Logger
   /**
    * Whether this instance's writes record events in the outbox. Default: true when `onEvent`
    * is set. Set `true` on an instance that changes keys but leaves delivery to others (another

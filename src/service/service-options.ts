@@ -10,6 +10,7 @@ import { readBoolean, readInteger } from '../core/validate'
 import type { KeyStore } from '../store'
 import { DEFAULT_STORE_TIMEOUT_MS, MAX_TIMER_MS } from '../store/deadline'
 import { assertStore } from './guarded-store'
+import { consoleLogger, type Logger, readLogger } from './logger'
 import type { DispatchOptions, KeycycleOptions } from './options'
 import type { CacheOptions } from './verify/cache'
 
@@ -135,6 +136,11 @@ export const SERVICE_OPTIONS: Schema = {
   expiringLeadMs: field('expiringLeadMs', 'Lead time of key.expiring.', integer(0)),
   onEvent: field('onEvent', 'Receives every event.', callback),
   onEventError: field('onEventError', 'Receives given-up events.', callback),
+  logger: field('logger', 'Where faults and deliveries are logged.', {
+    type: 'object with error(), warn(), info(), debug()',
+    create: true,
+    parse: (value: unknown, path: string) => readLogger(value, path),
+  }),
   recordEvents: field('recordEvents', 'Whether writes record events.', {
     type: 'boolean',
     create: true,
@@ -172,6 +178,8 @@ export interface ServiceSettings {
   expiringLeadMs: number
   onEvent: KeycycleOptions['onEvent']
   onEventError: NonNullable<KeycycleOptions['onEventError']>
+  /** The host's logger (wrapped so that it never throws), else {@link consoleLogger}. */
+  logger: Logger
   recordEvents: boolean
   dispatch: DispatchSettings
   /** Leased usage's settings, or null for exact spends (the default). */
@@ -196,9 +204,15 @@ function webCryptoBytes(n: number): Uint8Array {
   return globalThis.crypto.getRandomValues(new Uint8Array(n))
 }
 
-function defaultOnEventError(error: unknown, event: { type: string; id: string }): void {
-  console.error(`keycycle: gave up delivering ${event.type} ${event.id}`, error)
-}
+// The default `onEventError`: one error line naming the event, never its body.
+const givenUp =
+  (logger: Logger) =>
+  (error: unknown, event: { type: string; id: string }): void =>
+    logger.error(`keycycle: gave up delivering ${event.type} ${event.id}`, {
+      eventId: event.id,
+      eventType: event.type,
+      error,
+    })
 
 /**
  * Validates `createKeycycle`'s options against {@link SERVICE_OPTIONS} and fills in the
@@ -229,8 +243,10 @@ export function readServiceOptions(options: KeycycleOptions): ServiceSettings {
   if (dispatch.deliveryTimeoutMs >= dispatch.leaseMs) {
     throw invalidInput('dispatch.deliveryTimeoutMs', 'must be below dispatch.leaseMs')
   }
+  const logger = (o.logger as Logger | undefined) ?? consoleLogger
   return {
     store: o.store,
+    logger,
     clock: o.clock ?? { now: () => Date.now() },
     random: o.random ?? { bytes: webCryptoBytes },
     tokenPrefix: o.tokenPrefix ?? 'kc',
@@ -244,7 +260,7 @@ export function readServiceOptions(options: KeycycleOptions): ServiceSettings {
     storeTimeoutMs: o.storeTimeoutMs ?? DEFAULT_STORE_TIMEOUT_MS,
     expiringLeadMs: o.expiringLeadMs ?? DEFAULT_EXPIRING_LEAD_MS,
     onEvent: o.onEvent,
-    onEventError: o.onEventError ?? defaultOnEventError,
+    onEventError: o.onEventError ?? givenUp(logger),
     recordEvents: o.recordEvents ?? o.onEvent !== undefined,
     dispatch,
     leases: leased

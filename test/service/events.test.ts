@@ -221,7 +221,7 @@ describe('events from the durable outbox', () => {
     await kc.drainEvents()
     expect(logged).toHaveBeenCalledWith(
       expect.stringContaining('evt_garbage is not an event'),
-      expect.any(SyntaxError),
+      expect.objectContaining({ eventId: 'evt_garbage', error: expect.any(SyntaxError) }),
     )
     logged.mockRestore()
     expect(events.map((e) => e.type)).toEqual(['organisation.created', 'key.created'])
