@@ -1,21 +1,20 @@
 import type { VerifySuccess } from './core/verify-result'
 import { authenticator } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
-import type {
-  CredentialOptions,
-  ErrorOptions,
-  HttpResponse,
-  RouterOptions,
-} from './http/http-types'
+import type { AuthOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/http-types'
 import {
   credentialHeaders,
   type NodeRequestLike,
   responseText,
   toHttpRequest,
 } from './http/node-request'
-import { checkPermissionName, permissionRefusal, requireVerified } from './http/permission-checks'
+import {
+  permissionRefusal,
+  readPermissionRequirement,
+  requireVerified,
+} from './http/permission-checks'
 import { reportFault } from './http/report'
-import { handleManagement } from './http/routes'
+import { handleManagement, managementAuthenticator } from './http/routes'
 import type { Keycycle } from './service/keycycle'
 
 declare global {
@@ -36,6 +35,16 @@ export interface ExpressRequestLike extends NodeRequestLike {
   apiKey?: VerifySuccess
 }
 
+/** Where the Express middlewares find the connection's peer (default: `req.socket`). */
+export interface ExpressAddressOptions {
+  /**
+   * The address of the connection's peer, instead of `req.socket.remoteAddress`; `trustProxy`
+   * then applies on top of it. Return `req.ip` here to use Express's own `trust proxy`
+   * resolution deliberately (and leave `trustProxy` unset).
+   */
+  getClientIp?: (req: ExpressRequestLike) => string | null | undefined
+}
+
 /** The parts of an Express response the middleware writes. */
 export interface ExpressResponseLike {
   statusCode: number
@@ -50,10 +59,14 @@ export type ExpressNext = (error?: unknown) => void
 export type ExpressErrorOptions = ErrorOptions<ExpressRequestLike>
 
 /** Options of the Express `apiKeyAuth`. */
-export interface ExpressAuthOptions extends CredentialOptions, ExpressErrorOptions {}
+export interface ExpressAuthOptions
+  extends AuthOptions,
+    ExpressAddressOptions,
+    ExpressErrorOptions {}
 
 /** Options of the Express `keysRouter`; `isAdmin` and `onError` receive the Express request. */
 export type ExpressRouterOptions = Omit<RouterOptions, 'isAdmin'> &
+  ExpressAddressOptions &
   ExpressErrorOptions & {
     isAdmin?: (req: ExpressRequestLike) => boolean | string | Promise<boolean | string>
   }
@@ -63,6 +76,9 @@ export type ExpressMiddleware = (
   res: ExpressResponseLike,
   next: ExpressNext,
 ) => Promise<void>
+
+const peerOf = (options: ExpressAddressOptions) =>
+  options.getClientIp ?? ((req: ExpressRequestLike) => req.socket?.remoteAddress)
 
 function send(res: ExpressResponseLike, response: HttpResponse): void {
   res.statusCode = response.status
@@ -97,8 +113,9 @@ function answer(
  */
 export function apiKeyAuth(kc: Keycycle, options: ExpressAuthOptions = {}): ExpressMiddleware {
   const authenticate = authenticator(kc, options)
+  const peer = peerOf(options)
   return async (req, res, next) => {
-    const outcome = await authenticate(credentialHeaders(req))
+    const outcome = await authenticate(credentialHeaders(req), peer(req))
     if (!outcome.ok) return answer(req, res, next, outcome.response, options)
     for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!)
     req.apiKey = outcome.result
@@ -114,8 +131,11 @@ export function apiKeyAuth(kc: Keycycle, options: ExpressAuthOptions = {}): Expr
 export function keysRouter(kc: Keycycle, options: ExpressRouterOptions = {}): ExpressMiddleware {
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   const neutral = options as RouterOptions
+  managementAuthenticator(kc, neutral)
+  const peer = peerOf(options)
   return async (req, res, next) => {
     const request = toHttpRequest(req, req.url ?? '/', req, limit, () => req.body)
+    request.peer = peer(req)
     const response = await handleManagement(kc, request, neutral)
     if (response === null) return next()
     answer(req, res, next, response, options)
@@ -132,26 +152,32 @@ export function requireKey(req: { apiKey?: VerifySuccess | undefined }): VerifyS
 
 /**
  * Express middleware, after `apiKeyAuth`, that answers 403 `forbidden` unless the key's
- * `permissions` grant `name`: exactly, or by a wildcard grant ending in `*` after `:`, `.` or
- * `/` (`reports:*` grants `reports:read`), or `*` alone. Without a verified key it answers 401.
+ * `permissions` satisfy `query`: a name, granted exactly or by a wildcard grant ending in `*`
+ * after `:`, `.` or `/` (`reports:*` grants `reports:read`) or `*` alone, or names joined by
+ * `AND` / `OR` with parentheses (`'reports:read AND (billing:read OR admin)'`). Throws
+ * `validation` for a query that does not parse. Without a verified key it answers 401.
  */
 export function requirePermission(
-  name: string,
+  query: string,
   options: ExpressErrorOptions = {},
 ): ExpressMiddleware {
-  checkPermissionName(name)
+  const required = readPermissionRequirement(query)
   return async (req, res, next) => {
-    const refusal = permissionRefusal(req.apiKey, name)
+    const refusal = permissionRefusal(req.apiKey, required)
     if (refusal) return answer(req, res, next, refusal, options)
     next()
   }
 }
 
 export type {
+  AuthOptions,
+  ClientAddressOptions,
   CredentialOptions,
   ErrorOptions,
   HeaderRecord,
   RouterOptions,
+  TrustProxy,
+  UsageOptions,
 } from './http/http-types'
 export type { NodeRequestLike } from './http/node-request'
 export { hasPermission } from './http/permission-checks'

@@ -7,16 +7,15 @@ import type {
 import type { VerifySuccess } from './core/verify-result'
 import { authenticator } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT, readJsonBody } from './http/body'
-import type {
-  CredentialOptions,
-  ErrorOptions,
-  HttpResponse,
-  RouterOptions,
-} from './http/http-types'
+import type { AuthOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/http-types'
 import { credentialHeaders, responseText } from './http/node-request'
-import { checkPermissionName, permissionRefusal, requireVerified } from './http/permission-checks'
+import {
+  permissionRefusal,
+  readPermissionRequirement,
+  requireVerified,
+} from './http/permission-checks'
 import { reportFault } from './http/report'
-import { handleManagement, SERVED_PATHS } from './http/routes'
+import { handleManagement, managementAuthenticator, SERVED_PATHS } from './http/routes'
 import { OPENAPI_PATH } from './openapi'
 import type { Keycycle } from './service/keycycle'
 
@@ -35,11 +34,30 @@ declare module 'fastify' {
 /** How the Fastify hooks and routes report faults: `onError` receives the Fastify request. */
 export type FastifyErrorOptions = ErrorOptions<FastifyRequest>
 
+/** Where the Fastify hooks find the connection's peer (default: `request.raw.socket`). */
+export interface FastifyAddressOptions {
+  /**
+   * The address of the connection's peer, instead of `request.raw.socket.remoteAddress`;
+   * `trustProxy` then applies on top of it. Return `request.ip` here to use Fastify's own
+   * `trustProxy` resolution deliberately (and leave keycycle's `trustProxy` unset).
+   */
+  getClientIp?: (request: FastifyRequest) => string | null | undefined
+}
+
 /** Options of the Fastify `apiKeyAuth`. */
-export interface FastifyAuthOptions extends CredentialOptions, FastifyErrorOptions {}
+export interface FastifyAuthOptions
+  extends AuthOptions,
+    FastifyAddressOptions,
+    FastifyErrorOptions {}
+
+const peerOf = (options: FastifyAddressOptions) =>
+  options.getClientIp ?? ((request: FastifyRequest) => request.raw.socket?.remoteAddress)
 
 /** Options of the Fastify `keysRouter`; `isAdmin` and `onError` receive the Fastify request. */
-export interface FastifyRouterOptions extends Omit<RouterOptions, 'isAdmin'>, FastifyErrorOptions {
+export interface FastifyRouterOptions
+  extends Omit<RouterOptions, 'isAdmin'>,
+    FastifyAddressOptions,
+    FastifyErrorOptions {
   /** Decides whether a request comes from an admin (see `RouterOptions.isAdmin`). */
   isAdmin?: (request: FastifyRequest) => boolean | string | Promise<boolean | string>
 }
@@ -85,8 +103,9 @@ export function apiKeyAuth(
   options: FastifyAuthOptions = {},
 ): preHandlerAsyncHookHandler {
   const authenticate = authenticator(kc, options)
+  const peer = peerOf(options)
   return async (request, reply) => {
-    const outcome = await authenticate(credentialHeaders(request.raw))
+    const outcome = await authenticate(credentialHeaders(request.raw), peer(request))
     if (!outcome.ok) return answer(request, reply, outcome.response, options)
     for (const name in outcome.headers) reply.header(name, outcome.headers[name]!)
     request.apiKey = outcome.result
@@ -103,6 +122,8 @@ export function apiKeyAuth(
 export function keysRouter(kc: Keycycle, options: FastifyRouterOptions = {}): FastifyPluginAsync {
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   const neutral = options as RouterOptions
+  managementAuthenticator(kc, neutral)
+  const peer = peerOf(options)
   return async (instance) => {
     // Only this plugin's routes: Fastify scopes content-type parsers to the plugin.
     instance.removeAllContentTypeParsers()
@@ -122,6 +143,7 @@ export function keysRouter(kc: Keycycle, options: FastifyRouterOptions = {}): Fa
             query: new URLSearchParams(search),
             headers: credentialHeaders(request.raw),
             raw: request,
+            peer: peer(request),
             body: () => readJsonBody(parsed?.payload ?? request.raw, type, limit),
           },
           neutral,
@@ -149,20 +171,24 @@ export function requireKey(request: { apiKey?: VerifySuccess | undefined }): Ver
  * answers 401.
  */
 export function requirePermission(
-  name: string,
+  query: string,
   options: FastifyErrorOptions = {},
 ): preHandlerAsyncHookHandler {
-  checkPermissionName(name)
+  const required = readPermissionRequirement(query)
   return async (request, reply) => {
-    const refusal = permissionRefusal(request.apiKey, name)
+    const refusal = permissionRefusal(request.apiKey, required)
     if (refusal) return answer(request, reply, refusal, options)
   }
 }
 
 export type {
+  AuthOptions,
+  ClientAddressOptions,
   CredentialOptions,
   ErrorOptions,
   HeaderRecord,
   RouterOptions,
+  TrustProxy,
+  UsageOptions,
 } from './http/http-types'
 export { hasPermission } from './http/permission-checks'

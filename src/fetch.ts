@@ -9,15 +9,10 @@ import {
   toFetchResponse,
   withHeaders,
 } from './http/fetch-request'
-import type {
-  CredentialOptions,
-  ErrorOptions,
-  HttpResponse,
-  RouterOptions,
-} from './http/http-types'
-import { checkPermissionName, permissionRefusal } from './http/permission-checks'
+import type { AuthOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/http-types'
+import { permissionRefusal, readPermissionRequirement } from './http/permission-checks'
 import { reportFault } from './http/report'
-import { handleManagement } from './http/routes'
+import { handleManagement, managementAuthenticator } from './http/routes'
 import type { Keycycle } from './service/keycycle'
 
 // keycycle/fetch: the Fetch API's `Request` and `Response`, for Bun, Deno, Next.js route
@@ -27,11 +22,25 @@ import type { Keycycle } from './service/keycycle'
 /** How the fetch helpers report faults: `onError` receives the `Request`. */
 export type FetchErrorOptions = ErrorOptions<Request>
 
+/** Where the fetch helpers find the connection's peer: a `Request` does not carry it. */
+export interface FetchAddressOptions {
+  /**
+   * The address of the connection's peer, from the request and the runtime's further
+   * arguments (Bun's `server.requestIP(request)?.address`, Deno's `info.remoteAddr.hostname`);
+   * `trustProxy` then applies on top of it. Without it the address is unknown, whatever the
+   * headers say: keys with `allowedIps` are refused.
+   */
+  getClientIp?(request: Request, ...args: unknown[]): string | null | undefined
+}
+
 /** Options of `authenticateRequest` and `apiKeyAuth`. */
-export interface FetchAuthOptions extends CredentialOptions, FetchErrorOptions {}
+export interface FetchAuthOptions extends AuthOptions, FetchAddressOptions, FetchErrorOptions {}
 
 /** Options of the fetch `keysRouter`. */
-export interface FetchRouterOptions extends Omit<RouterOptions, 'isAdmin'>, FetchErrorOptions {
+export interface FetchRouterOptions
+  extends Omit<RouterOptions, 'isAdmin'>,
+    FetchAddressOptions,
+    FetchErrorOptions {
   /** Decides whether a request comes from an admin (see `RouterOptions.isAdmin`); receives the `Request`. */
   isAdmin?: (request: Request) => boolean | string | Promise<boolean | string>
   /** Serve the API under this path, e.g. `/api/v1`. Default: the root. */
@@ -70,9 +79,10 @@ function answer(response: HttpResponse, request: Request, options: FetchErrorOpt
 }
 
 const verifier =
-  (authenticate: Authenticator, options: FetchErrorOptions) =>
-  async (request: Request): Promise<RequestVerification> => {
-    const outcome = await authenticate(fetchHeaders(request.headers))
+  (authenticate: Authenticator, options: FetchAuthOptions) =>
+  async (request: Request, args: unknown[] = []): Promise<RequestVerification> => {
+    const peer = options.getClientIp?.(request, ...args)
+    const outcome = await authenticate(fetchHeaders(request.headers), peer)
     if (!outcome.ok) return { ok: false, response: answer(outcome.response, request, options) }
     return { ok: true, apiKey: outcome.result, headers: outcome.headers }
   }
@@ -94,8 +104,9 @@ export function authenticateRequest(
   kc: Keycycle,
   request: Request,
   options: FetchAuthOptions = {},
+  ...args: unknown[]
 ): Promise<RequestVerification> {
-  return verifier(authenticator(kc, options), options)(request)
+  return verifier(authenticator(kc, options), options)(request, args)
 }
 
 /**
@@ -116,7 +127,7 @@ export function apiKeyAuth<Args extends unknown[] = []>(
 ): FetchHandler<Args> {
   const verify = verifier(authenticator(kc, options), options)
   return async (request, ...args) => {
-    const verified = await verify(request)
+    const verified = await verify(request, args)
     if (!verified.ok) return verified.response
     return withHeaders(await handler(request, verified.apiKey, ...args), verified.headers)
   }
@@ -133,13 +144,13 @@ export function apiKeyAuth<Args extends unknown[] = []>(
  * ```
  */
 export function requirePermission<Args extends unknown[] = []>(
-  name: string,
+  query: string,
   handler: AuthenticatedHandler<Args>,
   options: FetchErrorOptions = {},
 ): AuthenticatedHandler<Args> {
-  checkPermissionName(name)
+  const required = readPermissionRequirement(query)
   return async (request, apiKey, ...args) => {
-    const refusal = permissionRefusal(apiKey, name)
+    const refusal = permissionRefusal(apiKey, required)
     if (refusal) return answer(refusal, request, options)
     return handler(request, apiKey, ...args)
   }
@@ -161,20 +172,26 @@ export function keysRouter(kc: Keycycle, options: FetchRouterOptions = {}): Fetc
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   const prefix = normalisePrefix(options.prefix)
   const neutral = options as RouterOptions
+  managementAuthenticator(kc, neutral)
   return async (request) => {
     const url = new URL(request.url)
     const path = pathUnder(url, prefix)
     if (path === null) return null
     const neutralRequest = fromFetchRequest(request, url, path, request, limit)
+    neutralRequest.peer = options.getClientIp?.(request)
     const response = await handleManagement(kc, neutralRequest, neutral)
     return response === null ? null : answer(response, request, options)
   }
 }
 
 export type {
+  AuthOptions,
+  ClientAddressOptions,
   CredentialOptions,
   ErrorOptions,
   HeaderRecord,
   RouterOptions,
+  TrustProxy,
+  UsageOptions,
 } from './http/http-types'
 export { hasPermission } from './http/permission-checks'

@@ -10,15 +10,14 @@ import {
   pathUnder,
   toFetchResponse,
 } from './http/fetch-request'
-import type {
-  CredentialOptions,
-  ErrorOptions,
-  HttpResponse,
-  RouterOptions,
-} from './http/http-types'
-import { checkPermissionName, permissionRefusal, requireVerified } from './http/permission-checks'
+import type { AuthOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/http-types'
+import {
+  permissionRefusal,
+  readPermissionRequirement,
+  requireVerified,
+} from './http/permission-checks'
 import { reportFault } from './http/report'
-import { handleManagement } from './http/routes'
+import { handleManagement, managementAuthenticator } from './http/routes'
 import type { Keycycle } from './service/keycycle'
 
 // keycycle/hono imports nothing from hono at run time: middleware is a plain function of the
@@ -39,11 +38,31 @@ export interface ApiKeyEnv {
 /** How the Hono middlewares report faults: `onError` receives the context. */
 export type HonoErrorOptions = ErrorOptions<Context>
 
+/** Where the Hono middlewares find the connection's peer. */
+export interface HonoAddressOptions {
+  /**
+   * The address of the connection's peer; `trustProxy` then applies on top of it. Default:
+   * `c.env.incoming.socket.remoteAddress`, which @hono/node-server provides; on other runtimes
+   * pass the adapter's conninfo, e.g. `(c) => getConnInfo(c).remote.address` from `hono/bun`,
+   * `hono/deno` or `hono/cloudflare-workers`. Without either, the address is unknown: keys with
+   * `allowedIps` are refused.
+   */
+  getClientIp?: (c: Context) => string | null | undefined
+}
+
 /** Options of the Hono `apiKeyAuth`. */
-export interface HonoAuthOptions extends CredentialOptions, HonoErrorOptions {}
+export interface HonoAuthOptions extends AuthOptions, HonoAddressOptions, HonoErrorOptions {}
+
+type NodeBindings = { incoming?: { socket?: { remoteAddress?: string } } } | undefined
+
+const peerOf = (options: HonoAddressOptions) =>
+  options.getClientIp ?? ((c: Context) => (c.env as NodeBindings)?.incoming?.socket?.remoteAddress)
 
 /** Options of the Hono `keysRouter`. */
-export interface HonoRouterOptions extends Omit<RouterOptions, 'isAdmin'>, HonoErrorOptions {
+export interface HonoRouterOptions
+  extends Omit<RouterOptions, 'isAdmin'>,
+    HonoAddressOptions,
+    HonoErrorOptions {
   /** Decides whether a request comes from an admin (see `RouterOptions.isAdmin`); receives the context. */
   isAdmin?: (c: Context) => boolean | string | Promise<boolean | string>
   /**
@@ -75,8 +94,9 @@ export function apiKeyAuth(
   options: HonoAuthOptions = {},
 ): MiddlewareHandler<ApiKeyEnv> {
   const authenticate = authenticator(kc, options)
+  const peer = peerOf(options)
   return async (c, next) => {
-    const outcome = await authenticate(fetchHeaders(c.req.raw.headers))
+    const outcome = await authenticate(fetchHeaders(c.req.raw.headers), peer(c))
     if (!outcome.ok) return answer(c, outcome.response, options)
     for (const name in outcome.headers) c.header(name, outcome.headers[name]!)
     c.set('apiKey', outcome.result)
@@ -93,13 +113,19 @@ export function keysRouter(kc: Keycycle, options: HonoRouterOptions = {}): Middl
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   const prefix = normalisePrefix(options.prefix)
   const neutral = options as RouterOptions
+  managementAuthenticator(kc, neutral)
+  const peer = peerOf(options)
   return async (c, next) => {
     const url = new URL(c.req.url)
     const path = pathUnder(url, prefix)
     const response =
       path === null
         ? null
-        : await handleManagement(kc, fromFetchRequest(c.req.raw, url, path, c, limit), neutral)
+        : await handleManagement(
+            kc,
+            { ...fromFetchRequest(c.req.raw, url, path, c, limit), peer: peer(c) },
+            neutral,
+          )
     if (response === null) return void (await next())
     return answer(c, response, options)
   }
@@ -126,21 +152,25 @@ export function requireKey(c: Context): VerifySuccess {
  * `/` (`reports:*` grants `reports:read`), or `*` alone. Without a verified key it answers 401.
  */
 export function requirePermission(
-  name: string,
+  query: string,
   options: HonoErrorOptions = {},
 ): MiddlewareHandler<ApiKeyEnv> {
-  checkPermissionName(name)
+  const required = readPermissionRequirement(query)
   return async (c, next) => {
-    const refusal = permissionRefusal((c.var as { apiKey?: VerifySuccess }).apiKey, name)
+    const refusal = permissionRefusal((c.var as { apiKey?: VerifySuccess }).apiKey, required)
     if (refusal) return answer(c, refusal, options)
     await next()
   }
 }
 
 export type {
+  AuthOptions,
+  ClientAddressOptions,
   CredentialOptions,
   ErrorOptions,
   HeaderRecord,
   RouterOptions,
+  TrustProxy,
+  UsageOptions,
 } from './http/http-types'
 export { hasPermission } from './http/permission-checks'

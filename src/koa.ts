@@ -1,16 +1,15 @@
 import type { VerifySuccess } from './core/verify-result'
 import { authenticator } from './http/authenticate'
 import { DEFAULT_BODY_LIMIT } from './http/body'
-import type {
-  CredentialOptions,
-  ErrorOptions,
-  HttpResponse,
-  RouterOptions,
-} from './http/http-types'
+import type { AuthOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/http-types'
 import { credentialHeaders, type NodeRequestLike, toHttpRequest } from './http/node-request'
-import { checkPermissionName, permissionRefusal, requireVerified } from './http/permission-checks'
+import {
+  permissionRefusal,
+  readPermissionRequirement,
+  requireVerified,
+} from './http/permission-checks'
 import { reportFault } from './http/report'
-import { handleManagement } from './http/routes'
+import { handleManagement, managementAuthenticator } from './http/routes'
 import type { Keycycle } from './service/keycycle'
 
 // Types `ctx.state.apiKey` for hosts using @types/koa. The directive below keeps the emitted
@@ -44,11 +43,27 @@ export type KoaMiddleware = (ctx: KoaContextLike, next: () => Promise<unknown>) 
 /** How the Koa middlewares report faults: `onError` receives the context. */
 export type KoaErrorOptions = ErrorOptions<KoaContextLike>
 
+/** Where the Koa middlewares find the connection's peer (default: `ctx.req.socket`). */
+export interface KoaAddressOptions {
+  /**
+   * The address of the connection's peer, instead of `ctx.req.socket.remoteAddress`;
+   * `trustProxy` then applies on top of it. Return `ctx.request.ip` here to use Koa's own
+   * `app.proxy` resolution deliberately (and leave `trustProxy` unset).
+   */
+  getClientIp?: (ctx: KoaContextLike) => string | null | undefined
+}
+
 /** Options of the Koa `apiKeyAuth`. */
-export interface KoaAuthOptions extends CredentialOptions, KoaErrorOptions {}
+export interface KoaAuthOptions extends AuthOptions, KoaAddressOptions, KoaErrorOptions {}
+
+const peerOf = (options: KoaAddressOptions) =>
+  options.getClientIp ?? ((ctx: KoaContextLike) => ctx.req.socket?.remoteAddress)
 
 /** Options of the Koa `keysRouter`: Koa has no mounting, so the router takes a path prefix. */
-export interface KoaRouterOptions extends Omit<RouterOptions, 'isAdmin'>, KoaErrorOptions {
+export interface KoaRouterOptions
+  extends Omit<RouterOptions, 'isAdmin'>,
+    KoaAddressOptions,
+    KoaErrorOptions {
   /** Decides whether a request comes from an admin (see `RouterOptions.isAdmin`); receives the context. */
   isAdmin?: (ctx: KoaContextLike) => boolean | string | Promise<boolean | string>
   /** Serve the API under this path, e.g. `/api/v1`. Default: the root. */
@@ -79,8 +94,9 @@ function answer(ctx: KoaContextLike, response: HttpResponse, options: KoaErrorOp
  */
 export function apiKeyAuth(kc: Keycycle, options: KoaAuthOptions = {}): KoaMiddleware {
   const authenticate = authenticator(kc, options)
+  const peer = peerOf(options)
   return async (ctx, next) => {
-    const outcome = await authenticate(credentialHeaders(ctx.req))
+    const outcome = await authenticate(credentialHeaders(ctx.req), peer(ctx))
     if (!outcome.ok) return answer(ctx, outcome.response, options)
     for (const name in outcome.headers) ctx.set(name, outcome.headers[name]!)
     ctx.state.apiKey = outcome.result
@@ -92,6 +108,8 @@ export function apiKeyAuth(kc: Keycycle, options: KoaAuthOptions = {}): KoaMiddl
 export function keysRouter(kc: Keycycle, options: KoaRouterOptions = {}): KoaMiddleware {
   const limit = options.bodyLimit ?? DEFAULT_BODY_LIMIT
   const prefix = (options.prefix ?? '').replace(/\/$/, '')
+  managementAuthenticator(kc, options as RouterOptions)
+  const peer = peerOf(options)
   return async (ctx, next) => {
     if (
       prefix &&
@@ -109,6 +127,7 @@ export function keysRouter(kc: Keycycle, options: KoaRouterOptions = {}): KoaMid
       limit,
       () => (ctx.request as { body?: unknown }).body,
     )
+    request.peer = peer(ctx)
     const response = await handleManagement(kc, request, options as RouterOptions)
     if (response === null) return void (await next())
     answer(ctx, response, options)
@@ -128,20 +147,24 @@ export function requireKey(ctx: { state: { apiKey?: VerifySuccess | undefined } 
  * `permissions` grant `name`: exactly, or by a wildcard grant ending in `*` after `:`, `.` or
  * `/` (`reports:*` grants `reports:read`), or `*` alone. Without a verified key it answers 401.
  */
-export function requirePermission(name: string, options: KoaErrorOptions = {}): KoaMiddleware {
-  checkPermissionName(name)
+export function requirePermission(query: string, options: KoaErrorOptions = {}): KoaMiddleware {
+  const required = readPermissionRequirement(query)
   return async (ctx, next) => {
-    const refusal = permissionRefusal(ctx.state.apiKey, name)
+    const refusal = permissionRefusal(ctx.state.apiKey, required)
     if (refusal) return answer(ctx, refusal, options)
     await next()
   }
 }
 
 export type {
+  AuthOptions,
+  ClientAddressOptions,
   CredentialOptions,
   ErrorOptions,
   HeaderRecord,
   RouterOptions,
+  TrustProxy,
+  UsageOptions,
 } from './http/http-types'
 export type { NodeRequestLike } from './http/node-request'
 export { hasPermission } from './http/permission-checks'

@@ -112,6 +112,15 @@ export function parseToken(token: unknown, prefix: string): ParsedToken | null {
   }
 }
 
+/**
+ * The key ID a well-formed token names, whatever prefix it was minted with; null for anything
+ * that is not such a token (checked as {@link parseToken} checks it).
+ */
+export function tokenKeyId(token: string): string | null {
+  if (token.length <= TAIL_LENGTH) return null
+  return parseToken(token, token.slice(0, token.length - TAIL_LENGTH))?.keyId ?? null
+}
+
 /** The masked form shown on reads: `*****` plus the last four characters. */
 export function tokenHint(token: string): string {
   return `*****${token.slice(-4)}`

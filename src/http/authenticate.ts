@@ -1,57 +1,77 @@
+import { readVerifyOptions, type VerifyOptions } from '../core/usage-control'
 import type { VerifySuccess } from '../core/verify-result'
 import type { Keycycle } from '../service/keycycle'
+import { clientAddressReader } from './client-address'
 import { credentialReader } from './credentials'
 import { faultResponse, refusedKey } from './error-responses'
-import type { CredentialOptions, HeaderSource, HttpResponse } from './http-types'
+import type { AuthOptions, HeaderSource, HttpResponse } from './http-types'
+import { usageFields } from './usage-fields'
 
 /** The outcome of authenticating one request. */
 export type Authentication =
   | { ok: true; result: VerifySuccess; headers: Record<string, string> }
   | { ok: false; response: HttpResponse }
 
-/** Authenticates one request from its headers; see {@link authenticator}. */
-export type Authenticator = (headers: HeaderSource) => Promise<Authentication>
-
-// Shared by every current token's outcome: nothing to add, nothing allocated.
-const NO_HEADERS: Record<string, string> = Object.freeze({})
+/**
+ * Authenticates one request from its headers and the address of the connection's peer (as the
+ * host reads it; undefined when unknown); see {@link authenticator}.
+ */
+export type Authenticator = (
+  headers: HeaderSource,
+  peer?: string | null | undefined,
+) => Promise<Authentication>
 
 // RFC 8594's HTTP-date of a grace deadline. Every retiring token of a rotation shares it, so the
 // last one formatted is kept rather than formatted on each request.
 let lastDeadline = Number.NaN
 let lastSunset = ''
-function sunset(deadline: number): Record<string, string> {
+function sunset(deadline: number): string {
   if (deadline !== lastDeadline) {
     lastSunset = new Date(deadline).toUTCString()
     lastDeadline = deadline
   }
-  return { sunset: lastSunset }
+  return lastSunset
 }
 
 /**
- * Prepares a verifier of requests' keys (options are read once, here). Missing, malformed,
- * unknown and wrong tokens all get the same 401; deactivated, blocked and expired keys a 403
- * naming the state; a store that cannot answer a 503 (fail closed). A retiring token is accepted
- * with an RFC 8594 `Sunset` header carrying its grace deadline. Never includes the token in a
- * response.
+ * Prepares a verifier of requests' keys (options are read once, here: `validation` for a
+ * `cost`, `permissions` or `trustProxy` `kc.verify` or {@link clientAddressReader} refuses).
+ * Each request is verified with the route's `cost` (default 1) and `permissions`, and the
+ * client's address (the peer's, or under `trustProxy` the one `X-Forwarded-For` reports).
+ * Missing, malformed, unknown and wrong tokens all get the same 401; deactivated, blocked and
+ * expired keys a 403 naming the state, as are `ip_forbidden` and `insufficient_permissions`;
+ * `rate_limited` and `credits_exhausted` a 429 with `Retry-After` when the wait is known; a
+ * store that cannot answer a 503 (fail closed). A key with rate limits gets `RateLimit` and
+ * `RateLimit-Policy` on its successes and 429s; a retiring token is accepted with an RFC 8594
+ * `Sunset` header carrying its grace deadline. Never includes the token in a response.
  */
-export function authenticator(kc: Keycycle, options: CredentialOptions = {}): Authenticator {
+export function authenticator(kc: Keycycle, options: AuthOptions = {}): Authenticator {
   const read = credentialReader(options)
   const realm = options.realm ?? 'keycycle'
-  return async (headers) => {
+  const addressOf = clientAddressReader(options.trustProxy)
+  const usage = usageFields(kc)
+  const asked: VerifyOptions = {}
+  if (options.cost !== undefined) asked.cost = options.cost
+  if (options.permissions !== undefined) asked.permissions = options.permissions
+  readVerifyOptions(asked)
+  const plain = options.cost === undefined && options.permissions === undefined ? undefined : asked
+  return async (headers, peer) => {
     const credential = read(headers)
     if (credential.kind !== 'token') return { ok: false, response: refusedKey('missing', realm) }
+    const ip = addressOf(peer, headers)
     let result: Awaited<ReturnType<Keycycle['verify']>>
     try {
-      result = await kc.verify(credential.token)
+      result = await kc.verify(credential.token, ip === undefined ? plain : { ...asked, ip })
     } catch (error) {
       return { ok: false, response: faultResponse(error) }
     }
-    if (!result.ok) return { ok: false, response: refusedKey(result.code, realm) }
-    return {
-      ok: true,
-      result,
-      headers: result.graceEndsAt === null ? NO_HEADERS : sunset(result.graceEndsAt),
+    if (!result.ok) {
+      const extra = await usage.refused(credential.token, result)
+      return { ok: false, response: refusedKey(result.code, realm, extra) }
     }
+    const limits = usage.succeeded(result)
+    if (result.graceEndsAt === null) return { ok: true, result, headers: limits }
+    return { ok: true, result, headers: { ...limits, sunset: sunset(result.graceEndsAt) } }
   }
 }
 
@@ -59,7 +79,8 @@ export function authenticator(kc: Keycycle, options: CredentialOptions = {}): Au
 export function authenticate(
   kc: Keycycle,
   headers: HeaderSource,
-  options: CredentialOptions = {},
+  options: AuthOptions = {},
+  peer?: string | null,
 ): Promise<Authentication> {
-  return authenticator(kc, options)(headers)
+  return authenticator(kc, options)(headers, peer)
 }

@@ -40,8 +40,16 @@ function faultHeaders(code: string): Record<string, string> {
   return {}
 }
 
-/** The response for a refused credential. */
-export function refusedKey(code: VerifyFailureCode | 'missing', realm: string): HttpResponse {
+/**
+ * The response for a refused credential: 401 `unauthorized` for a missing, malformed, unknown
+ * or wrong token, else the refusal's own code and status (403 or 429). `headers` (usage fields:
+ * `Retry-After`, `RateLimit`) go on a 429 only.
+ */
+export function refusedKey(
+  code: VerifyFailureCode | 'missing',
+  realm: string,
+  headers: Record<string, string> = {},
+): HttpResponse {
   switch (code) {
     case 'deactivated':
     case 'blocked':
@@ -52,9 +60,14 @@ export function refusedKey(code: VerifyFailureCode | 'missing', realm: string): 
     case 'insufficient_permissions':
       return errorResponse(code, 'this API key lacks a permission this request needs')
     case 'rate_limited':
-      return errorResponse(code, 'this API key has made too many requests; retry later')
+      return errorResponse(
+        code,
+        'this API key has made too many requests; retry later',
+        {},
+        headers,
+      )
     case 'credits_exhausted':
-      return errorResponse(code, 'this API key has no credits left')
+      return errorResponse(code, 'this API key has no credits left', {}, headers)
     default:
       return unauthorized(realm)
   }

@@ -28,6 +28,8 @@ export interface HttpRequest {
   body(): Promise<unknown>
   /** The host's own request object, passed to `isAdmin`. */
   raw: unknown
+  /** The address of the connection's peer, as the host reads it; undefined when unknown. */
+  peer?: string | null | undefined
 }
 
 /** A response for the framework file to write. */
@@ -53,6 +55,45 @@ export interface CredentialOptions {
   realm?: string
 }
 
+/**
+ * Which proxies in front of the app are trusted to report the client's address in
+ * `X-Forwarded-For`: a number of hops (`1`: one proxy, the connection's peer, appends the
+ * client's address; `2`: two proxies, and so on; the leftmost entry when the header lists
+ * fewer), or the addresses and CIDR blocks of the trusted proxies (`['10.0.0.0/8', '::1']`:
+ * entries are read back from the peer while they are trusted; the first that is not is the
+ * client).
+ */
+export type TrustProxy = number | readonly string[]
+
+/** Where the client's address comes from: the connection's peer, or a trusted proxy's report. */
+export interface ClientAddressOptions {
+  /**
+   * The proxies trusted to set `X-Forwarded-For` (see {@link TrustProxy}). Default: none, so the
+   * header is never read and a client cannot choose its own address: the address is the
+   * connection's peer. Frameworks' own proxy settings (Express's `trust proxy`, Koa's
+   * `app.proxy`, Fastify's `trustProxy`) are not read.
+   */
+  trustProxy?: TrustProxy
+}
+
+/** What a route asks of each request's key beyond a valid token (`kc.verify`'s options). */
+export interface UsageOptions {
+  /**
+   * Credits spent and units taken from each of the key's rate limits per request: an integer
+   * from 0 to 1,000,000. Default 1.
+   */
+  cost?: number
+  /**
+   * The permissions the route needs, checked by `verify` (refused: 403
+   * `insufficient_permissions`): a name, or names joined by `AND` / `OR` with parentheses, or an
+   * array meaning all of them. Default: none.
+   */
+  permissions?: string | readonly string[]
+}
+
+/** Options of `apiKeyAuth`: how keys are carried, where the client is, what the route costs. */
+export interface AuthOptions extends CredentialOptions, ClientAddressOptions, UsageOptions {}
+
 /** How a middleware reports the faults it answers. `Request` is the framework's own. */
 export interface ErrorOptions<Request> {
   /**
@@ -72,8 +113,13 @@ export interface ErrorOptions<Request> {
   passErrors?: boolean
 }
 
-/** Options of `keysRouter`. */
-export interface RouterOptions extends CredentialOptions {
+/**
+ * Options of `keysRouter`. Its keys are verified with cost 0 and the client's address: managing
+ * keys spends no credit and takes no rate-limit unit, so it is never refused for either (a key
+ * out of credits can still read its balance), while a key's `allowedIps` apply to it as to any
+ * route. Responses carry the key's `RateLimit` fields.
+ */
+export interface RouterOptions extends CredentialOptions, ClientAddressOptions {
   /**
    * Decides whether a request comes from an API administrator; return the admin's ID (or true
    * for `admin`) to act as admin. Admin requests need no key; they name the organisation with

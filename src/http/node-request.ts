@@ -10,6 +10,8 @@ export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
   headersDistinct?: Record<string, string[] | undefined>
   /** Header names and values as received, alternately: every line, repeated ones included. */
   rawHeaders?: string[]
+  /** The connection; its `remoteAddress` is the peer's address. */
+  socket?: { remoteAddress?: string | undefined } | undefined
 }
 
 // The values a header was sent with, by lower-case name, from Node's alternating raw list.

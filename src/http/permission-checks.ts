@@ -1,4 +1,9 @@
 import { KeycycleError } from '../core/errors'
+import {
+  type PermissionQuery,
+  parsePermissionQuery,
+  satisfiesQuery,
+} from '../core/permission-query'
 import { permissionGranted } from '../core/permissions'
 import type { VerifySuccess } from '../core/verify-result'
 import { errorResponse, faultResponse } from './error-responses'
@@ -25,27 +30,40 @@ export function requireVerified(apiKey: VerifySuccess | undefined): VerifySucces
 export const hasPermission: (granted: readonly string[], name: string) => boolean =
   permissionGranted
 
-/** Throws `validation` unless `name` is a non-empty string. */
-export function checkPermissionName(name: unknown): string {
-  if (typeof name !== 'string' || name === '') {
+/** A route's permission requirement, parsed once: the query and the text it was written as. */
+export interface PermissionRequirement {
+  readonly text: string
+  readonly query: PermissionQuery
+}
+
+/**
+ * Parses `requirePermission`'s argument: a permission name, or names joined by `AND` / `OR`
+ * with parentheses (`'reports:read AND (billing:read OR admin)'`), as `kc.verify`'s
+ * `permissions` takes them. Throws `validation` (field `permission`) for anything else.
+ */
+export function readPermissionRequirement(text: unknown): PermissionRequirement {
+  if (typeof text !== 'string' || text === '') {
     throw new KeycycleError('validation', 'permission: must be a non-empty string', {
       details: { field: 'permission' },
     })
   }
-  return name
+  return { text, query: parsePermissionQuery(text, 'permission') }
 }
 
 /**
- * Why a request may not go on to a route needing `name`: a 401 (a fault: `apiKeyAuth` did not
- * run) without a verified key, 403 `forbidden` when the key lacks the permission; null to go on.
+ * Why a request may not go on to a route needing `required`: a 401 (a fault: `apiKeyAuth` did
+ * not run) without a verified key, 403 `forbidden` when the key's permissions (wildcard grants
+ * included) do not satisfy it, with `params.permission` the requirement as written; null to go
+ * on.
  */
 export function permissionRefusal(
   apiKey: VerifySuccess | undefined,
-  name: string,
+  required: PermissionRequirement,
 ): HttpResponse | null {
   if (!apiKey) return faultResponse(missingKey())
-  if (hasPermission(apiKey.key.permissions, name)) return null
-  return errorResponse('forbidden', `this API key lacks the permission ${name}`, {
-    permission: name,
+  if (satisfiesQuery(required.query, apiKey.key.permissions)) return null
+  const { text } = required
+  return errorResponse('forbidden', `this API key lacks the permission ${text}`, {
+    permission: text,
   })
 }

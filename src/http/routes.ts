@@ -4,7 +4,7 @@ import { readEnum, readObject } from '../core/validate'
 import { OPENAPI_PATH, servedDocument } from '../openapi'
 import type { ActorHandle } from '../service/handle'
 import type { Keycycle } from '../service/keycycle'
-import { authenticate } from './authenticate'
+import { type Authenticator, authenticator } from './authenticate'
 import { readCredential } from './credentials'
 import { errorResponse, faultResponse } from './error-responses'
 import type { Caller, HttpRequest, HttpResponse, RouterOptions } from './http-types'
@@ -175,6 +175,37 @@ const SERVED = new RegExp(
 // retiring token may not do: a leaked token must not outlive the rotation that replaced it.
 const READS = new Set(['GET'])
 
+// Management spends nothing: a key manages itself (reads its balance, rotates) whatever its
+// credits and limits. Its address is checked all the same. Prepared once per router's options.
+const MANAGEMENT_COST = 0
+const authenticators = new WeakMap<Keycycle, WeakMap<RouterOptions, Authenticator>>()
+
+/**
+ * The authenticator `keysRouter` verifies keys with (cost 0, the router's credential and
+ * address options), prepared on first use and kept per service and options object. Hosts call
+ * it when a router is built, so bad options (`trustProxy`) throw there, not on a request.
+ */
+export function managementAuthenticator(kc: Keycycle, options: RouterOptions): Authenticator {
+  let byOptions = authenticators.get(kc)
+  if (byOptions === undefined) {
+    byOptions = new WeakMap()
+    authenticators.set(kc, byOptions)
+  }
+  let prepared = byOptions.get(options)
+  if (prepared === undefined) {
+    const { schemes, apiKeyHeaders, realm, trustProxy } = options
+    prepared = authenticator(kc, {
+      ...(schemes === undefined ? {} : { schemes }),
+      ...(apiKeyHeaders === undefined ? {} : { apiKeyHeaders }),
+      ...(realm === undefined ? {} : { realm }),
+      ...(trustProxy === undefined ? {} : { trustProxy }),
+      cost: MANAGEMENT_COST,
+    })
+    byOptions.set(options, prepared)
+  }
+  return prepared
+}
+
 type Identified = { caller: Caller; headers: Record<string, string> } | { response: HttpResponse }
 
 async function identify(
@@ -189,7 +220,7 @@ async function identify(
     const caller = { actor: adminActor, organisation: null, keyId: null, retiring: false }
     return { caller, headers: {} }
   }
-  const auth = await authenticate(kc, request.headers, options)
+  const auth = await managementAuthenticator(kc, options)(request.headers, request.peer)
   if (!auth.ok) return { response: auth.response }
   const { key, rotating } = auth.result
   const actor: Actor = adminActor ?? { kind: 'organisation', id: key.organisation }

@@ -77,6 +77,12 @@ export interface Keycycle {
    * ```
    */
   verify(token: string, options?: VerifyOptions): Promise<VerifyResult>
+  /**
+   * The instance's clock: epoch ms, as `verify` and every other call read it (the `clock`
+   * option, else `Date.now`). Hosts state times relative to results with it (`RateLimit`'s
+   * seconds until reset).
+   */
+  now(): number
   /** The effective configuration of any key, with sources. Host-level: no reach check. */
   resolveConfig(keyId: string): Promise<EffectiveConfig>
   /** Persists due expiries and emits `key.expired`; returns how many keys this call expired. */
@@ -215,6 +221,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     asAdmin: (id) => as({ kind: 'admin', id }),
     createOrganisation: (input) => calls.organisations.createOrganisation(input),
     verify,
+    now,
     resolveConfig: (keyId) => calls.queries.resolveConfig(SYSTEM, keyId),
     expireDue: (opts) => calls.states.expireDue(opts),
     pepperUsage: () => store.countDigests(now()),
