@@ -176,8 +176,8 @@ export type {
   ErrorOptions,
   HeaderRecord,
   RouterOptions,
+  RouteUsageOptions,
   TrustProxy,
-  UsageOptions,
 } from './http/http-types'
 export type { NodeRequestLike } from './http/node-request'
 export { hasPermission } from './http/permission-checks'

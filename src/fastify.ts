@@ -165,10 +165,11 @@ export function requireKey(request: { apiKey?: VerifySuccess | undefined }): Ver
 }
 
 /**
- * A Fastify `preHandler` hook, after `apiKeyAuth`, that answers 403 `forbidden` unless the
- * key's `permissions` grant `name`: exactly, or by a wildcard grant ending in `*` after `:`,
- * `.` or `/` (`reports:*` grants `reports:read`), or `*` alone. Without a verified key it
- * answers 401.
+ * A Fastify `preHandler` hook, after `apiKeyAuth`, that answers 403 `forbidden` unless the key's
+ * `permissions` satisfy `query`: a name, granted exactly or by a wildcard grant ending in `*`
+ * after `:`, `.` or `/` (`reports:*` grants `reports:read`) or `*` alone, or names joined by
+ * `AND` / `OR` with parentheses (`'reports:read AND (billing:read OR admin)'`). Throws
+ * `validation` for a query that does not parse. Without a verified key it answers 401.
  */
 export function requirePermission(
   query: string,
@@ -188,7 +189,7 @@ export type {
   ErrorOptions,
   HeaderRecord,
   RouterOptions,
+  RouteUsageOptions,
   TrustProxy,
-  UsageOptions,
 } from './http/http-types'
 export { hasPermission } from './http/permission-checks'

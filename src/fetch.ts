@@ -68,8 +68,11 @@ export type FetchHandler<Args extends unknown[] = []> = (
   ...args: Args
 ) => Promise<Response>
 
-/** The management router: a `Response`, or null for a path that is not the router's. */
-export type FetchRouter = (request: Request) => Promise<Response | null>
+/**
+ * The management router: a `Response`, or null for a path that is not the router's. The
+ * runtime's further arguments go to `getClientIp`.
+ */
+export type FetchRouter = (request: Request, ...args: unknown[]) => Promise<Response | null>
 
 // Reports the fault a response answers and turns it into a `Response`, or rethrows the fault
 // when the host asked for unexpected faults (`passErrors`).
@@ -134,9 +137,11 @@ export function apiKeyAuth<Args extends unknown[] = []>(
 }
 
 /**
- * Wraps a handler behind `apiKeyAuth` so it runs only when the key's `permissions` grant
- * `name`: exactly, or by a wildcard grant ending in `*` after `:`, `.` or `/` (`reports:*`
- * grants `reports:read`), or `*` alone. Otherwise answers 403 `forbidden`.
+ * Wraps a handler behind `apiKeyAuth` so it runs only when the key's
+ * `permissions` satisfy `query`: a name, granted exactly or by a wildcard grant ending in `*`
+ * after `:`, `.` or `/` (`reports:*` grants `reports:read`) or `*` alone, or names joined by
+ * `AND` / `OR` with parentheses (`'reports:read AND (billing:read OR admin)'`). Throws
+ * `validation` for a query that does not parse. Otherwise answers 403 `forbidden`.
  *
  * @example
  * ```ts
@@ -173,12 +178,12 @@ export function keysRouter(kc: Keycycle, options: FetchRouterOptions = {}): Fetc
   const prefix = normalisePrefix(options.prefix)
   const neutral = options as RouterOptions
   managementAuthenticator(kc, neutral)
-  return async (request) => {
+  return async (request, ...args) => {
     const url = new URL(request.url)
     const path = pathUnder(url, prefix)
     if (path === null) return null
     const neutralRequest = fromFetchRequest(request, url, path, request, limit)
-    neutralRequest.peer = options.getClientIp?.(request)
+    neutralRequest.peer = options.getClientIp?.(request, ...args)
     const response = await handleManagement(kc, neutralRequest, neutral)
     return response === null ? null : answer(response, request, options)
   }
@@ -191,7 +196,7 @@ export type {
   ErrorOptions,
   HeaderRecord,
   RouterOptions,
+  RouteUsageOptions,
   TrustProxy,
-  UsageOptions,
 } from './http/http-types'
 export { hasPermission } from './http/permission-checks'

@@ -144,8 +144,10 @@ export function requireKey(ctx: { state: { apiKey?: VerifySuccess | undefined } 
 
 /**
  * Koa middleware, after `apiKeyAuth`, that answers 403 `forbidden` unless the key's
- * `permissions` grant `name`: exactly, or by a wildcard grant ending in `*` after `:`, `.` or
- * `/` (`reports:*` grants `reports:read`), or `*` alone. Without a verified key it answers 401.
+ * `permissions` satisfy `query`: a name, granted exactly or by a wildcard grant ending in `*`
+ * after `:`, `.` or `/` (`reports:*` grants `reports:read`) or `*` alone, or names joined by
+ * `AND` / `OR` with parentheses (`'reports:read AND (billing:read OR admin)'`). Throws
+ * `validation` for a query that does not parse. Without a verified key it answers 401.
  */
 export function requirePermission(query: string, options: KoaErrorOptions = {}): KoaMiddleware {
   const required = readPermissionRequirement(query)
@@ -163,8 +165,8 @@ export type {
   ErrorOptions,
   HeaderRecord,
   RouterOptions,
+  RouteUsageOptions,
   TrustProxy,
-  UsageOptions,
 } from './http/http-types'
 export type { NodeRequestLike } from './http/node-request'
 export { hasPermission } from './http/permission-checks'

@@ -77,7 +77,7 @@ export interface ClientAddressOptions {
 }
 
 /** What a route asks of each request's key beyond a valid token (`kc.verify`'s options). */
-export interface UsageOptions {
+export interface RouteUsageOptions {
   /**
    * Credits spent and units taken from each of the key's rate limits per request: an integer
    * from 0 to 1,000,000. Default 1.
@@ -92,7 +92,7 @@ export interface UsageOptions {
 }
 
 /** Options of `apiKeyAuth`: how keys are carried, where the client is, what the route costs. */
-export interface AuthOptions extends CredentialOptions, ClientAddressOptions, UsageOptions {}
+export interface AuthOptions extends CredentialOptions, ClientAddressOptions, RouteUsageOptions {}
 
 /** How a middleware reports the faults it answers. `Request` is the framework's own. */
 export interface ErrorOptions<Request> {

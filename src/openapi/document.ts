@@ -77,6 +77,16 @@ const HEADERS = {
     description: 'Seconds to wait before trying again.',
     schema: { type: 'string' },
   },
+  'RateLimit-Policy': {
+    description:
+      'Present when the key has rate limits (draft-ietf-httpapi-ratelimit-headers): each limit\'s quota and window in seconds, `"api";q=100;w=60`, comma-separated.',
+    schema: { type: 'string' },
+  },
+  RateLimit: {
+    description:
+      'Present when the key has rate limits (draft-ietf-httpapi-ratelimit-headers): each limit\'s units remaining and seconds until it is full again, `"api";r=42;t=18`, comma-separated. Management requests take no unit.',
+    schema: { type: 'string' },
+  },
 }
 
 const headerRef = (name: keyof typeof HEADERS) => ({ $ref: `#/components/headers/${name}` })
@@ -194,7 +204,11 @@ function operation(method: string, path: string, doc: OperationDoc | undefined):
     responses: {
       [String(doc.success.status)]: {
         description: doc.success.description,
-        headers: { Sunset: headerRef('Sunset') },
+        headers: {
+          Sunset: headerRef('Sunset'),
+          'RateLimit-Policy': headerRef('RateLimit-Policy'),
+          RateLimit: headerRef('RateLimit'),
+        },
         content: {
           'application/json': { schema: { $ref: `#/components/schemas/${doc.success.schema}` } },
         },
@@ -206,7 +220,7 @@ function operation(method: string, path: string, doc: OperationDoc | undefined):
 
 const DESCRIPTION = `The management API of [keycycle](https://github.com/keycycle/keycycle): ricloud's *Key* resource and NCP API Gateway's *regenerate API key*, as \`keysRouter\` serves them wherever a host mounts it.
 
-Every request to the router's paths (\`/keys…\`, \`/key\`, \`/organisation\`, \`/api-keys…\`) needs exactly one credential: one of the security schemes below. Without one usable credential the answer is the same 401 whatever the method or path. A retiring token (in its grace window after a rotation) may read but not change anything (403 \`retiring_token\`). Hosts may also let API administrators in without a key (the router's \`isAdmin\` option); admins name the organisation they act on.
+Every request to the router's paths (\`/keys…\`, \`/key\`, \`/organisation\`, \`/api-keys…\`) needs exactly one credential: one of the security schemes below. Without one usable credential the answer is the same 401 whatever the method or path. A retiring token (in its grace window after a rotation) may read but not change anything (403 \`retiring_token\`). A key with \`allowed_ips\` is refused from any other address (403 \`ip_forbidden\`). Managing keys spends no credit and takes no rate-limit unit (it is never answered 429); a key with rate limits gets \`RateLimit\` and \`RateLimit-Policy\` on its answers. Hosts may also let API administrators in without a key (the router's \`isAdmin\` option); admins name the organisation they act on.
 
 Errors are \`{ "error", "message", "params" }\`; \`params.field\` names the offending field by its wire name. An ID that is unknown, malformed or another organisation's is 404 alike. An unknown path under the router's is 404 \`not_found\`, a method a path lacks 405 \`method_not_allowed\` with an \`Allow\` header.`
 

@@ -25,6 +25,7 @@ export const EVERY_ROUTE: readonly ErrorCode[] = [
   'deactivated',
   'blocked',
   'expired',
+  'ip_forbidden',
   'internal',
   'misconfigured',
   'unavailable',

@@ -6,7 +6,10 @@
  * Every host serves the same app: the management API at `/` and at `/api/v1` (the NCP path
  * style), `GET /whoami` behind `apiKeyAuth`, `GET /reports` behind `apiKeyAuth` and
  * `requirePermission('reports:read')`, and `GET /unguarded`, which calls `requireKey` without
- * `apiKeyAuth` (where the host has a `requireKey`). The host's own error handling answers
+ * `apiKeyAuth` (where the host has a `requireKey`). Usage control: `GET /metered` costs 3 and
+ * answers the credits left, `GET /billing` asks verify for {@link BILLING}, `GET /audit` is
+ * behind `requirePermission(AUDIT)`; every `apiKeyAuth` and router takes the server's
+ * `trustProxy`, and Fastify's own `trustProxy` is on (keycycle must not read it). The host's own error handling answers
  * faults passed to it (`passErrors`) with 418 `{ host: message }`; errors with a status go on
  * to the framework's default handling.
  */
@@ -42,6 +45,8 @@ interface Mount {
   errors: { onError?: (error: unknown, request: unknown) => void; passErrors?: boolean }
   /** More `keysRouter` options, when the test set them. */
   router: { openapi?: boolean }
+  /** `trustProxy` for every `apiKeyAuth` and `keysRouter`, when the test set it. */
+  address?: { trustProxy?: number | string[] }
 }
 
 export interface Host {
@@ -69,11 +74,30 @@ const expressHost: Host = {
   name: 'express',
   requireKey: true,
   pathOf: (req) => pathname((req as { url: string }).url),
-  listen: ({ kc, isAdmin, errors, router }) => {
+  listen: ({ kc, isAdmin, errors, router, address }) => {
     const app = express()
+    // Express's own proxy trust is on, to show keycycle does not read `req.ip`.
+    app.set('trust proxy', true)
     const admin = (req: expressKit.ExpressRequestLike) =>
       isAdmin((name) => req.headers[name] as string | undefined)
-    const auth = expressKit.apiKeyAuth(kc, errors)
+    const auth = expressKit.apiKeyAuth(kc, { ...errors, ...address })
+    app.get(
+      '/metered',
+      expressKit.apiKeyAuth(kc, { ...errors, ...address, cost: 3 }),
+      (req, res) => {
+        res.json({ credits: expressKit.requireKey(req).credits })
+      },
+    )
+    app.get(
+      '/billing',
+      expressKit.apiKeyAuth(kc, { ...errors, ...address, permissions: BILLING }),
+      (req, res) => {
+        res.json({ key: expressKit.requireKey(req).key.id })
+      },
+    )
+    app.get('/audit', auth, expressKit.requirePermission(AUDIT, errors), (req, res) => {
+      res.json({ key: expressKit.requireKey(req).key.id })
+    })
     app.get('/whoami', auth, (req, res) => {
       const { key } = expressKit.requireKey(req)
       res.json({ organisation: key.organisation, key: key.id })
@@ -84,8 +108,11 @@ const expressHost: Host = {
     app.get('/unguarded', (req, res) => {
       res.json({ key: expressKit.requireKey(req).key.id })
     })
-    app.use(expressKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors }))
-    app.use('/api/v1', expressKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors }))
+    app.use(expressKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors, ...address }))
+    app.use(
+      '/api/v1',
+      expressKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors, ...address }),
+    )
     app.use(
       (error: Faulty, _req: express.Request, res: express.Response, next: express.NextFunction) => {
         if (hasStatus(error)) return next(error)
@@ -100,13 +127,18 @@ const koaHost: Host = {
   name: 'koa',
   requireKey: true,
   pathOf: (ctx) => pathname((ctx as { req: { url: string } }).req.url),
-  listen: ({ kc, isAdmin, errors, router }) => {
+  listen: ({ kc, isAdmin, errors, router, address }) => {
     const app = new Koa()
     app.silent = true
+    // Koa's own proxy trust is on, to show keycycle does not read `ctx.request.ip`.
+    app.proxy = true
     const admin = (ctx: koaKit.KoaContextLike) =>
       isAdmin((name) => ctx.req.headers[name] as string | undefined)
-    const auth = koaKit.apiKeyAuth(kc, errors)
+    const auth = koaKit.apiKeyAuth(kc, { ...errors, ...address })
     const permitted = koaKit.requirePermission('reports:read', errors)
+    const metered = koaKit.apiKeyAuth(kc, { ...errors, ...address, cost: 3 })
+    const billing = koaKit.apiKeyAuth(kc, { ...errors, ...address, permissions: BILLING })
+    const audit = koaKit.requirePermission(AUDIT, errors)
     app.use(async (ctx, next) => {
       try {
         await next()
@@ -130,14 +162,36 @@ const koaHost: Host = {
           }),
         )
       }
+      if (ctx.path === '/metered') {
+        return metered(ctx, async () => {
+          ctx.body = { credits: koaKit.requireKey(ctx).credits }
+        })
+      }
+      if (ctx.path === '/billing' || ctx.path === '/audit') {
+        const guard =
+          ctx.path === '/billing'
+            ? billing
+            : (c: koaKit.KoaContextLike, n: () => Promise<unknown>) => auth(c, () => audit(c, n))
+        return guard(ctx, async () => {
+          ctx.body = { key: koaKit.requireKey(ctx).key.id }
+        })
+      }
       if (ctx.path === '/unguarded') {
         ctx.body = { key: koaKit.requireKey(ctx).key.id }
         return
       }
       return next()
     })
-    app.use(koaKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors }))
-    app.use(koaKit.keysRouter(kc, { isAdmin: admin, ...router, prefix: '/api/v1', ...errors }))
+    app.use(koaKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors, ...address }))
+    app.use(
+      koaKit.keysRouter(kc, {
+        isAdmin: admin,
+        ...router,
+        prefix: '/api/v1',
+        ...errors,
+        ...address,
+      }),
+    )
     return listening(app.listen(0, '127.0.0.1'))
   },
 }
@@ -146,12 +200,26 @@ const fastifyHost: Host = {
   name: 'fastify',
   requireKey: true,
   pathOf: (request) => pathname((request as { url: string }).url),
-  listen: async ({ kc, isAdmin, errors, router }) => {
-    // NCP's `/api/v1//api-keys/…` needs duplicate slashes ignored, as the README says.
-    const app = Fastify({ routerOptions: { ignoreDuplicateSlashes: true } })
+  listen: async ({ kc, isAdmin, errors, router, address }) => {
+    // NCP's `/api/v1//api-keys/…` needs duplicate slashes ignored, as the README says. Its own
+    // `trustProxy` is on, to show keycycle does not read it.
+    const app = Fastify({ routerOptions: { ignoreDuplicateSlashes: true }, trustProxy: true })
     const admin = (request: { headers: Record<string, unknown> }) =>
       isAdmin((name) => request.headers[name] as string | undefined)
-    const auth = fastifyKit.apiKeyAuth(kc, errors)
+    const auth = fastifyKit.apiKeyAuth(kc, { ...errors, ...address })
+    const metered = fastifyKit.apiKeyAuth(kc, { ...errors, ...address, cost: 3 })
+    const billing = fastifyKit.apiKeyAuth(kc, { ...errors, ...address, permissions: BILLING })
+    app.get('/metered', { preHandler: metered }, async (request) => ({
+      credits: fastifyKit.requireKey(request).credits,
+    }))
+    app.get('/billing', { preHandler: billing }, async (request) => ({
+      key: fastifyKit.requireKey(request).key.id,
+    }))
+    app.get(
+      '/audit',
+      { preHandler: [auth, fastifyKit.requirePermission(AUDIT, errors)] },
+      async (request) => ({ key: fastifyKit.requireKey(request).key.id }),
+    )
     const permitted = fastifyKit.requirePermission('reports:read', errors)
     app.get('/whoami', { preHandler: auth }, async (request) => {
       const { key } = fastifyKit.requireKey(request)
@@ -161,8 +229,8 @@ const fastifyHost: Host = {
       reports: fastifyKit.requireKey(request).key.permissions,
     }))
     app.get('/unguarded', async (request) => ({ key: fastifyKit.requireKey(request).key.id }))
-    app.register(fastifyKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors }))
-    app.register(fastifyKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors }), {
+    app.register(fastifyKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors, ...address }))
+    app.register(fastifyKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors, ...address }), {
       prefix: '/api/v1',
     })
     app.setErrorHandler((error: Faulty, _request, reply) => {
@@ -178,11 +246,22 @@ const honoHost: Host = {
   name: 'hono',
   requireKey: true,
   pathOf: (c) => pathname((c as { req: { url: string } }).req.url),
-  listen: ({ kc, isAdmin, errors, router }) => {
+  listen: ({ kc, isAdmin, errors, router, address }) => {
     const app = new Hono()
     const admin = (c: { req: { header(name: string): string | undefined } }) =>
       isAdmin((name) => c.req.header(name))
-    const auth = honoKit.apiKeyAuth(kc, errors)
+    const auth = honoKit.apiKeyAuth(kc, { ...errors, ...address })
+    app.get('/metered', honoKit.apiKeyAuth(kc, { ...errors, ...address, cost: 3 }), (c) =>
+      c.json({ credits: c.var.apiKey.credits }),
+    )
+    app.get(
+      '/billing',
+      honoKit.apiKeyAuth(kc, { ...errors, ...address, permissions: BILLING }),
+      (c) => c.json({ key: c.var.apiKey.key.id }),
+    )
+    app.get('/audit', auth, honoKit.requirePermission(AUDIT, errors), (c) =>
+      c.json({ key: c.var.apiKey.key.id }),
+    )
     app.get('/whoami', auth, (c) => {
       const { key } = honoKit.requireKey(c)
       return c.json({ organisation: key.organisation, key: key.id })
@@ -191,10 +270,16 @@ const honoHost: Host = {
       c.json({ reports: c.var.apiKey.key.permissions }),
     )
     app.get('/unguarded', (c) => c.json({ key: honoKit.requireKey(c).key.id }))
-    app.use(honoKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors }))
+    app.use(honoKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors, ...address }))
     app.use(
       '/api/v1/*',
-      honoKit.keysRouter(kc, { isAdmin: admin, ...router, prefix: '/api/v1', ...errors }),
+      honoKit.keysRouter(kc, {
+        isAdmin: admin,
+        ...router,
+        prefix: '/api/v1',
+        ...errors,
+        ...address,
+      }),
     )
     app.onError((error, c) => {
       // Hono's own default: an error that carries its response is answered with it.
@@ -209,38 +294,70 @@ const fetchHost: Host = {
   name: 'fetch',
   requireKey: false,
   pathOf: (request) => pathname((request as Request).url),
-  listen: ({ kc, isAdmin, errors, router }) => {
+  listen: ({ kc, isAdmin, errors, router, address }) => {
     const admin = (request: Request) => isAdmin((name) => request.headers.get(name) ?? undefined)
-    const keys = fetchKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors })
+    // @hono/node-server passes `{ incoming, outgoing }` after the request: the peer is there.
+    const peer = {
+      getClientIp: (_request: Request, env: unknown) =>
+        (env as { incoming: { socket: { remoteAddress?: string } } }).incoming.socket.remoteAddress,
+      ...address,
+    }
+    const keys = fetchKit.keysRouter(kc, { isAdmin: admin, ...router, ...errors, ...peer })
     const keysV1 = fetchKit.keysRouter(kc, {
       isAdmin: admin,
       ...router,
       prefix: '/api/v1',
       ...errors,
+      ...peer,
     })
-    const whoami = fetchKit.apiKeyAuth(
+    const whoami = fetchKit.apiKeyAuth<[unknown]>(
       kc,
       (_request, { key }) => Response.json({ organisation: key.organisation, key: key.id }),
-      errors,
+      { ...errors, ...peer },
     )
-    const reports = fetchKit.apiKeyAuth(
+    const metered = fetchKit.apiKeyAuth<[unknown]>(
+      kc,
+      (_request, { credits }) => Response.json({ credits }),
+      { ...errors, ...peer, cost: 3 },
+    )
+    const billing = fetchKit.apiKeyAuth<[unknown]>(
+      kc,
+      (_request, { key }) => Response.json({ key: key.id }),
+      { ...errors, ...peer, permissions: BILLING },
+    )
+    const audit = fetchKit.apiKeyAuth<[unknown]>(
+      kc,
+      fetchKit.requirePermission(
+        AUDIT,
+        (_request, { key }) => Response.json({ key: key.id }),
+        errors,
+      ),
+      { ...errors, ...peer },
+    )
+    const reports = fetchKit.apiKeyAuth<[unknown]>(
       kc,
       fetchKit.requirePermission(
         'reports:read',
         (_request, { key }) => Response.json({ reports: key.permissions }),
         errors,
       ),
-      errors,
+      { ...errors, ...peer },
     )
+    const routes: Record<string, (request: Request, env: unknown) => Promise<Response>> = {
+      '/whoami': whoami,
+      '/reports': reports,
+      '/metered': metered,
+      '/billing': billing,
+      '/audit': audit,
+    }
     // The host: its own routing, then the routers, then its own 404; its own error handling.
-    const app = async (request: Request): Promise<Response> => {
+    const app = async (request: Request, env: unknown): Promise<Response> => {
       try {
-        const path = new URL(request.url).pathname
-        if (path === '/whoami') return await whoami(request)
-        if (path === '/reports') return await reports(request)
+        const route = routes[new URL(request.url).pathname]
+        if (route) return await route(request, env)
         return (
-          (await keys(request)) ??
-          (await keysV1(request)) ??
+          (await keys(request, env)) ??
+          (await keysV1(request, env)) ??
           Response.json({ host: 'not found' }, { status: 404 })
         )
       } catch (error) {
@@ -265,7 +382,14 @@ export interface Server {
   close(): Promise<void>
 }
 
+/** The permission query of `GET /billing`'s `apiKeyAuth` (checked by verify). */
+export const BILLING = 'billing:read OR admin'
+/** The permission query of `GET /audit`'s `requirePermission`. */
+export const AUDIT = 'reports:read AND (audit:read OR admin)'
+
 export interface ServerOptions {
+  /** `trustProxy` for every `apiKeyAuth` and `keysRouter`. */
+  trustProxy?: number | string[]
   /** The store under the counting wrapper; default a fresh memory store. */
   store?: KeyStore
   /** `onError` for every keycycle middleware; it receives the framework's request. */
@@ -291,7 +415,8 @@ export async function startServer(host: Host, options: ServerOptions = {}): Prom
     return token === ADMIN_TOKEN ? 'ops' : false
   }
   const router = options.openapi ? { openapi: true } : {}
-  const listener = await host.listen({ kc, isAdmin, errors, router })
+  const address = options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }
+  const listener = await host.listen({ kc, isAdmin, errors, router, address })
   const { port } = listener.address() as AddressInfo
   return {
     host,
