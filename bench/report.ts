@@ -36,6 +36,7 @@ export const FIGURE_TITLES: Record<number, string> = {
   5: 'HTTP: apiKeyAuth vs the bare route, real HTTP on loopback',
   6: 'Scale: 1,000,000 keys vs 1,000',
   7: 'Timing parity: unknown key ÷ wrong secret, end to end',
+  15: 'OpenTelemetry: verification with telemetry on ÷ off',
 }
 
 // The precision a figure is printed with; verdicts are judged on the printed value, so a figure

@@ -16,10 +16,11 @@ import { type Context, reason } from './sections/context'
 import { httpFigures } from './sections/http'
 import { peerFigures } from './sections/peer'
 import { SCALE_STORES, scaleFigures } from './sections/scale'
+import { telemetryFigures } from './sections/telemetry'
 import { usageFigures } from './sections/usage'
 import { verifyFigures } from './sections/verify'
 
-const SECTIONS = ['verify', 'usage', 'peer', 'http', 'scale'] as const
+const SECTIONS = ['verify', 'usage', 'telemetry', 'peer', 'http', 'scale'] as const
 const SUBJECTS = [...STORES, 'better-auth', 'express', 'koa'] as const
 const ALIASES: Record<string, string> = { mysql: 'mariadb', pg: 'postgres', peer: 'peer' }
 
@@ -108,6 +109,7 @@ for (const store of STORES) {
 for (const store of ['memory', 'redis', 'postgres'] as const) {
   if (selected('usage', store)) await unit(`usage ${store}`, () => usageFigures(store, ctx))
 }
+if (selected('telemetry', 'memory')) await unit('telemetry memory', () => telemetryFigures(ctx))
 if (selected('peer', 'better-auth')) await unit('peer better-auth', () => peerFigures(ctx))
 for (const framework of ['express', 'koa'] as const) {
   if (selected('http', framework))

@@ -172,6 +172,7 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
   // The verification reads report schema faults themselves, in their own catch, so that a
   // read that succeeds costs nothing more; the other methods are wrapped at the end.
   const store: KeyStore = {
+    kind: flavour === 'postgres' ? 'postgresql' : flavour === 'mysql' ? 'mysql' : 'sqlite',
     async getKeyWithOrganisation(id, options) {
       try {
         return asked(await rows(statements.keyWithOrganisation, { id }, deadlineOf(options)), id)

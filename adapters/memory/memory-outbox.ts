@@ -22,7 +22,19 @@ export function memoryOutbox() {
   // events kept for the retention period cost it nothing.
   const pending = new Map<string, OutboxEntry>()
   const delivered = new Map<string, OutboxEntry>()
-  const api: Pick<KeyStore, 'claimEvents' | 'settleEvent' | 'pruneEvents'> = {
+  const api: Pick<KeyStore, 'claimEvents' | 'settleEvent' | 'pruneEvents'> &
+    Required<Pick<KeyStore, 'outboxBacklog'>> = {
+    async outboxBacklog(now) {
+      let count = 0
+      let oldest: number | null = null
+      for (const entry of pending.values()) {
+        if (entry.availableAt > now) continue
+        count++
+        if (oldest === null || entry.availableAt < oldest) oldest = entry.availableAt
+      }
+      return { pending: count, oldestAvailableAt: oldest }
+    },
+
     async claimEvents(query) {
       // The head of each stream: its lowest-seq undelivered event.
       const heads = new Map<string, OutboxEntry>()

@@ -93,6 +93,7 @@ export function memoryStore(): MemoryStore {
   }
 
   return {
+    kind: 'memory',
     // Always at once: a verification against this store takes no promise round trip.
     getKeyWithOrganisationSync: keyWithOrganisation,
     getKeyWithOrganisation: async (id) => keyWithOrganisation(id),
@@ -225,6 +226,7 @@ export function memoryStore(): MemoryStore {
     claimEvents: outbox.claimEvents,
     settleEvent: outbox.settleEvent,
     pruneEvents: outbox.pruneEvents,
+    outboxBacklog: outbox.outboxBacklog,
 
     // In process, the channel cannot drop: it is live from the start and says so on every beat.
     async watch(feed: ChangeFeed, options: WatchOptions): Promise<Subscription> {

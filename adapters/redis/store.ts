@@ -146,6 +146,7 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
   })
 
   return {
+    kind: 'redis',
     getKeyWithOrganisation: (id, o) =>
       run('getKeyWithOrganisation', o, () => keyWithOrganisation(id)),
 

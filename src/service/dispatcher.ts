@@ -32,7 +32,7 @@ export interface DispatcherDeps {
   store: KeyStore
   now: Now
   bytes: Bytes
-  onEvent: (event: KeycycleEvent) => void | Promise<void>
+  onEvent: (event: KeycycleEvent, delivery: { attempt: number }) => void | Promise<void>
   /** Receives an event given up after `settings.maxAttempts` failed deliveries. */
   onEventError: (error: unknown, event: KeycycleEvent) => void
   logger: Logger
@@ -200,7 +200,8 @@ export class Dispatcher {
         deps.logger.debug(`keycycle: dropped stale ${event.type} ${event.id}`, fields)
         return { result: 'dropped' }
       }
-      await withTimeout(() => deps.onEvent(event), settings.deliveryTimeoutMs)
+      const delivery = { attempt: fields.attempt }
+      await withTimeout(() => deps.onEvent(event, delivery), settings.deliveryTimeoutMs)
       await deps.store.settleEvent(claimed, { owner, deliveredAt: deps.now() })
       deps.logger.debug(`keycycle: delivered ${event.type} ${event.id}`, fields)
       return { result: 'delivered' }

@@ -23,6 +23,7 @@ export function guardStore(store: KeyStore, timeoutMs: number): KeyStore {
   }
   const sync = store.getKeyWithOrganisationSync
   const guarded: KeyStore = {
+    ...(store.kind === undefined ? {} : { kind: store.kind }),
     getKeyWithOrganisation: (id) =>
       read('getKeyWithOrganisation', (o) => store.getKeyWithOrganisation(id, o)),
     insertKey: (key, options) =>
@@ -65,13 +66,20 @@ export function guardStore(store: KeyStore, timeoutMs: number): KeyStore {
       }
     }
   }
+  const backlog = store.outboxBacklog
+  if (backlog) {
+    guarded.outboxBacklog = (now) => read('outboxBacklog', (o) => backlog.call(store, now, o))
+  }
   // The change channel is long-lived, not a call with a deadline: passed through as it is.
   if (store.watch) guarded.watch = store.watch.bind(store)
   return guarded
 }
 
 // The port's required methods, listed once so a store missing one is caught at construction.
-const METHODS: Record<Exclude<keyof KeyStore, 'watch' | 'getKeyWithOrganisationSync'>, true> = {
+const METHODS: Record<
+  Exclude<keyof KeyStore, 'kind' | 'watch' | 'getKeyWithOrganisationSync' | 'outboxBacklog'>,
+  true
+> = {
   getKeyWithOrganisation: true,
   insertKey: true,
   updateKey: true,

@@ -24,6 +24,11 @@ import { type CreatedOrganisation, organisationCommands } from './organisation-c
 import { readServiceOptions } from './service-options'
 import type { ExpireDueOptions } from './state-commands'
 import { stateCommands } from './state-commands'
+import { observeOutbox } from './telemetry/outbox-gauges'
+import { Telemetry } from './telemetry/telemetry'
+import { tracedDelivery, tracedOperations } from './telemetry/traced-operations'
+import { tracedStore } from './telemetry/traced-store'
+import { tracedVerify } from './telemetry/traced-verify'
 import { VerifyCache } from './verify/cache'
 import { LastUsedRecorder } from './verify/last-used-recorder'
 import { Leases } from './verify/leases'
@@ -122,9 +127,14 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
   const newId = idSource(bytes)
   const digests = createDigests(settings.pepper, platformHashes())
   const mint = minter(bytes, settings.tokenPrefix, digests)
-  const guarded = guardStore(settings.store, settings.storeTimeoutMs)
-  const cache = settings.cache ? new VerifyCache(guarded, settings.cache) : null
   const { onEvent, logger } = settings
+  // Telemetry wraps from outside (the store, the read step, verify, the handles): with it off
+  // (the default) none of its code runs and @opentelemetry/api is never imported.
+  const telemetry = settings.telemetry && new Telemetry(settings.telemetry, logger)
+  const storeKind = settings.store.kind ?? 'custom'
+  const bare = guardStore(settings.store, settings.storeTimeoutMs)
+  const guarded = telemetry ? tracedStore(bare, telemetry, storeKind) : bare
+  const cache = settings.cache ? new VerifyCache(guarded, settings.cache) : null
   const dispatcher =
     onEvent === undefined
       ? null
@@ -135,6 +145,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
           onEvent,
           onEventError: settings.onEventError,
           logger,
+          ...(telemetry ? { observe: tracedDelivery(telemetry) } : {}),
           settings: settings.dispatch,
         })
   // Every write through this instance: the cache forgets what it touches, and a commit that
@@ -192,10 +203,12 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
   )
   const views = sharedViews()
   const leases = settings.leases && new Leases(store, settings.leases, now)
-  const verify = verifier({
+  const traced = telemetry && tracedVerify(telemetry, storeKind, cache !== null)
+  const read = keyReader(store, cache, views.hint)
+  const plainVerify = verifier({
     prefix: settings.tokenPrefix,
     now,
-    read: keyReader(store, cache, views.hint),
+    read: traced ? traced.read(read) : read,
     store,
     cache,
     events,
@@ -203,6 +216,10 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     views,
     lastUsed,
     leases,
+  })
+  const verify = traced ? traced.verify(plainVerify) : plainVerify
+  void telemetry?.ready.then(() => {
+    if (telemetry.instruments) observeOutbox(telemetry.instruments, guarded, now)
   })
 
   cache?.start(store, (error: unknown) =>
@@ -214,16 +231,24 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     ),
   )
   dispatcher?.start()
-  const as = (actor: Actor) => actorHandle(calls, parseActor(actor))
+  const as = (actor: Actor) => {
+    const handle = actorHandle(calls, parseActor(actor))
+    return telemetry ? tracedOperations(handle, telemetry, handle.actor.kind) : handle
+  }
+  const hostCalls = {
+    createOrganisation: (input?: CreateOrganisationInput) =>
+      calls.organisations.createOrganisation(input),
+    resolveConfig: (keyId: string) => calls.queries.resolveConfig(SYSTEM, keyId),
+    expireDue: (opts?: ExpireDueOptions) => calls.states.expireDue(opts),
+  }
+  const host = telemetry ? tracedOperations(hostCalls, telemetry, 'system') : hostCalls
   return {
     as,
     asOrganisation: (id) => as({ kind: 'organisation', id }),
     asAdmin: (id) => as({ kind: 'admin', id }),
-    createOrganisation: (input) => calls.organisations.createOrganisation(input),
+    ...host,
     verify,
     now,
-    resolveConfig: (keyId) => calls.queries.resolveConfig(SYSTEM, keyId),
-    expireDue: (opts) => calls.states.expireDue(opts),
     pepperUsage: () => store.countDigests(now()),
     flushUsage: () => lastUsed.flush(),
     drainEvents: async () => (dispatcher ? dispatcher.drain() : 0),

@@ -63,9 +63,9 @@ export interface KeycycleOptions {
    * key, never on the request path: a write records its events atomically with the change and
    * returns; this instance's dispatcher delivers them. A throw or a delivery that takes longer
    * than `dispatch.deliveryTimeoutMs` is a failed delivery, retried with backoff; redeliveries
-   * carry the same `id`.
+   * carry the same `id`. `delivery.attempt` is 1 for the first attempt.
    */
-  onEvent?: (event: KeycycleEvent) => void | Promise<void>
+  onEvent?: (event: KeycycleEvent, delivery: { attempt: number }) => void | Promise<void>
   /**
    * Receives an event whose delivery failed `dispatch.maxAttempts` times, with the last error;
    * the outbox then gives it up. Default: `logger.error` with the event type and ID.
@@ -80,6 +80,19 @@ export interface KeycycleOptions {
    * `debug` dropped.
    */
   logger?: Logger
+  /**
+   * OpenTelemetry spans and metrics (docs/observability.md#opentelemetry), through
+   * `@opentelemetry/api` (an optional peer, >= 1.9), imported only when this is set: `true`
+   * for the global providers, or the host's `tracerProvider` and `meterProvider` (either
+   * omitted: the global one). The import is asynchronous; calls made before it settles wait
+   * for it once. Never records a token or a secret. Default: off, and no OpenTelemetry code runs.
+   */
+  telemetry?:
+    | boolean
+    | {
+        tracerProvider?: { getTracer(name: string, version?: string): unknown }
+        meterProvider?: { getMeter(name: string, version?: string): unknown }
+      }
   /**
    * Whether this instance's writes record events in the outbox. Default: true when `onEvent`
    * is set. Set `true` on an instance that changes keys but leaves delivery to others (another

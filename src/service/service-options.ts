@@ -12,6 +12,7 @@ import { DEFAULT_STORE_TIMEOUT_MS, MAX_TIMER_MS } from '../store/deadline'
 import { assertStore } from './guarded-store'
 import { consoleLogger, type Logger, readLogger } from './logger'
 import type { DispatchOptions, KeycycleOptions } from './options'
+import type { TelemetrySetting } from './telemetry/telemetry'
 import type { CacheOptions } from './verify/cache'
 
 // The options of `createKeycycle`, declared once as a schema (as the key fields are): each one's
@@ -141,6 +142,26 @@ export const SERVICE_OPTIONS: Schema = {
     create: true,
     parse: (value: unknown, path: string) => readLogger(value, path),
   }),
+  telemetry: field('telemetry', 'OpenTelemetry spans and metrics.', {
+    type: 'boolean | { tracerProvider?, meterProvider? }',
+    create: true,
+    parse: (value: unknown, path: string) => {
+      if (typeof value === 'boolean') return value
+      const given = (typeof value === 'object' && value !== null ? value : null) as Record<
+        string,
+        unknown
+      > | null
+      if (given === null) throw invalidInput(path, 'must be a boolean or an object')
+      for (const [name, expected] of Object.entries(given)) {
+        const method = { tracerProvider: 'getTracer', meterProvider: 'getMeter' }[name]
+        if (method === undefined) throw invalidInput(`${path}.${name}`, 'unknown option')
+        if (typeof (expected as Record<string, unknown> | null)?.[method] !== 'function') {
+          throw invalidInput(`${path}.${name}`, `must be an object with a ${method}() method`)
+        }
+      }
+      return value
+    },
+  }),
   recordEvents: field('recordEvents', 'Whether writes record events.', {
     type: 'boolean',
     create: true,
@@ -180,6 +201,8 @@ export interface ServiceSettings {
   onEventError: NonNullable<KeycycleOptions['onEventError']>
   /** The host's logger (wrapped so that it never throws), else {@link consoleLogger}. */
   logger: Logger
+  /** The providers to record to (`{}`: the global ones), or null when telemetry is off. */
+  telemetry: TelemetrySetting | null
   recordEvents: boolean
   dispatch: DispatchSettings
   /** Leased usage's settings, or null for exact spends (the default). */
@@ -247,6 +270,7 @@ export function readServiceOptions(options: KeycycleOptions): ServiceSettings {
   return {
     store: o.store,
     logger,
+    telemetry: o.telemetry ? ((o.telemetry === true ? {} : o.telemetry) as TelemetrySetting) : null,
     clock: o.clock ?? { now: () => Date.now() },
     random: o.random ?? { bytes: webCryptoBytes },
     tokenPrefix: o.tokenPrefix ?? 'kc',

@@ -49,6 +49,7 @@ export type {
   KeyListQuery,
   KeyStore,
   KeyWithOrganisation,
+  OutboxBacklog,
   OutboxEvent,
   SpendAnswer,
   SpendRequest,

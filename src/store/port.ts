@@ -75,6 +75,13 @@ export interface OutboxEvent {
   body: string
 }
 
+/** What {@link KeyStore.outboxBacklog} answers. */
+export interface OutboxBacklog {
+  pending: number
+  /** Epoch ms (injected clock), or null when nothing is pending. */
+  oldestAvailableAt: number | null
+}
+
 /** An event handed to one dispatcher by {@link KeyStore.claimEvents}. */
 export interface ClaimedEvent extends OutboxEvent {
   /** Failed deliveries before this claim. */
@@ -273,6 +280,19 @@ export interface KeyStore {
 
   /** Deletes up to `limit` events delivered at or before `deliveredBefore`; resolves how many. */
   pruneEvents(deliveredBefore: number, limit: number, options?: CallOptions): Promise<number>
+
+  /**
+   * Optional: what the store is, for telemetry's `keycycle.store.kind` (`memory`, `sqlite`,
+   * `postgresql`, `mysql`, `redis`, …). Default `custom`.
+   */
+  readonly kind?: string
+
+  /**
+   * Optional, for telemetry: how many events are due (`availableAt` at or before `now`) and not
+   * delivered, and the earliest `availableAt` among them (null when none). A retried event
+   * counts from its retry time. Read only when a host collects keycycle's metrics.
+   */
+  outboxBacklog?(now: number, options?: CallOptions): Promise<OutboxBacklog>
 
   /**
    * Optional invalidation channel (Redis pub/sub, PostgreSQL `LISTEN/NOTIFY`, in-process for

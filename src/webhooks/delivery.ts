@@ -2,8 +2,11 @@ import { KeycycleError } from '../core/errors'
 import type { ConfigId } from '../core/types'
 import { presentKey, presentOrganisation } from '../http/wire-out'
 import type { KeycycleEvent } from '../service/events'
+import { consoleLogger } from '../service/logger'
+import type { KeycycleOptions } from '../service/options'
+import { Telemetry, type TelemetrySetting } from '../service/telemetry/telemetry'
 import { wireFormat } from './formats'
-import { type SendWebhookOptions, sendWebhook, type WebhookTransportOptions } from './send'
+import { type SendWebhookOptions, sendSigned, type WebhookTransportOptions } from './send'
 import type { WebhookFormat, WebhookMessage, WebhookTarget } from './webhook-types'
 
 /** Options of {@link webhookDelivery}; the transport's are {@link WebhookTransportOptions}. */
@@ -21,6 +24,12 @@ export interface WebhookDeliveryOptions extends WebhookTransportOptions {
   format: WebhookFormat
   /** Epoch ms now, for the signature's timestamp. Default `Date.now()`. */
   now?: () => number
+  /**
+   * A `keycycle.webhook.send` span per POST (status, attempt, the receiver's host; never the
+   * URL's path or the secret), as `createKeycycle`'s option of that name: `true` for the
+   * global providers, or the host's `tracerProvider`. Default: off.
+   */
+  telemetry?: KeycycleOptions['telemetry']
 }
 
 /**
@@ -55,8 +64,8 @@ export function eventMessage(event: KeycycleEvent): WebhookMessage {
  */
 export function webhookDelivery(
   options: WebhookDeliveryOptions,
-): (event: KeycycleEvent) => Promise<void> {
-  const { resolve, ...send } = options
+): (event: KeycycleEvent, delivery?: { attempt: number }) => Promise<void> {
+  const { resolve, telemetry, ...send } = options
   // Misuse fails here, at start-up, rather than as every event's retried delivery.
   wireFormat(send.format)
   if (typeof resolve !== 'function') {
@@ -65,10 +74,54 @@ export function webhookDelivery(
     })
   }
   const base: Omit<SendWebhookOptions, 'target' | 'message'> = send
-  return async (event) => {
+  const post: Post = (target, event, onStatus) =>
+    sendSigned({ ...base, target, message: eventMessage(event) }, onStatus)
+  const traced = telemetry
+    ? tracedPost((telemetry === true ? {} : telemetry) as TelemetrySetting, send.format)
+    : null
+  return async (event, delivery) => {
     if (event.webhookConfig === null) return
     const target = await resolve(event.webhookConfig, event)
     if (target === null) return
-    await sendWebhook({ ...base, target, message: eventMessage(event) })
+    if (traced) await traced(target, event, delivery?.attempt ?? 1, post)
+    else await post(target, event)
   }
+}
+
+type Post = (
+  target: WebhookTarget,
+  event: KeycycleEvent,
+  onStatus?: (status: number) => void,
+) => Promise<number>
+
+// The `keycycle.webhook.send` span: HTTP client conventions where they exist.
+function tracedPost(setting: TelemetrySetting, format: WebhookFormat) {
+  const telemetry = new Telemetry(setting, consoleLogger)
+  return telemetry.choose(
+    (target: WebhookTarget, event: KeycycleEvent, _attempt: number, post: Post) =>
+      post(target, event),
+    async (ins, target, event, attempt, post) => {
+      if (!ins.tracing()) return post(target, event)
+      const span = ins.tracer.startSpan('keycycle.webhook.send', {
+        kind: ins.api.SpanKind.CLIENT,
+        attributes: {
+          'http.request.method': 'POST',
+          'server.address': new URL(target.url).hostname,
+          'keycycle.webhook.format': format,
+          'keycycle.webhook.attempt': attempt,
+          'keycycle.event.type': event.type,
+        },
+      })
+      try {
+        const status = await post(target, event, (code) =>
+          span.setAttribute('http.response.status_code', code),
+        )
+        span.end()
+        return status
+      } catch (error) {
+        ins.fail(span, error)
+        throw error
+      }
+    },
+  )
 }

@@ -95,7 +95,15 @@ function transport(options: WebhookTransportOptions, allowPrivate: boolean): Pos
  *   message: { id: crypto.randomUUID(), type: 'webhook_config.test', at: Date.now(), data: { id: config.id } },
  * })
  */
-export async function sendWebhook(options: SendWebhookOptions): Promise<number> {
+export function sendWebhook(options: SendWebhookOptions): Promise<number> {
+  return sendSigned(options)
+}
+
+/** {@link sendWebhook}, telling `onStatus` the receiver's status whatever it is (telemetry). */
+export async function sendSigned(
+  options: SendWebhookOptions,
+  onStatus?: (status: number) => void,
+): Promise<number> {
   const { url, headers, body } = await signWebhook(options)
   if (options.lookup !== undefined && typeof options.lookup !== 'function') {
     throw new KeycycleError('validation', 'lookup: must be a function', {
@@ -126,6 +134,7 @@ export async function sendWebhook(options: SendWebhookOptions): Promise<number> 
       redirect: 'manual',
     })
     const status = await Promise.race([request, timeout])
+    onStatus?.(status)
     if (status < 200 || status > 299) throw failed(`HTTP ${status} from ${host}`)
     return status
   } catch (error) {
