@@ -1,6 +1,7 @@
 import { capabilitiesSuite } from './capabilities-suite'
 import { deliverySuite } from './delivery-suite'
 import type { OpenStore, StoreHarness } from './harness'
+import { leakSuite } from './leak-suite'
 import { outboxSuite } from './outbox-suite'
 import { portSuite } from './port-suite'
 import type { TestFunction, TestRunner } from './runner'
@@ -26,8 +27,8 @@ export interface DescribeStoreOptions<O extends OpenStore = OpenStore> extends T
  * The conformance suite every store must pass unchanged: the `KeyStore` contract checked
  * directly (round trips, absence, compare-and-set under concurrency, lists, due keys), then the
  * whole service run over the store (key life, paging, expiry, races, no secret at rest), the
- * outbox, and the usage counters (exact spends under concurrency, all or nothing,
- * version-checked, each answer the one `spendCounters` gives). Each
+ * outbox, the usage counters (exact spends under concurrency, all or nothing,
+ * version-checked, each answer the one `spendCounters` gives), and leaked tokens reported. Each
  * run opens one fresh namespace per suite (or per test, without `beforeAll`/`afterAll`) and
  * closes it afterwards. The suite imports no test runner: pass Vitest's or Jest's functions.
  * A section that does not apply to the store (the change channel, for a harness declaring
@@ -118,6 +119,7 @@ export function describeStore<O extends OpenStore>(
     runner.describe('event delivery', () => deliverySuite(context))
     runner.describe('usage counters', () => usageSuite(context))
     runner.describe('usage control in verification', () => verifyUsageSuite(context))
+    runner.describe('leaked tokens reported', () => leakSuite(context))
     extras?.(context)
   })
 }

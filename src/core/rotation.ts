@@ -2,6 +2,7 @@ import { touch } from './audit'
 import { KeycycleError } from './errors'
 import { effectiveState } from './expiry'
 import { freshSlot, type MintedDigest } from './keys'
+import { isRevokedDigest } from './leaks'
 import type { Actor, KeyRecord, Slot, SlotRecord } from './types'
 
 /** Default grace period of a non-forced rotation: 6 hours in ms. */
@@ -35,8 +36,8 @@ export interface Rotation {
  * Mints a new current token for `slot` (`docs/decisions.md#rotation-and-regeneration`). Without `force` the previous token keeps
  * working until `now + gracePeriodMs`, capped at the key's `expiresAt`; with `force`, or a zero
  * grace, it stops at once. A token already retiring in that slot is revoked either way: a slot
- * holds at most one. Rotating an empty secondary slot creates it. Refused for blocked and
- * expired keys.
+ * holds at most one. Rotating an empty secondary slot creates it. A current token revoked as
+ * leaked gets no grace. Refused for blocked and expired keys.
  */
 export function rotate(
   record: KeyRecord,
@@ -50,7 +51,9 @@ export function rotate(
   const previous = options.slot === 'primary' ? record.primary : record.secondary
   const slot = freshSlot(minted, now)
   let graceEndsAt: number | null = null
-  if (previous !== null && !options.force && gracePeriodMs > 0) {
+  // A revoked (leaked) token is not given a grace period: it stopped working already.
+  const live = previous !== null && !isRevokedDigest(previous.digest)
+  if (previous !== null && live && !options.force && gracePeriodMs > 0) {
     graceEndsAt = Math.min(now + gracePeriodMs, record.expiresAt ?? Number.POSITIVE_INFINITY)
     slot.retiring = {
       digest: previous.digest,

@@ -61,10 +61,27 @@ export type KeycycleEvent =
    * with that spend). `refillAt`: when the balance is set again, or null without a refill.
    */
   | (EventBase & { type: 'key.credits_exhausted'; refillAt: number | null })
+  /**
+   * A token of the key was found in public (GitHub secret scanning): which one (`slot`,
+   * `which`), where (`url`, `source`, as GitHub reported them; null when it sent none), and
+   * what was done: `revoked` (this report stopped it), `already_revoked` (an earlier one did),
+   * or `reported` (the `notify` policy: it still works). Never carries the token.
+   */
+  | (EventBase & {
+      type: 'key.leaked'
+      slot: Slot
+      which: 'current' | 'retiring'
+      outcome: LeakOutcome
+      url: string | null
+      source: string | null
+    })
   | (OrganisationEventBase & { type: 'organisation.created' })
   | (OrganisationEventBase & { type: 'organisation.updated'; changed: string[] })
 
 export type KeycycleEventType = KeycycleEvent['type']
+
+/** What a report of a leaked token did (see `key.leaked`). */
+export type LeakOutcome = 'revoked' | 'already_revoked' | 'reported'
 
 /** The fields every event shares, for a change committed at `now`. */
 export function eventBase(

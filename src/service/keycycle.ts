@@ -3,6 +3,7 @@ import { KeycycleError } from '../core/errors'
 import type { CreateOrganisationInput } from '../core/inputs'
 import { parseActor } from '../core/inputs'
 import { applyRecordedUse } from '../core/last-used'
+import type { LeakMatch } from '../core/secret-scanning'
 import type { Actor, EffectiveConfig, SystemActor } from '../core/types'
 import type { VerifyOptions } from '../core/usage-control'
 import type { VerifyResult } from '../core/verify-result'
@@ -16,6 +17,7 @@ import { type ActorHandle, actorHandle, type ServiceCalls } from './handle'
 import { platformHashes } from './hashes'
 import { keyCommands } from './key-commands'
 import { keyQueries } from './key-queries'
+import { type LeakVerdict, leakReports, type ReportLeaksOptions } from './leak-reports'
 import { lockoutGuard } from './lockout-guard'
 import { idSource, minter } from './minting'
 import { keyMutation } from './mutate-key'
@@ -90,6 +92,22 @@ export interface Keycycle {
   now(): number
   /** The effective configuration of any key, with sources. Host-level: no reach check. */
   resolveConfig(keyId: string): Promise<EffectiveConfig>
+  /**
+   * Handles tokens reported as found in public (GitHub secret scanning; `keycycle/secret-scanning`
+   * is the HTTP side). A match whose token is one of this instance's prefix and verifies as a
+   * key's current or retiring token (whatever the key's state) is a true positive; anything
+   * else a false positive, which changes nothing. For each true positive `key.leaked` is
+   * recorded with the write (the slot, `url`, `source`; never the token), and under the
+   * `revoke` policy (the default) that token stops working at once: the key keeps its ID, its
+   * other tokens and its counters, and its owner rotates the slot for a new token. Under
+   * `notify` nothing else changes. A token revoked by an earlier report is a true positive with
+   * outcome `already_revoked`. Keys are read side by side, each once per call (the port has
+   * no multi-get); only true positives are written. Resolves one verdict per match, in order.
+   * Rejects with `validation` for more than 1,000 matches or a match without a string
+   * `token` and `type`, and with `unavailable` when the store fails (retry the whole report:
+   * a repeat is recognised).
+   */
+  reportLeaks(matches: readonly LeakMatch[], options?: ReportLeaksOptions): Promise<LeakVerdict[]>
   /** Persists due expiries and emits `key.expired`; returns how many keys this call expired. */
   expireDue(options?: ExpireDueOptions): Promise<number>
   /**
@@ -201,6 +219,13 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
         error,
       }),
   )
+  const reportLeaks = leakReports({
+    store,
+    now,
+    digests,
+    prefix: settings.tokenPrefix,
+    mutateKey,
+  })
   const views = sharedViews()
   const leases = settings.leases && new Leases(store, settings.leases, now)
   const traced = telemetry && tracedVerify(telemetry, storeKind, cache !== null)
@@ -240,6 +265,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
       calls.organisations.createOrganisation(input),
     resolveConfig: (keyId: string) => calls.queries.resolveConfig(SYSTEM, keyId),
     expireDue: (opts?: ExpireDueOptions) => calls.states.expireDue(opts),
+    reportLeaks,
   }
   const host = telemetry ? tracedOperations(hostCalls, telemetry, 'system') : hostCalls
   return {
@@ -249,7 +275,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     ...host,
     verify,
     now,
-    pepperUsage: () => store.countDigests(now()),
+    pepperUsage: async () => withoutRevoked(await store.countDigests(now())),
     flushUsage: () => lastUsed.flush(),
     drainEvents: async () => (dispatcher ? dispatcher.drain() : 0),
     close: async () => {
@@ -265,6 +291,12 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
 }
 
 const SYSTEM: SystemActor = { kind: 'system' }
+
+// Revoked digests (`!<pepper>$…`, see core/leaks.ts) verify nothing whatever the pepper: they
+// hold no pepper back from being removed.
+function withoutRevoked(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([pepper]) => !pepper.startsWith('!')))
+}
 
 // The injected clock, checked on every reading: a bad clock is a fault, never a wrong decision.
 function checkedClock(clock: Clock): Now {

@@ -35,9 +35,16 @@ export interface WebhookDeliveryOptions extends WebhookTransportOptions {
 /**
  * An event as a webhook message: its ID, type and time, and as `data` the key (or, for
  * `organisation.*`, the organisation) in the ricloud wire format, as the management API shows
- * it (`presentKey`): never a token, since events never carry one.
+ * it (`presentKey`): never a token, since events never carry one. A `key.leaked` message's key
+ * also carries `leak`: `{ slot, which, outcome, url, source }` (where the token was found and
+ * what was done; see `KeycycleEvent`).
  */
 export function eventMessage(event: KeycycleEvent): WebhookMessage {
+  if (event.type === 'key.leaked') {
+    const { slot, which, outcome, url, source } = event
+    const data = { ...presentKey(event.key), leak: { slot, which, outcome, url, source } }
+    return { id: event.id, type: event.type, at: event.at, data }
+  }
   const data = 'key' in event ? presentKey(event.key) : presentOrganisation(event.organisation)
   return { id: event.id, type: event.type, at: event.at, data }
 }
