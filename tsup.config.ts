@@ -18,6 +18,7 @@ export const entries = {
   conformance: 'src/conformance/index.ts',
   webhooks: 'src/webhooks/index.ts',
   sign: 'src/sign.ts',
+  'secret-scanning': 'src/secret-scanning/index.ts',
 }
 
 export default defineConfig({

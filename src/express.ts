@@ -181,3 +181,5 @@ export type {
 } from './http/http-types'
 export type { NodeRequestLike } from './http/node-request'
 export { hasPermission } from './http/permission-checks'
+export type { RawBodyRequestLike, RawBodyResponseLike } from './secret-scanning/express'
+export { secretScanning } from './secret-scanning/express'

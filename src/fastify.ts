@@ -193,3 +193,5 @@ export type {
   TrustProxy,
 } from './http/http-types'
 export { hasPermission } from './http/permission-checks'
+export type { FastifySecretScanningOptions } from './secret-scanning/fastify'
+export { secretScanning } from './secret-scanning/fastify'

@@ -176,3 +176,4 @@ export type {
   TrustProxy,
 } from './http/http-types'
 export { hasPermission } from './http/permission-checks'
+export { secretScanning } from './secret-scanning/hono'

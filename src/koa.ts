@@ -170,3 +170,5 @@ export type {
 } from './http/http-types'
 export type { NodeRequestLike } from './http/node-request'
 export { hasPermission } from './http/permission-checks'
+export type { SecretScanningKoaContext } from './secret-scanning/koa'
+export { secretScanning } from './secret-scanning/koa'

@@ -10,6 +10,7 @@ import { keySubcommands } from './key-subcommands'
 import { StoreUrlError } from './open-store'
 import { orgSubcommands } from './org-subcommands'
 import { ACTORS, type CliIo, type Context, helpFooter } from './session'
+import { tokenPatternCommand } from './token-pattern-command'
 
 // The service names fields and options as the TypeScript API does (`expiresAt: …`, "pass
 // allowLockout"); the CLI says which flag: the field a message starts with, and any other
@@ -110,6 +111,7 @@ function program(context: Context): CommandSpec {
     keySubcommands(context),
     sweepCommand(context),
     verifyCommand(context),
+    tokenPatternCommand(context),
     {
       name: 'help',
       args: ['[command...]'],

@@ -11,8 +11,11 @@ export type RefusedCredentialCode =
   | 'rate_limited'
   | 'credits_exhausted'
 
-/** Codes only the HTTP layer answers with: a method the route lacks, and unexpected faults. */
-export type HttpOnlyErrorCode = 'method_not_allowed' | 'internal'
+/**
+ * Codes only the HTTP layer answers with: a method the route lacks, a body larger than a
+ * route takes (a secret scanning report), and unexpected faults.
+ */
+export type HttpOnlyErrorCode = 'method_not_allowed' | 'payload_too_large' | 'internal'
 
 /** Every `error` code a keycycle error response can carry. */
 export type ErrorCode = KeycycleErrorCode | RefusedCredentialCode | HttpOnlyErrorCode
@@ -33,6 +36,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   insufficient_permissions: 403,
   not_found: 404,
   method_not_allowed: 405,
+  payload_too_large: 413,
   invalid_transition: 409,
   conflict: 409,
   lockout: 409,
