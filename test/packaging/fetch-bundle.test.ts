@@ -3,11 +3,11 @@ import { builtinModules } from 'node:module'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
-// keycycle/fetch (and keycycle/hono, built on the same files) and keycycle/webhooks must load
-// where only the Fetch API is: Bun, Deno, edge runtimes. So nothing in the built files they reach
-// may name a Node builtin, `node:crypto` or plain `crypto` alike. (The service finds node:crypto
-// at run time through `process.getBuiltinModule` where there is one, which names no module to a
-// bundler.)
+// keycycle/fetch (and keycycle/hono, built on the same files), keycycle/webhooks and
+// keycycle/secret-scanning must load where only the Fetch API is: Bun, Deno, edge runtimes. So
+// nothing in the built files they reach may name a Node builtin, `node:crypto` or plain
+// `crypto` alike. (The service finds node:crypto at run time through `process.getBuiltinModule`
+// where there is one, which names no module to a bundler.)
 
 const ROOT = join(import.meta.dirname, '../..')
 const DIST = join(ROOT, 'dist')
@@ -63,22 +63,28 @@ describe('the web-standard entries name no Node builtin', () => {
     ])
   })
 
-  it.each(['fetch.js', 'fetch.cjs', 'hono.js', 'hono.cjs', 'webhooks.js', 'webhooks.cjs'])(
-    'dist/%s',
-    (entry) => {
-      const { files, outside } = graph(entry)
-      expect(files.length).toBeGreaterThan(1)
-      for (const file of files) {
-        const code = readFileSync(file, 'utf8')
-        expect(code, file).not.toMatch(/['"]node:/)
-        expect(specifiers(code).filter(isBuiltin), file).toEqual([])
-      }
-      // Outside the build, only the package's own dependencies (each with a non-Node build) and,
-      // for hono, nothing at run time.
-      for (const specifier of outside)
-        expect(Object.keys(pkg.dependencies)).toContain(packageOf(specifier))
-    },
-  )
+  it.each([
+    'fetch.js',
+    'fetch.cjs',
+    'hono.js',
+    'hono.cjs',
+    'webhooks.js',
+    'webhooks.cjs',
+    'secret-scanning.js',
+    'secret-scanning.cjs',
+  ])('dist/%s', (entry) => {
+    const { files, outside } = graph(entry)
+    expect(files.length).toBeGreaterThan(1)
+    for (const file of files) {
+      const code = readFileSync(file, 'utf8')
+      expect(code, file).not.toMatch(/['"]node:/)
+      expect(specifiers(code).filter(isBuiltin), file).toEqual([])
+    }
+    // Outside the build, only the package's own dependencies (each with a non-Node build) and,
+    // for hono, nothing at run time.
+    for (const specifier of outside)
+      expect(Object.keys(pkg.dependencies)).toContain(packageOf(specifier))
+  })
 
   it.each(['sign.js', 'sign.cjs'])('dist/%s is one file that imports nothing', (entry) => {
     const { files, outside } = graph(entry)

@@ -74,7 +74,13 @@ describe('the public surface', () => {
       fetch: await import('../../src/fetch'),
     }
     for (const [host, entry] of Object.entries(hosts)) {
-      for (const name of ['apiKeyAuth', 'keysRouter', 'requirePermission', 'hasPermission']) {
+      for (const name of [
+        'apiKeyAuth',
+        'keysRouter',
+        'requirePermission',
+        'hasPermission',
+        'secretScanning',
+      ]) {
         expect(entry, `${host}: ${name}`).toHaveProperty(name)
       }
       // A verified key is kept on a request object everywhere but fetch, which has none: its

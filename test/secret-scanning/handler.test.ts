@@ -8,6 +8,7 @@ import {
   type SecretScanningOptions,
   secretScanning,
 } from '../../src/secret-scanning'
+import { eventMessage } from '../../src/webhooks'
 import { manualClock } from '../helpers/clock'
 import { fakeGitHub, keyList, signedHeaders } from './github'
 
@@ -60,6 +61,13 @@ describe('secretScanning over a Request', () => {
       { key: { id: created.key.id }, slot: 'primary', outcome: 'revoked', url: URL_FOUND },
     ])
     expect(JSON.stringify(events)).not.toContain(created.token)
+    // A webhook delivery carries where it was found and what was done, beside the key.
+    const message = eventMessage(events[0]!)
+    expect(message).toMatchObject({
+      type: 'key.leaked',
+      data: { id: created.key.id, leak: { slot: 'primary', which: 'current', outcome: 'revoked' } },
+    })
+    expect(JSON.stringify(message)).not.toContain(created.token)
   })
 
   it('under notify only reports: the token keeps working', async () => {
