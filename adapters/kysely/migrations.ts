@@ -219,8 +219,31 @@ export function migrations(names: TableNames): Record<string, Migration> {
         }
       },
     },
+    // Signed requests: whether a key signs (`on`, `only`), and each of its tokens sealed
+    // (AES-256-GCM, `<kek id>$<base64url>`); NULL in rows written before (not a signing key).
+    '2026_12_08_0006_signed_requests': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable(names.keys).addColumn('signing', 'varchar(8)').execute()
+        for (const column of SEALED_COLUMNS) {
+          await db.schema.alterTable(names.keys).addColumn(column, 'text').execute()
+        }
+      },
+      async down(db: Kysely<unknown>) {
+        for (const column of ['signing', ...SEALED_COLUMNS]) {
+          await db.schema.alterTable(names.keys).dropColumn(column).execute()
+        }
+      },
+    },
   }
 }
+
+// The columns migration 0006 adds beside `signing`.
+const SEALED_COLUMNS = [
+  'primary_sealed',
+  'primary_retiring_sealed',
+  'secondary_sealed',
+  'secondary_retiring_sealed',
+]
 
 // The columns migration 0005 adds, by table.
 const USAGE_COLUMNS = (names: TableNames): [string, string[]][] => [

@@ -89,6 +89,8 @@ const slotColumns = (slot: Slot) => ({
   retiringHint: K[`${slot}_retiring_hint`],
   retiringUntil: K[`${slot}_retiring_until`],
   retiringLastUsedAt: K[`${slot}_retiring_last_used_at`],
+  sealed: K[`${slot}_sealed`],
+  retiringSealed: K[`${slot}_retiring_sealed`],
 })
 const PRIMARY = slotColumns('primary')
 const SECONDARY = slotColumns('secondary')
@@ -97,6 +99,8 @@ function slotFromValues(row: Values, at: ReturnType<typeof slotColumns>): SlotRe
   const digest = row[at.digest]
   if (digest === null || digest === undefined) return null
   const retiring = row[at.retiringDigest]
+  const sealed = row[at.sealed]
+  const retiringSealed = row[at.retiringSealed]
   return {
     digest: String(digest),
     hint: String(row[at.hint]),
@@ -110,7 +114,9 @@ function slotFromValues(row: Values, at: ReturnType<typeof slotColumns>): SlotRe
             hint: String(row[at.retiringHint]),
             until: Number(row[at.retiringUntil]),
             lastUsedAt: intOrNull(row[at.retiringLastUsedAt] ?? null),
+            ...(retiringSealed == null ? {} : { sealed: String(retiringSealed) }),
           },
+    ...(sealed == null ? {} : { sealed: String(sealed) }),
   }
 }
 
@@ -124,6 +130,8 @@ function slotToRow(slot: SlotRecord | null, name: Slot): Record<string, string |
     [`${name}_retiring_until`]: slot?.retiring?.until ?? null,
     [`${name}_last_used_at`]: slot?.lastUsedAt ?? null,
     [`${name}_retiring_last_used_at`]: slot?.retiring?.lastUsedAt ?? null,
+    [`${name}_sealed`]: slot?.sealed ?? null,
+    [`${name}_retiring_sealed`]: slot?.retiring?.sealed ?? null,
   }
 }
 
@@ -151,6 +159,8 @@ export function keyFromValues(row: Values): KeyRecord {
     rateLimits: parsedOrNull<RateLimit[]>(row[K.rate_limits]),
     credits: parsedOrNull<StoredCredits>(row[K.credits]),
     allowedIps: parsedOrNull<string[]>(row[K.allowed_ips]),
+    signing: row[K.signing] === 'on' || row[K.signing] === 'only',
+    signatureOnly: row[K.signing] === 'only',
     version: int(row[K.version]),
   }
 }
@@ -208,6 +218,7 @@ export function keyToRow(key: KeyRecord): KeyRowValues {
     rate_limits: textOf(key.rateLimits),
     credits: textOf(key.credits),
     allowed_ips: textOf(key.allowedIps),
+    signing: key.signatureOnly ? 'only' : key.signing ? 'on' : null,
   } as KeyRowValues
 }
 

@@ -73,6 +73,14 @@ export interface KeyRow {
   credits: string | null
   /** JSON array of addresses and CIDR blocks, or null. */
   allowed_ips: string | null
+  // Added by migration 0006 (signed requests), null in rows written before.
+  /** `on` for a signing key, `only` for a signature-only one; null for neither. */
+  signing: string | null
+  /** Each token of a signing key, sealed (`SlotRecord.sealed`); null otherwise. */
+  primary_sealed: string | null
+  primary_retiring_sealed: string | null
+  secondary_sealed: string | null
+  secondary_retiring_sealed: string | null
 }
 
 /**
@@ -134,6 +142,11 @@ export const KEY_COLUMNS = everyColumn<KeyRow>()([
   'rate_limits',
   'credits',
   'allowed_ips',
+  'signing',
+  'primary_sealed',
+  'primary_retiring_sealed',
+  'secondary_sealed',
+  'secondary_retiring_sealed',
 ])
 
 /** Every organisation column, in table order. */

@@ -97,6 +97,8 @@ const REFUSED: Record<VerifyFailureCode, RefusedCredentialCode> = {
   malformed: 'unauthorized',
   not_found: 'unauthorized',
   invalid: 'unauthorized',
+  stale_signature: 'unauthorized',
+  replayed: 'unauthorized',
   deactivated: 'deactivated',
   blocked: 'blocked',
   expired: 'expired',

@@ -6,6 +6,7 @@ import { outboxSuite } from './outbox-suite'
 import { portSuite } from './port-suite'
 import type { TestFunction, TestRunner } from './runner'
 import { serviceSuite } from './service-suite'
+import { signingSuite } from './signing-suite'
 import type { StoreSuiteContext } from './suite-context'
 import { usageSuite } from './usage-suite'
 import { valuesSuite } from './values-suite'
@@ -120,6 +121,7 @@ export function describeStore<O extends OpenStore>(
     runner.describe('usage counters', () => usageSuite(context))
     runner.describe('usage control in verification', () => verifyUsageSuite(context))
     runner.describe('leaked tokens reported', () => leakSuite(context))
+    runner.describe('signed requests', () => signingSuite(context))
     extras?.(context)
   })
 }

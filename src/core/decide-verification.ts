@@ -1,6 +1,6 @@
 import { DUMMY_DIGEST, hexTailsEqual, hexTailsMatch } from './digest'
 import { effectiveState } from './expiry'
-import type { KeyRecord, Organisation, Slot, SlotRecord } from './types'
+import type { KeyRecord, Organisation, RetiringToken, Slot, SlotRecord } from './types'
 import type { VerifyFailureCode } from './verify-result'
 
 /** What the presented secret and the key's state decided, before any view is built. */
@@ -24,9 +24,23 @@ export interface VerificationInput {
    * null when that pepper is not configured (no match). Called once per candidate, four times.
    */
   digestFor(stored: string): string | null
+  /**
+   * Instead of `digestFor`, for a signed request: which of the four live candidates (each
+   * slot's current token, then its retiring one in its grace window; null where there is none)
+   * signed it, as the bits of `signatureMatches`' answer (`src/core/request-signature.ts`).
+   */
+  matches?(candidates: Candidates): number
   /** Epoch ms of the decision (grace windows and expiry are judged at this instant). */
   now: number
 }
+
+/** A key's four candidates: current primary, retiring primary, current and retiring secondary. */
+export type Candidates = readonly [
+  SlotRecord | null,
+  RetiringToken | null,
+  SlotRecord | null,
+  RetiringToken | null,
+]
 
 // Refusals carry nothing of their own: one frozen object per code.
 const refused = (code: VerifyFailureCode): Verdict => Object.freeze({ ok: false, code })
@@ -50,6 +64,27 @@ function liveRetiring(slot: SlotRecord | null | undefined, now: number) {
   return retiring && retiring.until > now ? retiring : null
 }
 
+// The presented secret's digest against the four stored ones.
+function digestsMatch(
+  digestFor: (stored: string) => string | null,
+  a: string,
+  b: string,
+  c: string,
+  d: string,
+): number {
+  const pa = digestFor(a)
+  const pb = digestFor(b)
+  const pc = digestFor(c)
+  const pd = digestFor(d)
+  // One pepper in play (always, outside a pepper rotation): one pass over the four.
+  return pa !== null && pa === pb && pa === pc && pa === pd
+    ? hexTailsMatch(pa, a, b, c, d)
+    : (hexTailsEqual(pa, a) ? CURRENT_PRIMARY : 0) |
+        (hexTailsEqual(pb, b) ? RETIRING_PRIMARY : 0) |
+        (hexTailsEqual(pc, c) ? CURRENT_SECONDARY : 0) |
+        (hexTailsEqual(pd, d) ? RETIRING_SECONDARY : 0)
+}
+
 /**
  * Decides a verification at `now`: whether the presented secret matches one of the key's live
  * tokens, then whether the key's effective state lets it through. The state-specific codes are
@@ -60,7 +95,7 @@ function liveRetiring(slot: SlotRecord | null | undefined, now: number) {
  * an empty slot or a dead grace window — without stopping early, so the work does not depend
  * on how many tokens a key has, which one matches, or whether the key exists at all.
  */
-export function decideVerification({ found, digestFor, now }: VerificationInput): Verdict {
+export function decideVerification({ found, digestFor, matches, now }: VerificationInput): Verdict {
   const record = found?.key
   const primary = record?.primary
   const secondary = record?.secondary
@@ -70,18 +105,9 @@ export function decideVerification({ found, digestFor, now }: VerificationInput)
   const b = primaryGrace ? primaryGrace.digest : DUMMY_DIGEST
   const c = secondary ? secondary.digest : DUMMY_DIGEST
   const d = secondaryGrace ? secondaryGrace.digest : DUMMY_DIGEST
-  const pa = digestFor(a)
-  const pb = digestFor(b)
-  const pc = digestFor(c)
-  const pd = digestFor(d)
-  // One pepper in play (always, outside a pepper rotation): one pass over the four.
-  const equal =
-    pa !== null && pa === pb && pa === pc && pa === pd
-      ? hexTailsMatch(pa, a, b, c, d)
-      : (hexTailsEqual(pa, a) ? CURRENT_PRIMARY : 0) |
-        (hexTailsEqual(pb, b) ? RETIRING_PRIMARY : 0) |
-        (hexTailsEqual(pc, c) ? CURRENT_SECONDARY : 0) |
-        (hexTailsEqual(pd, d) ? RETIRING_SECONDARY : 0)
+  const equal = matches
+    ? matches([primary ?? null, primaryGrace, secondary ?? null, secondaryGrace])
+    : digestsMatch(digestFor, a, b, c, d)
   // The dummy never counts, even should a secret ever digest to it.
   const real =
     (primary ? CURRENT_PRIMARY : 0) |
@@ -90,7 +116,8 @@ export function decideVerification({ found, digestFor, now }: VerificationInput)
     (secondaryGrace ? RETIRING_SECONDARY : 0)
   const hits = equal & real
   if (found === null) return NOT_FOUND
-  if (hits === 0) return INVALID
+  // A signature-only key's token is no bearer credential: as a wrong one.
+  if (hits === 0 || (!matches && found.key.signatureOnly)) return INVALID
   const state = effectiveState(found.key, now)
   if (state !== 'active') return STATE[state]
   // A current token wins over its slot's retiring one; the primary slot over the secondary.

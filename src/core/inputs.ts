@@ -95,6 +95,13 @@ export interface CreateKeyInput extends KeyUsageInput {
   expiresAt?: InstantInput | null
   /** Host-defined JSON object (≤ 4 KiB encoded). */
   metadata?: Metadata | null
+  /**
+   * Keep the key's tokens sealed so that signed requests verify (`kc.verifyRequest`); needs
+   * `secretEncryption` (else `validation`). Default false.
+   */
+  signing?: boolean
+  /** Refuse the key's token as a bearer credential; needs `signing`. Default false. */
+  signatureOnly?: boolean
 }
 
 /** Input of `updateKey`: absent leaves a field alone, `null` reverts to the organisation default. */
@@ -113,6 +120,8 @@ export interface KeyPatch extends KeyUsageInput {
   expiresAt?: InstantInput | null
   /** Replaces the whole object; `null` clears it. */
   metadata?: Metadata | null
+  /** Refuse the token as a bearer credential (a signing key only, else `validation`). */
+  signatureOnly?: boolean
 }
 
 /** Organisation defaults, as `updateOrganisation` takes them. */
@@ -249,9 +258,20 @@ export function parseOptions<T>(schema: Schema, options: unknown, actor: Actor):
 }
 
 /** Validated `rotateKey` options, defaults applied. */
-export function parseRotateOptions(options: unknown, actor: Actor): { force: boolean; slot: Slot } {
-  const parsed = parseOptions<{ force?: boolean; slot?: Slot }>(ROTATE_OPTIONS, options, actor)
-  return { force: parsed.force ?? false, slot: parsed.slot ?? 'primary' }
+export function parseRotateOptions(
+  options: unknown,
+  actor: Actor,
+): { force: boolean; slot: Slot; signing?: boolean } {
+  const parsed = parseOptions<{ force?: boolean; slot?: Slot; signing?: boolean }>(
+    ROTATE_OPTIONS,
+    options,
+    actor,
+  )
+  return {
+    force: parsed.force ?? false,
+    slot: parsed.slot ?? 'primary',
+    ...(parsed.signing === undefined ? {} : { signing: parsed.signing }),
+  }
 }
 
 /** Validated `deactivateKey` options, defaults applied. */

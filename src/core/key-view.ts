@@ -42,6 +42,8 @@ export function toKey(record: KeyRecord, now: number): Key {
       refill: record.credits.refill && { ...record.credits.refill },
     },
     allowedIps: record.allowedIps ? [...record.allowedIps] : null,
+    signing: record.signing,
+    signatureOnly: record.signatureOnly,
     version: record.version,
   }
 }

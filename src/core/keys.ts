@@ -13,6 +13,8 @@ export const DEFAULT_TRIAL_DURATION_MS = 14 * 86_400_000
 export interface MintedDigest {
   digest: string
   hint: string
+  /** The token sealed, for a signing key (see `SlotRecord.sealed`). */
+  sealed?: string
 }
 
 /** A slot holding one current token minted at `now` and nothing retiring. */
@@ -23,6 +25,7 @@ export function freshSlot(minted: MintedDigest, now: number): SlotRecord {
     rotatedAt: now,
     lastUsedAt: null,
     retiring: null,
+    ...(minted.sealed === undefined ? {} : { sealed: minted.sealed }),
   }
 }
 
@@ -74,6 +77,12 @@ export function newKeyRecord(
 ): KeyRecord {
   const type = input.type ?? 'standard'
   assertFuture(input.expiresAt, now)
+  if (input.signatureOnly === true && input.signing !== true) {
+    throw invalidInput('signatureOnly', 'needs signing: true')
+  }
+  if (input.signing === true && primary.sealed === undefined) {
+    throw invalidInput('signing', 'the token must be sealed')
+  }
   const defaultExpiry = type === 'trial' ? now + trialDurationMs : null
   return {
     id,
@@ -96,6 +105,8 @@ export function newKeyRecord(
     rateLimits: input.rateLimits ?? null,
     credits: input.credits ? storedCredits(null, input.credits, 1, now) : null,
     allowedIps: input.allowedIps ?? null,
+    signing: input.signing ?? false,
+    signatureOnly: input.signatureOnly ?? false,
     version: 1,
   }
 }
@@ -121,6 +132,9 @@ export function applyKeyPatch(
   actor: Actor,
   now: number,
 ): PatchResult {
+  if (patch.signatureOnly === true && !record.signing) {
+    throw invalidInput('signatureOnly', 'needs a signing key (rotate with signing: true first)')
+  }
   let next: KeyRecord = { ...record }
   // Plain fields are replaced as given; config merges field by field, credits member by member
   // (in the version this write gives the key), and expiry moves state.

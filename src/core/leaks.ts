@@ -81,9 +81,11 @@ export function revokeLeakedToken(
 ): KeyRecord | null {
   const value = record[leaked.slot]
   if (value === null || leaked.revoked) return null
+  // A signing key's revoked token loses its sealed copy too: it must not sign either.
+  const { sealed: _, ...unsealed } = value
   const next: SlotRecord =
     leaked.which === 'current'
-      ? { ...value, digest: revokedDigest(value.digest) }
+      ? { ...unsealed, digest: revokedDigest(value.digest) }
       : { ...value, retiring: null }
   return touch({ ...record, [leaked.slot]: next }, SYSTEM, now)
 }

@@ -26,6 +26,26 @@ function withSlot(record: KeyRecord, slot: Slot, value: SlotRecord): KeyRecord {
   return slot === 'primary' ? { ...record, primary: value } : { ...record, secondary: value }
 }
 
+// A record turned signing or not: a key that stops signing keeps no sealed token, and a
+// signature-only key that stops signing takes bearer tokens again.
+function signingAs(record: KeyRecord, signing: boolean): KeyRecord {
+  if (signing) return { ...record, signing }
+  const unsealed = (slot: SlotRecord | null): SlotRecord | null => {
+    if (slot === null) return null
+    const { sealed: _, ...rest } = slot
+    if (rest.retiring === null) return rest
+    const { sealed: __, ...retiring } = rest.retiring
+    return { ...rest, retiring }
+  }
+  return {
+    ...record,
+    signing,
+    signatureOnly: false,
+    primary: unsealed(record.primary)!,
+    secondary: unsealed(record.secondary),
+  }
+}
+
 /** The outcome of a rotation: the record to write and the old token's deadline, if any. */
 export interface Rotation {
   record: KeyRecord
@@ -37,17 +57,24 @@ export interface Rotation {
  * working until `now + gracePeriodMs`, capped at the key's `expiresAt`; with `force`, or a zero
  * grace, it stops at once. A token already retiring in that slot is revoked either way: a slot
  * holds at most one. Rotating an empty secondary slot creates it. A current token revoked as
- * leaked gets no grace. Refused for blocked and expired keys.
+ * leaked gets no grace. Refused for blocked and expired keys. `signing` turns signing on or off
+ * (default: as the key is); a signing key's new token must come sealed (`validation` otherwise).
  */
 export function rotate(
   record: KeyRecord,
-  options: { slot: Slot; force: boolean },
+  options: { slot: Slot; force: boolean; signing?: boolean },
   minted: MintedDigest,
   actor: Actor,
   now: number,
   gracePeriodMs: number,
 ): Rotation {
   assertMintable(record, 'rotate', actor, now)
+  const signing = options.signing ?? record.signing
+  if (signing !== (minted.sealed !== undefined)) {
+    throw new KeycycleError('validation', "signing: a signing key's new token must be sealed", {
+      details: { field: 'signing' },
+    })
+  }
   const previous = options.slot === 'primary' ? record.primary : record.secondary
   const slot = freshSlot(minted, now)
   let graceEndsAt: number | null = null
@@ -60,9 +87,13 @@ export function rotate(
       hint: previous.hint,
       until: graceEndsAt,
       lastUsedAt: previous.lastUsedAt,
+      ...(previous.sealed === undefined || minted.sealed === undefined
+        ? {}
+        : { sealed: previous.sealed }),
     }
   }
-  return { record: touch(withSlot(record, options.slot, slot), actor, now), graceEndsAt }
+  const next = withSlot(record, options.slot, slot)
+  return { record: touch(signingAs(next, signing), actor, now), graceEndsAt }
 }
 
 /**
@@ -78,5 +109,10 @@ export function regenerate(
   now: number,
 ): KeyRecord {
   assertMintable(record, 'regenerate', actor, now)
+  if (record.signing !== (minted.sealed !== undefined)) {
+    throw new KeycycleError('validation', "signing: a signing key's new token must be sealed", {
+      details: { field: 'signing' },
+    })
+  }
   return touch(withSlot(record, slot, freshSlot(minted, now)), actor, now)
 }

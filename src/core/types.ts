@@ -133,6 +133,14 @@ export interface Key {
    * organisation's (none there: any). Admin only.
    */
   allowedIps: string[] | null
+  /**
+   * Whether the key's tokens are kept sealed (AES-256-GCM under the host's `secretEncryption`
+   * keys) so that requests signed with them verify (`kc.verifyRequest`). Set at creation, or
+   * changed by a rotation (`rotateKey(id, { signing })`).
+   */
+  signing: boolean
+  /** A signing key whose token is refused as a bearer credential: signed requests only. */
+  signatureOnly: boolean
   /** Bumped by every write; the basis of optimistic concurrency. */
   version: number
 }
@@ -144,6 +152,8 @@ export interface RetiringToken {
   until: number
   /** Epoch ms of its last successful verification, or null. */
   lastUsedAt: number | null
+  /** A signing key's token, sealed (see `SlotRecord.sealed`); absent otherwise. */
+  sealed?: string
 }
 
 /** One slot as stored: digests only, never a token. */
@@ -154,6 +164,11 @@ export interface SlotRecord {
   /** Epoch ms of the current token's last successful verification, or null. */
   lastUsedAt: number | null
   retiring: RetiringToken | null
+  /**
+   * A signing key's current token, sealed: `<kek id>$<base64url>` of AES-256-GCM, bound to the
+   * key's ID and this slot. Absent for other keys. Never the token in the clear.
+   */
+  sealed?: string
 }
 
 /**

@@ -4,12 +4,17 @@ import type { EffectiveConfig, Key, Slot } from './types'
 /**
  * Why a token was refused. The first three must look identical to a client. The last four
  * are given only once the token is valid and its key usable, in this order: the client's
- * address, the permissions asked for, the rate limits, the credits.
+ * address, the permissions asked for, the rate limits, the credits. A signed request
+ * (`kc.verifyRequest`) may also be `stale_signature` (its timestamp missing or more than 5
+ * minutes from the server's clock, decided before any read) or `replayed` (its signature
+ * already accepted by this instance within the window); hosts answer both as the first three.
  */
 export type VerifyFailureCode =
   | 'malformed'
   | 'not_found'
   | 'invalid'
+  | 'stale_signature'
+  | 'replayed'
   | 'deactivated'
   | 'blocked'
   | 'expired'

@@ -23,6 +23,7 @@ import { idSource, minter } from './minting'
 import { keyMutation } from './mutate-key'
 import type { Clock, KeycycleOptions, RandomSource } from './options'
 import { type CreatedOrganisation, organisationCommands } from './organisation-commands'
+import { secretSealer } from './secret-sealer'
 import { readServiceOptions } from './service-options'
 import type { ExpireDueOptions } from './state-commands'
 import { stateCommands } from './state-commands'
@@ -36,6 +37,7 @@ import { LastUsedRecorder } from './verify/last-used-recorder'
 import { Leases } from './verify/leases'
 import { keyReader } from './verify/read-key'
 import { sharedViews } from './verify/shared-views'
+import { ReplayGuard } from './verify/signed-request'
 import { verifier } from './verify/verify'
 import { hookWrites } from './write-hooks'
 
@@ -90,6 +92,29 @@ export interface Keycycle {
    * seconds until reset).
    */
   now(): number
+  /**
+   * Checks a request signed with a signing key's token (NCP API Gateway signature v2: the
+   * headers `x-ncp-apigw-timestamp`, `x-ncp-iam-access-key` — the key's ID — and
+   * `x-ncp-apigw-signature-v2`, made by `signRequest` from `keycycle/sign`), asking what
+   * `options` asks as {@link Keycycle.verify} does, with the same results. `target` is the
+   * raw path and query as received. Besides verify's codes: `stale_signature` (the timestamp
+   * missing or more than 5 minutes from this instance's clock) and `replayed` (the same
+   * signature already accepted by this instance within the window). During a rotation's grace
+   * window the retiring token's signatures verify too. Rejects as `verify` does.
+   *
+   * @example
+   * ```ts
+   * const result = await kc.verifyRequest({ method: req.method, target: req.originalUrl, headers: req.headers })
+   * ```
+   */
+  verifyRequest(
+    request: {
+      method: string
+      target: string
+      headers: { get(name: string): string | null } | Record<string, string | string[] | undefined>
+    },
+    options?: VerifyOptions,
+  ): Promise<VerifyResult>
   /** The effective configuration of any key, with sources. Host-level: no reach check. */
   resolveConfig(keyId: string): Promise<EffectiveConfig>
   /**
@@ -143,8 +168,11 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
   const now = checkedClock(settings.clock)
   const bytes = checkedRandom(settings.random)
   const newId = idSource(bytes)
-  const digests = createDigests(settings.pepper, platformHashes())
+  const hashes = platformHashes()
+  const digests = createDigests(settings.pepper, hashes)
   const mint = minter(bytes, settings.tokenPrefix, digests)
+  const keks = settings.secretEncryption
+  const sealer = keks.length === 0 ? null : secretSealer(keks, bytes)
   const { onEvent, logger } = settings
   // Telemetry wraps from outside (the store, the read step, verify, the handles): with it off
   // (the default) none of its code runs and @opentelemetry/api is never imported.
@@ -187,6 +215,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
       now,
       newId,
       mint,
+      sealer,
       events,
       mutateKey,
       gracePeriodMs: settings.gracePeriodMs,
@@ -230,7 +259,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
   const leases = settings.leases && new Leases(store, settings.leases, now)
   const traced = telemetry && tracedVerify(telemetry, storeKind, cache !== null)
   const read = keyReader(store, cache, views.hint)
-  const plainVerify = verifier({
+  const { verify: plainVerify, verifyRequest } = verifier({
     prefix: settings.tokenPrefix,
     now,
     read: traced ? traced.read(read) : read,
@@ -241,6 +270,9 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     views,
     lastUsed,
     leases,
+    sealer,
+    hmacHex: hashes.hmacSha256Hex,
+    replays: new ReplayGuard(),
   })
   const verify = traced ? traced.verify(plainVerify) : plainVerify
   void telemetry?.ready.then(() => {
@@ -275,6 +307,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     ...host,
     verify,
     now,
+    verifyRequest,
     pepperUsage: async () => withoutRevoked(await store.countDigests(now())),
     flushUsage: () => lastUsed.flush(),
     drainEvents: async () => (dispatcher ? dispatcher.drain() : 0),

@@ -33,6 +33,14 @@ export interface KeycycleOptions {
    */
   pepper?: PepperOption
   /**
+   * The key-encryption keys (`{ keys: [{ id, key }] }`, each 32 bytes) signing keys' tokens are
+   * sealed under (AES-256-GCM), so that signed requests verify (`kc.verifyRequest`). The first
+   * is current; the others still open what they sealed (re-sealed under the current one as
+   * `kc.rewrapSecrets()` runs) until `kc.secretEncryptionUsage()` counts none. Without it,
+   * `signing: true` is refused with `validation`. Default: none.
+   */
+  secretEncryption?: { keys: readonly { id: string; key: Uint8Array }[] }
+  /**
    * How often last-used times (and pepper re-digests) are written, at most one write per key
    * per interval, never on the request path; `close()` flushes. Default 60 000; 0 writes only on
    * `close()` or `flushUsage()`.

@@ -5,6 +5,7 @@ import { DEFAULT_GRACE_PERIOD_MS } from '../core/rotation'
 import { DEFAULT_EXPIRING_LEAD_MS } from '../core/schedule'
 import type { Field, Schema } from '../core/schema'
 import { parseInput } from '../core/schema'
+import { readSecretEncryption, type SecretEncryptionKey } from '../core/sealed-secret'
 import { assertTokenPrefix } from '../core/token'
 import { readBoolean, readInteger } from '../core/validate'
 import type { KeyStore } from '../store'
@@ -115,6 +116,14 @@ export const SERVICE_OPTIONS: Schema = {
       return value
     },
   }),
+  secretEncryption: field('secretEncryption', "The keys signing keys' tokens are sealed under.", {
+    type: '{ keys: { id, key }[] }',
+    create: true,
+    parse: (value: unknown) => {
+      readSecretEncryption(value)
+      return value
+    },
+  }),
   lastUsedFlushMs: field('lastUsedFlushMs', 'Last-used write interval.', integer(0, MAX_TIMER_MS)),
   maxKeysPerOrganisation: field(
     'maxKeysPerOrganisation',
@@ -189,6 +198,8 @@ export interface ServiceSettings {
   random: NonNullable<KeycycleOptions['random']>
   tokenPrefix: string
   pepper: KeycycleOptions['pepper']
+  /** The key-encryption keys, validated and copied (none: signing keys are refused). */
+  secretEncryption: SecretEncryptionKey[]
   lastUsedFlushMs: number
   maxKeysPerOrganisation: number | undefined
   gracePeriodMs: number
@@ -275,6 +286,7 @@ export function readServiceOptions(options: KeycycleOptions): ServiceSettings {
     random: o.random ?? { bytes: webCryptoBytes },
     tokenPrefix: o.tokenPrefix ?? 'kc',
     pepper: o.pepper,
+    secretEncryption: readSecretEncryption(o.secretEncryption),
     lastUsedFlushMs: o.lastUsedFlushMs ?? 60_000,
     maxKeysPerOrganisation: o.maxKeysPerOrganisation,
     gracePeriodMs: o.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS,

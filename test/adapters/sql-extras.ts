@@ -81,13 +81,24 @@ function sqlSpecifics({ test }: StoreSuiteContext<SqlOpenStore>, dialect: Dialec
         const created = organisation()
         const key = keyRecord({ organisation: created.id })
         const { rate_limits: _, allowed_ips: __, ...organisationRow } = organisationToRow(created)
-        const { rate_limits: _r, credits: _c, allowed_ips: _a, ...keyRow } = keyToRow(key)
+        const {
+          rate_limits: _r,
+          credits: _c,
+          allowed_ips: _a,
+          signing: _s,
+          primary_sealed: _ps,
+          primary_retiring_sealed: _prs,
+          secondary_sealed: _ss,
+          secondary_retiring_sealed: _srs,
+          ...keyRow
+        } = keyToRow(key)
         const old = db as unknown as Kysely<Record<string, Record<string, unknown>>>
         await old.insertInto(names.organisations).values(organisationRow).execute()
         await old.insertInto(names.keys).values(keyRow).execute()
 
         expect(await migrateKeycycle(db, { tablePrefix })).toMatchObject([
           { migrationName: '2026_11_24_0005_usage_control', status: 'Success' },
+          { migrationName: '2026_12_08_0006_signed_requests', status: 'Success' },
         ])
         const store = kyselyStore(db, { tablePrefix })
         expect(await store.getKeyWithOrganisation(key.id)).toEqual({ key, organisation: created })

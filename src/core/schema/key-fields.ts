@@ -168,6 +168,19 @@ export const KEY_FIELDS = {
     nullable: true,
     ...ipList,
   },
+  signing: {
+    wire: 'signing',
+    doc: "The key's tokens are kept sealed so that requests signed with them (NCP signature v2) verify; needs the host's `secretEncryption`. Changed by a rotation.",
+    create: true,
+    ...boolean,
+  },
+  signatureOnly: {
+    wire: 'signature_only',
+    doc: "A signing key's token is refused as a bearer credential: signed requests only.",
+    create: true,
+    patch: true,
+    ...boolean,
+  },
   createdAt: { wire: 'date_created', doc: 'Creation time.', ...instant },
   modifiedAt: { wire: 'date_modified', ncp: 'modTime', doc: 'Time of the last write.', ...instant },
   modifiedBy: {

@@ -26,6 +26,12 @@ export const ROTATE_OPTIONS = {
     create: true,
     ...oneOf(SLOTS),
   },
+  signing: {
+    wire: 'signing',
+    doc: "Turn signing on (the new token is sealed) or off (the key's sealed tokens are dropped). Default: unchanged.",
+    create: true,
+    ...boolean,
+  },
 } as const satisfies Schema
 
 /** Options of `deactivateKey`. */

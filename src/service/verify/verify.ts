@@ -24,6 +24,13 @@
  *
  * A refusal at any step records and spends nothing.
  *
+ * `kc.verifyRequest` (a signed request, `signed-request.ts`) runs the same steps on what its
+ * headers present: step 1 reads the three headers and refuses a timestamp out of the window
+ * (`stale_signature`) with no store call; after step 2 the key's sealed tokens are opened (once
+ * per sealing, then remembered); step 3 compares the signature with an HMAC under each live
+ * token instead of digests, then refuses a signature this instance already accepted
+ * (`replayed`). Steps 4–7 are the same; a signed request is never re-digested.
+ *
  * Every result is deep-frozen, on every store, cached or not.
  *
  * What keeps it at its floor, and where each trick lives (nothing outside this folder depends
@@ -47,8 +54,11 @@
 import { decideVerification, type Verdict } from '../../core/decide-verification'
 import type { Digests } from '../../core/digest'
 import { KeycycleError } from '../../core/errors'
+import { isKeyId } from '../../core/ids'
 import { type ClientIp, parseClientIp } from '../../core/ip-rules'
 import { type PermissionQuery, parsePermissionQuery } from '../../core/permission-query'
+import type { HmacHex } from '../../core/request-signature'
+import { timestampFresh } from '../../core/request-signature'
 import { parseToken } from '../../core/token'
 import {
   checkAccess,
@@ -61,12 +71,20 @@ import type { VerifyFailureCode, VerifyResult } from '../../core/verify-result'
 import type { KeyWithOrganisation } from '../../store'
 import { isPromiseLike } from '../../store/deadline'
 import type { Now } from '../deps'
+import type { SecretSealer } from '../secret-sealer'
 import type { VerifyCache } from './cache'
 import type { LastUsedRecorder } from './last-used-recorder'
 import { presentedSecret } from './presented-secret'
 import type { KeyRead, ReadKey } from './read-key'
 import { frozenStates, NO_LIMITS, refused, succeeded } from './results'
 import type { KeyView, SharedViews } from './shared-views'
+import {
+  openCandidates,
+  type ReplayGuard,
+  readSignature,
+  type SignedRequestInput,
+  signatureMatcher,
+} from './signed-request'
 import { type SpendStepDeps, type Spent, spendStep } from './spend-step'
 
 /** What the pipeline is built from. */
@@ -80,6 +98,11 @@ export interface VerifyDeps extends SpendStepDeps {
   digests: Digests
   views: SharedViews
   lastUsed: LastUsedRecorder
+  /** Opens signing keys' sealed tokens; null without `secretEncryption`. */
+  sealer: SecretSealer | null
+  /** HMAC-SHA-256 for signed requests. */
+  hmacHex: HmacHex
+  replays: ReplayGuard
 }
 
 /**
@@ -88,6 +111,25 @@ export interface VerifyDeps extends SpendStepDeps {
  * fault) when the store did not answer in time.
  */
 export type Verify = (token: unknown, options?: VerifyOptions) => Promise<VerifyResult>
+
+/** Verifies a signed request as {@link Verify} does a token (`kc.verifyRequest`). */
+export type VerifyRequest = (
+  request: SignedRequestInput,
+  options?: VerifyOptions,
+) => Promise<VerifyResult>
+
+// What a verification presents, as step 3 checks it: a token's secret (its digest against the
+// stored ones) or a signature (HMACs under the opened tokens).
+interface Presented {
+  digestFor: (stored: string) => string | null
+  matches?: Parameters<typeof decideVerification>[0]['matches']
+  /** The token's secret, for a re-digest under the current pepper; null for a signature. */
+  secret: string | null
+  /** Once the secret matched: a refusal code, or null. Asked once per verification. */
+  admit?: (at: number) => VerifyFailureCode | null
+}
+
+const NO_DIGEST = () => null
 
 // How many times a spend may find the records it was decided on moved before the verification
 // gives up (`unavailable`): each time means a write to the key landed within one round trip.
@@ -110,9 +152,10 @@ function memoised<T>(parse: (text: string) => T): (value: unknown) => T {
   }
 }
 
-/** The verification pipeline over `deps`. */
-export function verifier(deps: VerifyDeps): Verify {
+/** The verification pipeline over `deps`: tokens, and signed requests. */
+export function verifier(deps: VerifyDeps): { verify: Verify; verifyRequest: VerifyRequest } {
   const { prefix, now, read, store, cache, digests, views, lastUsed, leases } = deps
+  const { sealer, hmacHex, replays } = deps
   const spendUsage = spendStep(deps)
   const accuracy =
     leases && Object.freeze({ mode: 'leased' as const, leaseUnits: leases.settings.units })
@@ -124,7 +167,7 @@ export function verifier(deps: VerifyDeps): Verify {
   // Steps 3–7, once the read has answered at `at`: a result at once, unless a spend is needed.
   function conclude(
     keyId: string,
-    secret: string,
+    presented: Presented,
     read: KeyRead,
     at: number,
     ask: VerifyAsk,
@@ -134,28 +177,31 @@ export function verifier(deps: VerifyDeps): Verify {
     const found = read.found
     const verdict: Verdict = decideVerification({
       found,
-      digestFor: presentedSecret(digests, keyId, secret),
+      digestFor: presented.digestFor,
+      ...(presented.matches && { matches: presented.matches }),
       now: at,
     })
     // A refusal decided on a hint is confirmed by a read first.
     const refuse = (code: VerifyFailureCode) =>
-      read.hinted ? confirm(keyId, secret, read, code, ask, decisions) : refused(code, checkedAt)
+      read.hinted ? confirm(keyId, presented, read, code, ask, decisions) : refused(code, checkedAt)
     if (!verdict.ok || found === null) return refuse(verdict.ok ? 'not_found' : verdict.code)
+    const inadmissible = presented.admit?.(at) ?? null
+    if (inadmissible !== null) return refused(inadmissible, checkedAt)
     const view = views.view(found.key, found.organisation, at)
     const refusal = checkAccess(view.rules, found.key.permissions, ask)
     if (refusal !== null) return refuse(refusal)
     if (!spendsCounters(view.rules)) {
-      recordUse(keyId, secret, verdict.stored, at)
+      recordUse(keyId, presented, verdict.stored, at)
       return succeeded(verdict, view, checkedAt, null, NO_LIMITS)
     }
-    return spend(keyId, secret, found, verdict, view, { at, checkedAt, ask, decisions })
+    return spend(keyId, presented, found, verdict, view, { at, checkedAt, ask, decisions })
   }
 
   // A refusal decided on a hint stands only if the store still holds those versions; if not, the
   // decision is taken again on what it holds. One read: what a refusal costs unhinted too.
   async function confirm(
     keyId: string,
-    secret: string,
+    presented: Presented,
     hinted: KeyRead,
     code: VerifyFailureCode,
     ask: VerifyAsk,
@@ -173,26 +219,26 @@ export function verifier(deps: VerifyDeps): Verify {
       return refused(code, at)
     }
     views.forget(keyId)
-    return conclude(keyId, secret, { found: current, checkedAt: null }, at, ask, decisions + 1)
+    return conclude(keyId, presented, { found: current, checkedAt: null }, at, ask, decisions + 1)
   }
 
   // Step 5 (`spend-step.ts`), then what its answer means: a stale answer decides again.
   function spend(
     keyId: string,
-    secret: string,
+    presented: Presented,
     found: KeyWithOrganisation,
     verdict: Extract<Verdict, { ok: true }>,
     view: KeyView,
     context: { at: number; checkedAt: number; ask: VerifyAsk; decisions: number },
   ): VerifyResult | Promise<VerifyResult> {
     const answer = spendUsage(keyId, found, view.rules, context.ask.cost, context.at)
-    const settle = (spent: Spent) => settled(keyId, secret, found, verdict, view, context, spent)
+    const settle = (spent: Spent) => settled(keyId, presented, found, verdict, view, context, spent)
     return isPromiseLike(answer) ? answer.then(settle) : settle(answer)
   }
 
   function settled(
     keyId: string,
-    secret: string,
+    presented: Presented,
     found: KeyWithOrganisation,
     verdict: Extract<Verdict, { ok: true }>,
     view: KeyView,
@@ -213,7 +259,7 @@ export function verifier(deps: VerifyDeps): Verify {
         throw new KeycycleError('unavailable', `key ${keyId} kept changing during its verification`)
       }
       const current = { found: answer.current, checkedAt: null }
-      return conclude(keyId, secret, current, now(), ask, decisions + 1)
+      return conclude(keyId, presented, current, now(), ask, decisions + 1)
     }
     const balance = answer.credits === null ? null : Object.freeze({ remaining: answer.credits })
     const limits = frozenStates(answer.buckets)
@@ -227,25 +273,53 @@ export function verifier(deps: VerifyDeps): Verify {
         credits: balance,
       })
     }
-    recordUse(keyId, secret, verdict.stored, at)
+    recordUse(keyId, presented, verdict.stored, at)
     return succeeded(verdict, view, checkedAt, balance, limits, answer.leased ? accuracy : null)
   }
 
   // Step 6: last use, and a re-digest when the token was made under an older pepper.
-  function recordUse(keyId: string, secret: string, stored: string, at: number): void {
-    const redigest = digests.isOutdated(stored) ? digests.mint(keyId, secret) : null
+  function recordUse(keyId: string, presented: Presented, stored: string, at: number): void {
+    const { secret } = presented
+    const redigest =
+      secret !== null && digests.isOutdated(stored) ? digests.mint(keyId, secret) : null
     lastUsed.record(keyId, stored, at, redigest)
   }
 
-  return async (token, options) => {
+  const verify: Verify = async (token, options) => {
     const ask = readVerifyOptions(options, parseIp, parseQuery)
     const parsed = parseToken(token, prefix)
     if (parsed === null) return refused('malformed', now())
     const { keyId, secret } = parsed
+    const presented = { digestFor: presentedSecret(digests, keyId, secret), secret }
     const asked = now()
     const found = read(keyId, asked)
-    if (!isPromiseLike(found)) return conclude(keyId, secret, found, asked, ask, 0)
+    if (!isPromiseLike(found)) return conclude(keyId, presented, found, asked, ask, 0)
     const answered = await found
-    return conclude(keyId, secret, answered, now(), ask, 0)
+    return conclude(keyId, presented, answered, now(), ask, 0)
   }
+
+  const verifyRequest: VerifyRequest = async (request, options) => {
+    const ask = readVerifyOptions(options, parseIp, parseQuery)
+    const signed = readSignature(request)
+    const asked = now()
+    if (signed === null || !isKeyId(signed.keyId)) return refused('malformed', asked)
+    if (!timestampFresh(signed.timestamp, asked)) return refused('stale_signature', asked)
+    const { keyId } = signed
+    let admitted: boolean | undefined
+    const presented: Presented = {
+      digestFor: NO_DIGEST,
+      matches: signatureMatcher(sealer, keyId, signed, hmacHex),
+      secret: null,
+      admit: (at) => {
+        admitted ??= replays.admit(signed.signature, signed.timestamp, at)
+        return admitted ? null : 'replayed'
+      },
+    }
+    const found = read(keyId, asked)
+    const answered = isPromiseLike(found) ? await found : found
+    await openCandidates(sealer, answered.found)
+    return conclude(keyId, presented, answered, now(), ask, 0)
+  }
+
+  return { verify, verifyRequest }
 }
