@@ -10,6 +10,7 @@ import { keySubcommands } from './key-subcommands'
 import { StoreUrlError } from './open-store'
 import { orgSubcommands } from './org-subcommands'
 import { ACTORS, type CliIo, type Context, helpFooter } from './session'
+import { signCommand } from './sign-command'
 import { tokenPatternCommand } from './token-pattern-command'
 
 // The service names fields and options as the TypeScript API does (`expiresAt: …`, "pass
@@ -112,6 +113,7 @@ function program(context: Context): CommandSpec {
     sweepCommand(context),
     verifyCommand(context),
     tokenPatternCommand(context),
+    signCommand(context),
     {
       name: 'help',
       args: ['[command...]'],

@@ -42,6 +42,20 @@ beforeAll(async () => {
 afterAll(() => store.cleanup())
 
 describe('the keycycle binary', () => {
+  it('sign prints the three headers of NCP signature v2, as Python computes them', async () => {
+    // The vector of test/core/request-signature.test.ts (Python's hmac and base64).
+    const target = '/api/v1//api-keys/key_01JD0000000000000000000000'
+    const args = ['sign', 'PATCH', target, '--access-key', 'key_01JD0000000000000000000000']
+    const token = 'kc_01JD0000000000000000000000_abcdefghijabcdefghijabcdefghijabcdefghi123456'
+    const signed = status(await cli(...args, '--token', token, '--timestamp', '1732480000000'), 0)
+    expect(signed.stdout).toBe(
+      'x-ncp-apigw-timestamp: 1732480000000\n' +
+        'x-ncp-iam-access-key: key_01JD0000000000000000000000\n' +
+        'x-ncp-apigw-signature-v2: mEMzhYkhQXELqIA4SR/QjS/r2oMjOJWdORKnbWLe/ro=\n',
+    )
+    expect(status(await cli('sign', 'GET', '/'), EXIT.usage).stderr).toContain('--token')
+  })
+
   it('prints help with the exit statuses, and its version', async () => {
     const help = status(await cli('--help'), 0)
     for (const command of ['migrate', 'org', 'key', 'sweep', 'verify']) {
