@@ -59,7 +59,11 @@ export async function dumpRedis(client: Client, prefix: string): Promise<string>
         const type = await node.type(key)
         if (type === 'hash') dump[key] = await node.hgetall(key)
         else if (type === 'zset') dump[key] = await node.zrange(key, 0, -1, 'WITHSCORES')
-        else dump[key] = await node.get(key)
+        else if (type === 'list') dump[key] = await node.lrange(key, 0, -1)
+        else if (type === 'set') dump[key] = await node.smembers(key)
+        else if (type === 'stream') dump[key] = await node.xrange(key, '-', '+')
+        else if (type === 'string') dump[key] = await node.get(key)
+        // Anything else (a key expired between SCAN and TYPE reads as none) holds nothing.
       }
     } while (cursor !== '0')
   }
