@@ -11,6 +11,7 @@ export type {
   ListKeysQuery,
   OrganisationPatch,
 } from './core/inputs'
+export type { KeyUsage } from './core/key-usage'
 export type { ParsedToken } from './core/token'
 export { hasValidChecksum, parseToken, TOKEN_PATTERN } from './core/token'
 export type {

@@ -23,6 +23,7 @@ export type {
   KeyRow,
   NullableIntColumn,
   OrganisationRow,
+  UsageRow,
 } from './schema'
 export {
   type ReusePreparedStatementsOptions,

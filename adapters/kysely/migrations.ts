@@ -234,6 +234,28 @@ export function migrations(names: TableNames): Record<string, Migration> {
         }
       },
     },
+    // Usage analytics: a key's verifications by hour and outcome, added to by every instance
+    // (`INSERT … ON CONFLICT/DUPLICATE KEY UPDATE count = count + …`) and pruned by hour.
+    // No foreign key: counts are written behind and may outlive their key until pruned.
+    '2026_12_08_0007_usage_analytics': {
+      async up(db: Kysely<unknown>) {
+        let usage = db.schema
+          .createTable(names.usage)
+          .addColumn('key_id', ID, (c) => c.notNull())
+          .addColumn('hour', 'bigint', (c) => c.notNull())
+          .addColumn('outcome', 'varchar(32)', (c) => c.notNull())
+          .addColumn('count', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint(`${names.usage}_pk`, ['key_id', 'hour', 'outcome'])
+        if (dialectOf(db) === 'mysql') {
+          usage = usage.modifyEnd(sql`character set utf8mb4 collate utf8mb4_bin`)
+        }
+        await usage.execute()
+        await db.schema.createIndex(`${names.usage}_hour`).on(names.usage).column('hour').execute()
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable(names.usage).execute()
+      },
+    },
   }
 }
 

@@ -203,10 +203,20 @@ export const EVENT_COLUMNS = everyColumn<EventRow>()([
 ])
 
 /** The tables as the adapter's queries name them; real names carry the configured prefix. */
+/** One cell of usage analytics (migration 0007): a key's count of one outcome in one hour. */
+export interface UsageRow {
+  key_id: string
+  /** Epoch ms of the hour's start. */
+  hour: IntColumn
+  outcome: string
+  count: IntColumn
+}
+
 export interface KeycycleTables {
   keys: KeyRow & CountersColumn
   organisations: OrganisationRow & CountersColumn
   events: EventRow
+  usage: UsageRow
 }
 
 /** Real table names for a prefix. */
@@ -214,6 +224,7 @@ export interface TableNames {
   keys: string
   organisations: string
   events: string
+  usage: string
   migrations: string
   migrationLock: string
 }
@@ -224,6 +235,7 @@ export function tableNames(prefix: string): TableNames {
     keys: `${prefix}keys`,
     organisations: `${prefix}organisations`,
     events: `${prefix}events`,
+    usage: `${prefix}usage_hours`,
     migrations: `${prefix}migrations`,
     migrationLock: `${prefix}migrations_lock`,
   }

@@ -25,6 +25,7 @@ import { kyselySpend } from './spend'
 import { isDuplicateKey } from './sql-errors'
 import { sqlFlavour } from './sql-flavour'
 import { buildStatements, channelName } from './statements'
+import { kyselyUsage } from './usage'
 
 type Builder = ExpressionBuilder<{ k: KeycycleTables['keys'] }, 'k'>
 
@@ -70,6 +71,9 @@ function clauseFilter(eb: Builder, clause: StateClause) {
  * balance's events, one round trip), and one transaction elsewhere that locks the rows (the
  * organisation's only for its shared buckets) and applies `spendCounters` in this process:
  * exact under any concurrency across every client of the database.
+ *
+ * Usage analytics (`addUsage`, `readUsage`, `pruneUsage`; see usage.ts) live in
+ * `<tablePrefix>usage_hours`, one row per key, hour and outcome, added to atomically.
  *
  * Fenced writes (`deadline`): no attempt starts and no COMMIT is sent after the deadline, and
  * each dialect's server bounds the statements: PostgreSQL by `SET LOCAL statement_timeout` and
@@ -327,6 +331,7 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
       current: (id, options) => store.getKeyWithOrganisation(id, options),
     }),
     ...kyselyOutbox(host, names.events),
+    ...kyselyUsage(host, names, flavour),
   }
   if (sqlite !== undefined) {
     // On its own better-sqlite3 connection the verification read runs at once when it can

@@ -2,6 +2,7 @@ import { type CounterState, NO_COUNTERS, spendCounters } from '../../src/core/co
 import { KeycycleError } from '../../src/core/errors'
 import { matchesClause, matchesFilter } from '../../src/core/filters'
 import { deepFreeze } from '../../src/core/freeze'
+import type { UsageCount } from '../../src/core/key-usage'
 import type { KeyRecord, Organisation } from '../../src/core/types'
 import type {
   ChangeFeed,
@@ -67,6 +68,8 @@ export function memoryStore(): MemoryStore {
   // Usage counters by key ID and by organisation ID, beside the records (never versioned).
   const keyCounters = new Map<string, CounterState>()
   const organisationCounters = new Map<string, CounterState>()
+  // Usage analytics by key ID, then `<hour>:<outcome>`; kept after a key is deleted, until pruned.
+  const usage = new Map<string, Map<string, UsageCount>>()
   const feeds = new Set<ChangeFeed>()
   const outbox = memoryOutbox()
   const recordEvents = outbox.record
@@ -221,6 +224,43 @@ export function memoryStore(): MemoryStore {
         if (counters !== undefined) out.set(id, counters)
       }
       return out
+    },
+
+    async addUsage(counts) {
+      for (const { keyId, hour, outcome, count } of counts) {
+        let cells = usage.get(keyId)
+        if (cells === undefined) {
+          cells = new Map()
+          usage.set(keyId, cells)
+        }
+        const cell = `${hour}:${outcome}`
+        const stored = cells.get(cell)
+        if (stored === undefined) cells.set(cell, { keyId, hour, outcome, count })
+        else stored.count += count
+      }
+    },
+
+    async readUsage(keyId, from, to) {
+      const out: UsageCount[] = []
+      for (const cell of usage.get(keyId)?.values() ?? []) {
+        if (cell.hour >= from && cell.hour < to) out.push({ ...cell })
+      }
+      return out
+    },
+
+    async pruneUsage(before, limit) {
+      let pruned = 0
+      for (const [keyId, cells] of usage) {
+        for (const [name, cell] of cells) {
+          if (pruned === limit) return pruned
+          if (cell.hour < before) {
+            cells.delete(name)
+            pruned++
+          }
+        }
+        if (cells.size === 0) usage.delete(keyId)
+      }
+      return pruned
     },
 
     claimEvents: outbox.claimEvents,

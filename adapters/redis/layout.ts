@@ -33,6 +33,12 @@ export interface Layout {
   changes: string
   /** The outbox of the record `subject` (a key or organisation ID), on its hash slot. */
   outbox(subject: string): SubjectOutbox
+  /** Hash of a key's usage analytics: `<hour>:<outcome>` → count (see usage.ts). */
+  usage(id: string): string
+  /** Sorted set of the hours a key's {@link usage} holds, each scored by itself. */
+  usageHours(id: string): string
+  /** Sorted set of key IDs with usage, scored by (at most) their oldest hour: pruning's index. */
+  usageKeys: string
   /** The outbox indexes: which subjects have events, in the slot `{outbox}`. */
   pending: OutboxIndex
   delivered: OutboxIndex
@@ -90,6 +96,9 @@ export function layout(prefix: string): Layout {
         base,
       }
     },
+    usage: (id) => `${prefix}{${id}}:usage`,
+    usageHours: (id) => `${prefix}{${id}}:usage:hours`,
+    usageKeys: `${prefix}{usage}:keys`,
     pending: index('pending'),
     delivered: index('delivered'),
   }

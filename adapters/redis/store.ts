@@ -22,6 +22,7 @@ import { keyRecordOf, organisationOf } from './records'
 import { keyPrefixOf } from './scan'
 import { addWithinLimit, compareAndSet, deleteIfVersion, refusedLate, remove } from './scripts'
 import { redisSpend } from './spend'
+import { redisUsage } from './usage'
 import { verifyRead } from './verify-read'
 
 /**
@@ -46,6 +47,9 @@ import { verifyRead } from './verify-read'
  * in its hash. A spend is one script and one round trip on a standalone server; on a Cluster
  * two (the organisation's shared buckets first, then the key's part), with what remains of
  * that split stated in spend.ts.
+ *
+ * Usage analytics are a hash per key on its slot, added to by one script per key and flush
+ * (see usage.ts).
  *
  * `watch` subscribes to the change channel on a connection of its own (a duplicate of the
  * client, or of one Cluster master's connection), checked by PING every `heartbeatMs / 2`.
@@ -267,6 +271,7 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
       run,
       token,
     }),
+    ...redisUsage({ commands, at, runWrite, run }),
     claimEvents: (query, o) => run('claimEvents', o, () => outbox.claimEvents(query)),
     settleEvent: (event, settlement, o) =>
       run('settleEvent', o, () => outbox.settleEvent(event, settlement)),

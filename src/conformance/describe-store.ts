@@ -1,3 +1,4 @@
+import { analyticsSuite } from './analytics-suite'
 import { capabilitiesSuite } from './capabilities-suite'
 import { deliverySuite } from './delivery-suite'
 import type { OpenStore, StoreHarness } from './harness'
@@ -29,7 +30,9 @@ export interface DescribeStoreOptions<O extends OpenStore = OpenStore> extends T
  * directly (round trips, absence, compare-and-set under concurrency, lists, due keys), then the
  * whole service run over the store (key life, paging, expiry, races, no secret at rest), the
  * outbox, the usage counters (exact spends under concurrency, all or nothing,
- * version-checked, each answer the one `spendCounters` gives), and leaked tokens reported. Each
+ * version-checked, each answer the one `spendCounters` gives), leaked tokens reported, and
+ * usage analytics (atomic increments summing across clients, counts by outcome and hour,
+ * retention). Each
  * run opens one fresh namespace per suite (or per test, without `beforeAll`/`afterAll`) and
  * closes it afterwards. The suite imports no test runner: pass Vitest's or Jest's functions.
  * A section that does not apply to the store (the change channel, for a harness declaring
@@ -122,6 +125,7 @@ export function describeStore<O extends OpenStore>(
     runner.describe('usage control in verification', () => verifyUsageSuite(context))
     runner.describe('leaked tokens reported', () => leakSuite(context))
     runner.describe('signed requests', () => signingSuite(context))
+    runner.describe('usage analytics', () => analyticsSuite(context))
     extras?.(context)
   })
 }

@@ -51,6 +51,12 @@ export function guardStore(store: KeyStore, timeoutMs: number): KeyStore {
     settleEvent: (event, settlement) =>
       read('settleEvent', (o) => store.settleEvent(event, settlement, o)),
     pruneEvents: (before, limit) => read('pruneEvents', (o) => store.pruneEvents(before, limit, o)),
+    // Increments: fenced as a write, so a batch answered `unavailable` is never added later
+    // (the service keeps it and adds it again).
+    addUsage: (counts, options) =>
+      write('addUsage', (o) => store.addUsage(counts, { ...options, ...o })),
+    readUsage: (keyId, from, to) => read('readUsage', (o) => store.readUsage(keyId, from, to, o)),
+    pruneUsage: (before, limit) => read('pruneUsage', (o) => store.pruneUsage(before, limit, o)),
   }
   if (sync) {
     guarded.getKeyWithOrganisationSync = (id) => {
@@ -95,6 +101,9 @@ const METHODS: Record<
   claimEvents: true,
   settleEvent: true,
   pruneEvents: true,
+  addUsage: true,
+  readUsage: true,
+  pruneUsage: true,
 }
 
 /** Throws `validation` unless `store` implements every required method of the port. */

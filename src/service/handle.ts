@@ -1,5 +1,6 @@
 import { invalidInput } from '../core/errors'
 import type { CreateKeyInput, KeyPatch, ListKeysQuery, OrganisationPatch } from '../core/inputs'
+import type { KeyUsage, KeyUsageQuery } from '../core/key-usage'
 import type { InstantInput } from '../core/schema'
 import type { Actor, EffectiveConfig, Key, Organisation, Slot } from '../core/types'
 import type { DeleteKey, DeleteOptions } from './delete-key'
@@ -82,6 +83,19 @@ export interface ActorHandle {
   extendKey(id: string, expiresAt: InstantInput | null): Promise<Key>
   /** The effective configuration of a key this actor may reach, each value with its source. */
   resolveConfig(keyId: string): Promise<EffectiveConfig>
+  /**
+   * A key's verifications by outcome over `[from, to)`, in hourly or daily UTC buckets (see
+   * `KeycycleOptions.analytics`): an organisation reads its own keys', an admin any.
+   * `validation` for a bad range, `not_found` for a key this actor cannot reach. Counts show
+   * once written (every `lastUsedFlushMs`, or `kc.flushUsage()`).
+   *
+   * @example
+   * ```ts
+   * const usage = await org.getKeyUsage(keyId, { granularity: 'day' })
+   * usage.totals // { success: 1200, rate_limited: 3, total: 1203 }
+   * ```
+   */
+  getKeyUsage(id: string, query?: KeyUsageQuery): Promise<KeyUsage>
 }
 
 /** The service's parts a handle calls, each bound once by the composition root. */
@@ -119,6 +133,7 @@ export function actorHandle(calls: ServiceCalls, actor: Actor): ActorHandle {
     extendKey: (id: string, expiresAt: InstantInput | null) =>
       keys.updateKey(actor, id, { expiresAt }),
     resolveConfig: (keyId: string) => queries.resolveConfig(actor, keyId),
+    getKeyUsage: (id: string, query?: KeyUsageQuery) => queries.getKeyUsage(actor, id, query),
   })
 }
 

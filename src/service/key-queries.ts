@@ -1,6 +1,7 @@
 import { effectiveConfig } from '../core/config'
 import { stateFilter } from '../core/filters'
 import { type ListKeysQuery, parseListQuery, requireKeyId } from '../core/inputs'
+import { type KeyUsage, type KeyUsageQuery, parseUsageQuery, usageSeries } from '../core/key-usage'
 import type { Actor, EffectiveConfig, Key, SystemActor } from '../core/types'
 import type { KeyListQuery, KeyStore } from '../store'
 import type { Now } from './deps'
@@ -25,6 +26,8 @@ export interface KeyQueries {
   listKeys(actor: Actor, query: ListKeysQuery | undefined): Promise<KeyPage>
   /** The effective configuration of a key, each value with its source, as `actor` may see it. */
   resolveConfig(actor: Actor | SystemActor, keyId: unknown): Promise<EffectiveConfig>
+  /** A key's usage analytics over a range, as `actor` may see them (see `KeyUsageQuery`). */
+  getKeyUsage(actor: Actor, keyId: unknown, query: KeyUsageQuery | undefined): Promise<KeyUsage>
 }
 
 /** The key queries over `store`, at `now`. */
@@ -57,6 +60,13 @@ export function keyQueries(store: KeyStore, now: Now): KeyQueries {
     async resolveConfig(actor, keyId) {
       const { key, organisation } = await loadKey(store, requireKeyId(keyId, 'keyId'), actor)
       return effectiveConfig(key, organisation)
+    },
+
+    async getKeyUsage(actor, keyId, query) {
+      const id = requireKeyId(keyId)
+      const range = parseUsageQuery(query, now())
+      await loadKey(store, id, actor)
+      return usageSeries(id, range, await store.readUsage(id, range.from, range.to))
     },
   }
 }

@@ -7,6 +7,7 @@ import type { LeakMatch } from '../core/secret-scanning'
 import type { Actor, EffectiveConfig, SystemActor } from '../core/types'
 import type { VerifyOptions } from '../core/usage-control'
 import type { VerifyResult } from '../core/verify-result'
+import type { KeyStore } from '../store'
 import { compareAndSetLoop } from './compare-and-set'
 import { keyDeletion } from './delete-key'
 import type { Bytes, Now } from './deps'
@@ -38,6 +39,7 @@ import { Leases } from './verify/leases'
 import { keyReader } from './verify/read-key'
 import { sharedViews } from './verify/shared-views'
 import { ReplayGuard } from './verify/signed-request'
+import { UsageTally } from './verify/usage-tally'
 import { verifier } from './verify/verify'
 import { hookWrites } from './write-hooks'
 
@@ -133,7 +135,11 @@ export interface Keycycle {
    * a repeat is recognised).
    */
   reportLeaks(matches: readonly LeakMatch[], options?: ReportLeaksOptions): Promise<LeakVerdict[]>
-  /** Persists due expiries and emits `key.expired`; returns how many keys this call expired. */
+  /**
+   * Persists due expiries and emits `key.expired`; returns how many keys this call expired.
+   * Then prunes usage analytics' counts older than `analytics.retentionMs`. Run it regularly
+   * (the CLI's `sweep --every`).
+   */
   expireDue(options?: ExpireDueOptions): Promise<number>
   /**
    * How many stored digests each pepper made, by pepper ID (`''`: no pepper, or the legacy
@@ -142,8 +148,9 @@ export interface Keycycle {
    */
   pepperUsage(): Promise<Record<string, number>>
   /**
-   * Writes pending last-used times and re-digests now (see `lastUsedFlushMs`). Rejects with
-   * the first fault; what could not be written is kept for the next flush.
+   * Writes pending last-used times, re-digests and usage analytics' counts now (see
+   * `lastUsedFlushMs`). Rejects with the first fault; what could not be written is kept for the
+   * next flush.
    */
   flushUsage(): Promise<void>
   /**
@@ -255,6 +262,15 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     prefix: settings.tokenPrefix,
     mutateKey,
   })
+  const tally =
+    settings.analytics &&
+    new UsageTally(store, settings.lastUsedFlushMs, (error) =>
+      logger.warn(
+        'keycycle: writing usage analytics failed; the counts are kept for the next flush',
+        { error },
+      ),
+    )
+  const retentionMs = settings.analytics?.retentionMs
   const views = sharedViews()
   const leases = settings.leases && new Leases(store, settings.leases, now)
   const traced = telemetry && tracedVerify(telemetry, storeKind, cache !== null)
@@ -270,6 +286,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     views,
     lastUsed,
     leases,
+    tally,
     sealer,
     hmacHex: hashes.hmacSha256Hex,
     replays: new ReplayGuard(),
@@ -296,7 +313,11 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     createOrganisation: (input?: CreateOrganisationInput) =>
       calls.organisations.createOrganisation(input),
     resolveConfig: (keyId: string) => calls.queries.resolveConfig(SYSTEM, keyId),
-    expireDue: (opts?: ExpireDueOptions) => calls.states.expireDue(opts),
+    expireDue: async (opts?: ExpireDueOptions) => {
+      const expired = await calls.states.expireDue(opts)
+      if (retentionMs !== undefined) await pruneUsage(store, now() - retentionMs)
+      return expired
+    },
     reportLeaks,
   }
   const host = telemetry ? tracedOperations(hostCalls, telemetry, 'system') : hostCalls
@@ -309,12 +330,16 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     now,
     verifyRequest,
     pepperUsage: async () => withoutRevoked(await store.countDigests(now())),
-    flushUsage: () => lastUsed.flush(),
+    flushUsage: async () => {
+      const [recorded, counted] = await Promise.allSettled([lastUsed.flush(), tally?.flush()])
+      if (recorded.status === 'rejected') throw recorded.reason
+      if (counted.status === 'rejected') throw counted.reason
+    },
     drainEvents: async () => (dispatcher ? dispatcher.drain() : 0),
     close: async () => {
       try {
         await leases?.close(now())
-        await lastUsed.close()
+        await Promise.all([lastUsed.close(), tally?.close()])
       } finally {
         await dispatcher?.close()
         await cache?.close()
@@ -329,6 +354,12 @@ const SYSTEM: SystemActor = { kind: 'system' }
 // hold no pepper back from being removed.
 function withoutRevoked(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).filter(([pepper]) => !pepper.startsWith('!')))
+}
+
+// Usage counts before `before`, a batch at a time until a batch finds none.
+const PRUNE_BATCH = 1000
+async function pruneUsage(store: KeyStore, before: number): Promise<void> {
+  while ((await store.pruneUsage(before, PRUNE_BATCH)) > 0) {}
 }
 
 // The injected clock, checked on every reading: a bad clock is a fault, never a wrong decision.

@@ -120,6 +120,15 @@ export interface KeycycleOptions {
    * credits are never overspent. A result spent from a lease says so (`usageAccuracy`).
    */
   usage?: { mode?: 'exact' | 'leased'; leaseUnits?: number; leaseTtlMs?: number }
+  /**
+   * Usage analytics (`handle.getKeyUsage`, `GET /keys/{id}/usage`): every verification whose
+   * key exists is counted by key, UTC hour and outcome (`success` or the refusal's code), in
+   * memory, and written with last use every `lastUsedFlushMs` (one store write per flush,
+   * never on the request path; a crash loses at most that interval's counts). Counts older than
+   * `retentionMs` (default 90 days, at least an hour) are pruned by `expireDue`. On by default;
+   * `enabled: false` counts nothing.
+   */
+  analytics?: { enabled?: boolean; retentionMs?: number }
 }
 
 /** Options of the outbox dispatcher. Every duration is in milliseconds. */

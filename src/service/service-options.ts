@@ -83,6 +83,19 @@ const USAGE_FIELDS: Schema = {
   leaseTtlMs: field('leaseTtlMs', 'How long a lease is kept.', integer(1, MAX_TIMER_MS)),
 }
 
+const HOUR_MS = 3_600_000
+// Default retention of usage analytics: 90 days.
+const DEFAULT_ANALYTICS_RETENTION_MS = 90 * 24 * HOUR_MS
+
+const ANALYTICS_FIELDS: Schema = {
+  enabled: field('enabled', 'Whether verifications are counted.', {
+    type: 'boolean',
+    create: true,
+    parse: (value: unknown, path: string) => readBoolean(value, path),
+  }),
+  retentionMs: field('retentionMs', 'How long hourly counts are kept.', integer(HOUR_MS)),
+}
+
 const CACHE_FIELDS: Schema = {
   maxStalenessMs: field('maxStalenessMs', 'The revocation bound elsewhere.', integer(0)),
   maxEntries: field('maxEntries', 'Most keys held.', integer(1)),
@@ -181,6 +194,11 @@ export const SERVICE_OPTIONS: Schema = {
     create: true,
     fields: USAGE_FIELDS,
   }),
+  analytics: field('analytics', 'Usage analytics per key.', {
+    type: 'object',
+    create: true,
+    fields: ANALYTICS_FIELDS,
+  }),
   dispatch: field('dispatch', 'The outbox dispatcher.', {
     type: 'object',
     create: true,
@@ -216,6 +234,8 @@ export interface ServiceSettings {
   telemetry: TelemetrySetting | null
   recordEvents: boolean
   dispatch: DispatchSettings
+  /** Usage analytics' retention, or null when they are off. */
+  analytics: { retentionMs: number } | null
   /** Leased usage's settings, or null for exact spends (the default). */
   leases: { units: number; ttlMs: number } | null
 }
@@ -265,6 +285,7 @@ export function readServiceOptions(options: KeycycleOptions): ServiceSettings {
     }
   }
   const dispatch = { ...DISPATCH_DEFAULTS, ...(o.dispatch as Partial<DispatchSettings>) }
+  const analytics = (o.analytics ?? {}) as NonNullable<KeycycleOptions['analytics']>
   const usage = (o.usage ?? {}) as NonNullable<KeycycleOptions['usage']>
   const leased = usage.mode === 'leased'
   if (!leased && (usage.leaseUnits !== undefined || usage.leaseTtlMs !== undefined)) {
@@ -299,6 +320,10 @@ export function readServiceOptions(options: KeycycleOptions): ServiceSettings {
     onEventError: o.onEventError ?? givenUp(logger),
     recordEvents: o.recordEvents ?? o.onEvent !== undefined,
     dispatch,
+    analytics:
+      analytics.enabled === false
+        ? null
+        : { retentionMs: analytics.retentionMs ?? DEFAULT_ANALYTICS_RETENTION_MS },
     leases: leased
       ? {
           units: usage.leaseUnits ?? DEFAULT_LEASE_UNITS,

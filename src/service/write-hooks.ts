@@ -52,6 +52,10 @@ export function hookWrites(store: KeyStore, hooks: WriteHooks): KeyStore {
     claimEvents: (query, o) => store.claimEvents(query, o),
     settleEvent: (event, settlement, o) => store.settleEvent(event, settlement, o),
     pruneEvents: (before, limit, o) => store.pruneEvents(before, limit, o),
+    // Usage counts are no record: nothing cached depends on them.
+    addUsage: (counts, o) => store.addUsage(counts, o),
+    readUsage: (keyId, from, to, o) => store.readUsage(keyId, from, to, o),
+    pruneUsage: (before, limit, o) => store.pruneUsage(before, limit, o),
     insertKey: (key, options) => around([key.id], options, () => store.insertKey(key, options)),
     updateKey: (next, expected, options) =>
       around([next.id], options, () => store.updateKey(next, expected, options)),

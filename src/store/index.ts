@@ -18,6 +18,8 @@ export { effectiveState } from '../core/expiry'
 export type { StateClause } from '../core/filters'
 export { matchesClause, matchesFilter } from '../core/filters'
 export { deepFreeze } from '../core/freeze'
+export type { UsageCount, UsageOutcome } from '../core/key-usage'
+export { USAGE_OUTCOMES } from '../core/key-usage'
 export type { KeyRecord, RetiringToken, SlotRecord, StoredCredits } from '../core/types'
 export type {
   ChangeChannelOptions,
@@ -39,6 +41,7 @@ export {
 } from './deadline'
 export { decoyRecords } from './decoy'
 export type {
+  AddUsageOptions,
   CallOptions,
   ChangeFeed,
   ClaimedEvent,

@@ -1,5 +1,6 @@
 import type { CounterState, SpendOutcome, SpendPlan } from '../core/counters'
 import type { StateClause } from '../core/filters'
+import type { UsageCount } from '../core/key-usage'
 import type { KeyRecord, KeyType, Organisation } from '../core/types'
 
 /** A page request over one organisation's keys, ordered by key ID (ULIDs sort by creation). */
@@ -107,6 +108,16 @@ export type EventSettlement =
 export interface DueKeysQuery {
   clause: StateClause & { expiresAtOrBefore: number }
   limit: number
+}
+
+/** Options of {@link KeyStore.addUsage}. */
+export interface AddUsageOptions extends CallOptions {
+  /**
+   * The batch's ID, the same on every retry of it (the service makes one per flush). A store
+   * that adds a call's counts in several steps records each step's batch ID beside it for at
+   * least ten minutes and skips a step already done.
+   */
+  batch?: string | undefined
 }
 
 /** What a verification reads: a key's record with its organisation's. */
@@ -293,6 +304,29 @@ export interface KeyStore {
    * counts from its retry time. Read only when a host collects keycycle's metrics.
    */
   outboxBacklog?(now: number, options?: CallOptions): Promise<OutboxBacklog>
+
+  /**
+   * Usage analytics: adds each count to what is stored for its key, hour and outcome (a new
+   * cell starts at 0). An atomic increment per cell, so adds from any number of instances sum
+   * exactly. A call that rejects may have added part of its counts (a store adding key by key):
+   * called again with the same `batch`, such a store adds only what was not added yet, so a
+   * retried batch is counted once. No check that the key exists: counts of a deleted key stay
+   * until pruned, unread.
+   */
+  addUsage(counts: readonly UsageCount[], options?: AddUsageOptions): Promise<void>
+
+  /**
+   * The stored counts of one key for hours in `[from, to)` (epoch ms), in any order; an empty
+   * list when none. Hours are multiples of 3 600 000.
+   */
+  readUsage(keyId: string, from: number, to: number, options?: CallOptions): Promise<UsageCount[]>
+
+  /**
+   * Deletes stored counts of hours before `before`, about `limit` at a time (cells, or keys'
+   * worth of cells on a store that prunes per key), and resolves how many cells it deleted.
+   * The service calls it again while it deletes any; 0 means nothing older was found.
+   */
+  pruneUsage(before: number, limit: number, options?: CallOptions): Promise<number>
 
   /**
    * Optional invalidation channel (Redis pub/sub, PostgreSQL `LISTEN/NOTIFY`, in-process for

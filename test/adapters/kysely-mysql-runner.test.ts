@@ -8,7 +8,7 @@ import { createKeycycle } from '../../src'
 import { shouldRun } from '../helpers/should-run'
 import { MYSQL_URL, reachable } from './sql-harness'
 
-const TABLES = ['events', 'keys', 'organisations', 'migrations', 'migrations_lock']
+const TABLES = ['usage_hours', 'events', 'keys', 'organisations', 'migrations', 'migrations_lock']
 
 if (await shouldRun('MySQL/MariaDB', () => reachable('mysql'))) {
   describe('kyselyStore mysql option', () => {

@@ -181,7 +181,14 @@ async function measure(dialect: Dialect) {
   console.log(`unknown key ÷ wrong secret:              ×${ratio(3, 2).toFixed(2)}`)
 
   await Promise.all([kc.close(), plain.close(), before?.close()])
-  for (const table of ['events', 'keys', 'organisations', 'migrations', 'migrations_lock']) {
+  for (const table of [
+    'usage_hours',
+    'events',
+    'keys',
+    'organisations',
+    'migrations',
+    'migrations_lock',
+  ]) {
     await subject.plain.schema.dropTable(`${tablePrefix}${table}`).execute()
   }
   if (dialect === 'postgres') await sql.raw(dropPgSpendFunction(tablePrefix)).execute(subject.plain)

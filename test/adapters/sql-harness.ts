@@ -46,7 +46,14 @@ export interface SqlBackend {
 }
 
 export const randomPrefix = () => `kc${Math.random().toString(36).slice(2, 8)}_`
-export const TABLES = ['events', 'keys', 'organisations', 'migrations', 'migrations_lock']
+export const TABLES = [
+  'usage_hours',
+  'events',
+  'keys',
+  'organisations',
+  'migrations',
+  'migrations_lock',
+]
 
 async function openSqlite(): Promise<SqlBackend> {
   const dir = mkdtempSync(join(tmpdir(), 'keycycle-sqlite-'))
@@ -214,7 +221,9 @@ export async function reachable(dialect: Dialect): Promise<boolean> {
 
 /** Dumps every keycycle table through the raw driver, as one JSON text. */
 export async function dumpTables(backend: SqlBackend): Promise<string> {
-  const tables = ['organisations', 'keys', 'events', 'migrations'].map((t) => backend.prefix + t)
+  const tables = ['organisations', 'keys', 'events', 'usage_hours', 'migrations'].map(
+    (t) => backend.prefix + t,
+  )
   const dump: Record<string, unknown[]> = {}
   for (const table of tables) dump[table] = await backend.rawRows(table)
   return JSON.stringify(dump, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))

@@ -14,7 +14,7 @@ const PG_URL = process.env.KEYCYCLE_PG_URL ?? 'postgres://postgres@127.0.0.1:543
 const MYSQL_URL = process.env.KEYCYCLE_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test'
 const REDIS_URL = process.env.KEYCYCLE_REDIS_URL ?? 'redis://127.0.0.1:6379'
 
-const TABLES = ['events', 'keys', 'organisations', 'migrations', 'migrations_lock']
+const TABLES = ['usage_hours', 'events', 'keys', 'organisations', 'migrations', 'migrations_lock']
 const suffix = () => Math.random().toString(36).slice(2, 8)
 
 export function sqliteStore(): CliStore {

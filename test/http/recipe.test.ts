@@ -17,7 +17,7 @@ import { type StartedServer, startServer } from './example-server'
 
 const GUIDE = 'docs/recipe-express-postgres.md'
 const PG_URL = process.env.KEYCYCLE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const TABLES = ['events', 'keys', 'organisations', 'migrations', 'migrations_lock']
+const TABLES = ['usage_hours', 'events', 'keys', 'organisations', 'migrations', 'migrations_lock']
 
 async function withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 1000 })

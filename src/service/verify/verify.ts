@@ -22,7 +22,9 @@
  *    (`last-used-recorder.ts`): never a store write on the request path. Only a success records.
  * 7. **result** — the success result with the key's shared view (`shared-views.ts`).
  *
- * A refusal at any step records and spends nothing.
+ * A refusal at any step records and spends nothing. Every result naming an existing key,
+ * success or refusal, is then counted for usage analytics, in memory (`usage-tally.ts`,
+ * written behind as last use is); `malformed` and `not_found` name none and are not counted.
  *
  * `kc.verifyRequest` (a signed request, `signed-request.ts`) runs the same steps on what its
  * headers present: step 1 reads the three headers and refuses a timestamp out of the window
@@ -86,6 +88,7 @@ import {
   signatureMatcher,
 } from './signed-request'
 import { type SpendStepDeps, type Spent, spendStep } from './spend-step'
+import type { UsageTally } from './usage-tally'
 
 /** What the pipeline is built from. */
 export interface VerifyDeps extends SpendStepDeps {
@@ -103,6 +106,8 @@ export interface VerifyDeps extends SpendStepDeps {
   /** HMAC-SHA-256 for signed requests. */
   hmacHex: HmacHex
   replays: ReplayGuard
+  /** Usage analytics' counts; null when they are off. */
+  tally: UsageTally | null
 }
 
 /**
@@ -154,7 +159,7 @@ function memoised<T>(parse: (text: string) => T): (value: unknown) => T {
 
 /** The verification pipeline over `deps`: tokens, and signed requests. */
 export function verifier(deps: VerifyDeps): { verify: Verify; verifyRequest: VerifyRequest } {
-  const { prefix, now, read, store, cache, digests, views, lastUsed, leases } = deps
+  const { prefix, now, read, store, cache, digests, views, lastUsed, leases, tally } = deps
   const { sealer, hmacHex, replays } = deps
   const spendUsage = spendStep(deps)
   const accuracy =
@@ -285,6 +290,23 @@ export function verifier(deps: VerifyDeps): { verify: Verify; verifyRequest: Ver
     lastUsed.record(keyId, stored, at, redigest)
   }
 
+  // Usage analytics: whatever the steps concluded, counted here, in this one place.
+  function counted(
+    keyId: string,
+    at: number,
+    result: VerifyResult | Promise<VerifyResult>,
+  ): VerifyResult | Promise<VerifyResult> {
+    if (tally === null) return result
+    if (!isPromiseLike(result)) {
+      tally.count(keyId, result, at)
+      return result
+    }
+    return result.then((done) => {
+      tally.count(keyId, done, at)
+      return done
+    })
+  }
+
   const verify: Verify = async (token, options) => {
     const ask = readVerifyOptions(options, parseIp, parseQuery)
     const parsed = parseToken(token, prefix)
@@ -293,9 +315,11 @@ export function verifier(deps: VerifyDeps): { verify: Verify; verifyRequest: Ver
     const presented = { digestFor: presentedSecret(digests, keyId, secret), secret }
     const asked = now()
     const found = read(keyId, asked)
-    if (!isPromiseLike(found)) return conclude(keyId, presented, found, asked, ask, 0)
+    if (!isPromiseLike(found)) {
+      return counted(keyId, asked, conclude(keyId, presented, found, asked, ask, 0))
+    }
     const answered = await found
-    return conclude(keyId, presented, answered, now(), ask, 0)
+    return counted(keyId, asked, conclude(keyId, presented, answered, now(), ask, 0))
   }
 
   const verifyRequest: VerifyRequest = async (request, options) => {
@@ -318,7 +342,7 @@ export function verifier(deps: VerifyDeps): { verify: Verify; verifyRequest: Ver
     const found = read(keyId, asked)
     const answered = isPromiseLike(found) ? await found : found
     await openCandidates(sealer, answered.found)
-    return conclude(keyId, presented, answered, now(), ask, 0)
+    return counted(keyId, asked, conclude(keyId, presented, answered, now(), ask, 0))
   }
 
   return { verify, verifyRequest }
