@@ -11,7 +11,6 @@ export type {
   ListKeysQuery,
   OrganisationPatch,
 } from './core/inputs'
-export type { KeyUsage } from './core/key-usage'
 export type { ParsedToken } from './core/token'
 export { hasValidChecksum, parseToken, TOKEN_PATTERN } from './core/token'
 export type {

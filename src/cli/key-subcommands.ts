@@ -1,6 +1,12 @@
-import { DEACTIVATE_OPTIONS, KEY_FIELDS, LIST_QUERY, ROTATE_OPTIONS } from '../core/schema'
+import {
+  DEACTIVATE_OPTIONS,
+  KEY_FIELDS,
+  LIST_QUERY,
+  ROTATE_OPTIONS,
+  USAGE_QUERY,
+} from '../core/schema'
 import { SLOTS, type Slot } from '../core/types'
-import { presentList } from '../http/wire-out'
+import { presentKeyUsage, presentList } from '../http/wire-out'
 import type { ActorHandle } from '../service/handle'
 import { UnsupportedError, UsageError } from './cli-errors'
 import type { CommandSpec } from './command-line'
@@ -9,6 +15,7 @@ import { stateSubcommands } from './key-state-subcommands'
 import { listTable, note, print } from './output'
 import { type FlagValues, serviceCommand } from './service-command'
 import { ACTORS, type Context, handleFor, ORGANISATION_RULE, organisationHint } from './session'
+import { usageChart, usageTable } from './usage-chart'
 
 // What an admin that named no organisation is told to pass.
 const PASS = 'pass --organisation <org_id>'
@@ -51,6 +58,22 @@ function deleteCommand(context: Context): CommandSpec {
       }
       await handle.deleteKey(id, input)
       print(context.out, { id, deleted: true }, () => `deleted ${id}`)
+    },
+  })
+}
+
+function usageCommand(context: Context): CommandSpec {
+  return serviceCommand(context, {
+    name: 'usage',
+    args: ['<id>'],
+    summary: "a key's verifications by outcome per hour or day: a chart on a terminal",
+    schema: USAGE_QUERY,
+    notes:
+      'Counts are written every lastUsedFlushMs (and when a process closes): the last minute may not show yet.',
+    run: async (kc, { args: [id = ''], options, input }) => {
+      const usage = presentKeyUsage(await handleFor(kc, options).getKeyUsage(id, input))
+      const tty = context.io.stdout.isTTY === true
+      print(context.out, usage, () => (tty ? usageChart(usage) : usageTable(usage)))
     },
   })
 }
@@ -119,7 +142,7 @@ export function keySubcommands(context: Context): CommandSpec {
   })
   return {
     name: 'key',
-    summary: 'keys: create, list, get, update, rotate, regenerate, change state, delete',
+    summary: 'keys: create, list, get, update, rotate, regenerate, change state, delete, usage',
     commands: [
       create,
       listCommand(context),
@@ -129,6 +152,7 @@ export function keySubcommands(context: Context): CommandSpec {
       regenerate,
       ...stateSubcommands(context),
       deleteCommand(context),
+      usageCommand(context),
     ],
     notes: ACTORS,
   }

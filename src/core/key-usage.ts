@@ -94,6 +94,7 @@ export interface UsageBucket {
  * A key's verifications by outcome over time: every bucket from `from` to `to` (exclusive),
  * empty ones included, oldest first, and the range's totals. Counts written behind (see
  * `lastUsedFlushMs`) show once flushed; hours older than the retention may have been pruned.
+ * @inline
  */
 export interface KeyUsage {
   keyId: string

@@ -16,10 +16,12 @@ import {
   noOptionsFromWire,
   organisationPatchFromWire,
   rotateOptionsFromWire,
+  usageQueryFromWire,
 } from './wire-in'
 import {
   presentEffectiveConfig,
   presentKey,
+  presentKeyUsage,
   presentList,
   presentNcpApiKey,
   presentOrganisation,
@@ -106,6 +108,13 @@ const ROUTES: { pattern: RegExp; methods: Record<string, Handler> }[] = [
     methods: {
       GET: async (h, _req, _caller, id) =>
         ok(presentEffectiveConfig(id, await h.resolveConfig(id))),
+    },
+  },
+  {
+    pattern: /^\/keys\/([^/]+)\/usage$/,
+    methods: {
+      GET: async (h, req, _caller, id) =>
+        ok(presentKeyUsage(await h.getKeyUsage(id, usageQueryFromWire(req.query)))),
     },
   },
   {

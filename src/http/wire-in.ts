@@ -1,4 +1,5 @@
 import type { CreateKeyInput, KeyPatch, ListKeysQuery, OrganisationPatch } from '../core/inputs'
+import type { KeyUsageQuery } from '../core/key-usage'
 import {
   DEACTIVATE_OPTIONS,
   inputFromWire,
@@ -6,6 +7,7 @@ import {
   LIST_QUERY,
   ORGANISATION_FIELDS,
   ROTATE_OPTIONS,
+  USAGE_QUERY,
   wireInputError,
 } from '../core/schema'
 import type { RotateOptions } from '../service/key-commands'
@@ -53,10 +55,23 @@ export function noOptionsFromWire(body: unknown): void {
  * ambiguous and refused; unknown parameters are refused like unknown body fields.
  */
 export function listQueryFromWire(query: URLSearchParams): ListKeysQuery {
+  return inputFromWire(LIST_QUERY, onceEach(query), 'create')
+}
+
+/**
+ * Usage query parameters (`GET /keys/{id}/usage`: `from`, `to` as ISO 8601 date-times,
+ * `granularity`) as a service query, refused as {@link listQueryFromWire} refuses.
+ */
+export function usageQueryFromWire(query: URLSearchParams): KeyUsageQuery {
+  return inputFromWire(USAGE_QUERY, onceEach(query), 'create')
+}
+
+// Query parameters as an object; a parameter given twice is ambiguous and refused.
+function onceEach(query: URLSearchParams): Record<string, string> {
   const params: Record<string, string> = {}
   for (const [param, value] of query) {
     if (param in params) throw wireInputError(param, 'given more than once')
     params[param] = value
   }
-  return inputFromWire(LIST_QUERY, params, 'create')
+  return params
 }

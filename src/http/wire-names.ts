@@ -5,6 +5,7 @@ import {
   namesWireField,
   ORGANISATION_FIELDS,
   ROTATE_OPTIONS,
+  USAGE_QUERY,
   wirePath,
 } from '../core/schema'
 
@@ -12,6 +13,7 @@ import {
 // share a name they share its wire name too (`storageConfig` is `storage_config` everywhere).
 const ALL_FIELDS = {
   ...LIST_QUERY,
+  ...USAGE_QUERY,
   ...ROTATE_OPTIONS,
   ...DEACTIVATE_OPTIONS,
   ...ORGANISATION_FIELDS,

@@ -1,9 +1,11 @@
+import type { KeyUsage } from '../core/key-usage'
 import {
   CONFIG_FIELDS,
   type Field,
   KEY_FIELDS,
   ORGANISATION_FIELDS,
   toWire,
+  USAGE_QUERY,
   valueToWire,
 } from '../core/schema'
 import type { EffectiveConfig, Key, Organisation, Slot } from '../core/types'
@@ -43,6 +45,24 @@ export function presentEffectiveConfig(keyId: string, effective: EffectiveConfig
     out[field.wire] = { value: valueToWire(field, value), source }
   }
   return out
+}
+
+const iso = (ms: number) => USAGE_QUERY.from.toWire(ms) as string
+
+/**
+ * A key's usage analytics (`resource: "key_usage"`): instants as ISO 8601, counts by outcome
+ * under the refusal codes' own names.
+ */
+export function presentKeyUsage(usage: KeyUsage) {
+  return {
+    resource: 'key_usage',
+    key: usage.keyId,
+    granularity: usage.granularity,
+    from: iso(usage.from),
+    to: iso(usage.to),
+    buckets: usage.buckets.map((bucket) => ({ start: iso(bucket.start), counts: bucket.counts })),
+    totals: usage.totals,
+  }
 }
 
 // NCP shows labels as strings (absent: empty) and times without milliseconds.

@@ -1,4 +1,5 @@
 import { LIBRARY_DEFAULTS } from '../core/config'
+import { USAGE_OUTCOMES } from '../core/key-usage'
 import {
   CONFIG_FIELDS,
   DEACTIVATE_OPTIONS,
@@ -76,6 +77,51 @@ function effectiveConfig(): JsonSchema {
       ...properties,
     },
     required: ['resource', 'key', ...Object.keys(properties)],
+    additionalProperties: false,
+  }
+}
+
+// Counts by outcome, only those that occurred, and their total.
+function usageCounts(description: string): JsonSchema {
+  const count = { type: 'integer', minimum: 1 }
+  return {
+    type: 'object',
+    description,
+    properties: {
+      ...Object.fromEntries(USAGE_OUTCOMES.map((outcome) => [outcome, count])),
+      total: { type: 'integer', minimum: 0 },
+    },
+    required: ['total'],
+    additionalProperties: false,
+  }
+}
+
+function keyUsage(): JsonSchema {
+  const instant = { type: 'string', format: 'date-time' }
+  return {
+    type: 'object',
+    properties: {
+      resource: { const: 'key_usage' },
+      key: { ...scalarSchema('key ID', false, 'key'), description: 'The key.' },
+      granularity: { enum: ['hour', 'day'] },
+      from: { ...instant, description: "The first bucket's start." },
+      to: { ...instant, description: 'The end of the last bucket (exclusive).' },
+      buckets: {
+        type: 'array',
+        description: 'Every bucket of the range, oldest first, empty ones included.',
+        items: {
+          type: 'object',
+          properties: {
+            start: instant,
+            counts: usageCounts("The bucket's verifications by outcome."),
+          },
+          required: ['start', 'counts'],
+          additionalProperties: false,
+        },
+      },
+      totals: usageCounts("The range's verifications by outcome."),
+    },
+    required: ['resource', 'key', 'granularity', 'from', 'to', 'buckets', 'totals'],
     additionalProperties: false,
   }
 }
@@ -175,6 +221,7 @@ export function componentSchemas(): Record<string, JsonSchema> {
     },
     Organisation: withResource('organisation', responseSchema(ORGANISATION_FIELDS, ['key'])),
     EffectiveConfig: effectiveConfig(),
+    KeyUsage: keyUsage(),
     NcpApiKeyResponse: ncpApiKey(),
     CreateKeyRequest: requestSchema(KEY_FIELDS, 'create'),
     UpdateKeyRequest: requestSchema(KEY_FIELDS, 'patch'),

@@ -1,5 +1,5 @@
 import { version } from '../../package.json'
-import { LIST_QUERY } from '../core/schema'
+import { LIST_QUERY, USAGE_QUERY } from '../core/schema'
 import { DEFAULT_API_KEY_HEADERS } from '../http/credentials'
 import { ERROR_STATUS, type ErrorCode } from '../http/error-status'
 import type { CredentialOptions } from '../http/http-types'
@@ -159,8 +159,9 @@ function queryParameters(doc: OperationDoc): JsonSchema[] {
       },
     ]
   }
-  if (doc.query !== 'list') return []
-  return Object.entries(LIST_QUERY).map(([name, field]) => ({
+  if (doc.query === undefined) return []
+  const fields = doc.query === 'list' ? LIST_QUERY : USAGE_QUERY
+  return Object.entries(fields).map(([name, field]) => ({
     name: field.wire,
     in: 'query',
     description: field.doc,

@@ -9,7 +9,7 @@ export interface OperationDoc {
   /** The request body's schema (a name in `components.schemas`); bodies are always optional. */
   body?: string
   /** Query parameters: the list query, or the `organisation` an admin names. */
-  query?: 'list' | 'organisation'
+  query?: 'list' | 'organisation' | 'usage'
   /** The success status, its schema (a name in `components.schemas`) and what it means. */
   success: { status: number; schema: string; description: string }
   /**
@@ -146,6 +146,20 @@ export const OPERATIONS: Readonly<Record<string, OperationDoc>> = {
       description: 'The effective values and their sources.',
     },
     errors: ['not_found'],
+  },
+  'GET /keys/{id}/usage': {
+    operationId: 'getKeyUsage',
+    summary: "A key's usage analytics",
+    description:
+      "The key's verifications by outcome (`success`, or the refusal's code) in hourly or daily UTC buckets over `[from, to)`, empty buckets included, with the range's totals. Counts are written behind, every `lastUsedFlushMs`; hours older than the retention (default 90 days) are pruned. An organisation reads its own keys', an admin any.",
+    tag: 'keys',
+    query: 'usage',
+    success: {
+      status: 200,
+      schema: 'KeyUsage',
+      description: 'The buckets and totals.',
+    },
+    errors: ['validation', 'not_found'],
   },
   'GET /key': {
     operationId: 'getCurrentKey',

@@ -154,6 +154,22 @@ export function describeLifecycle(store: CliStore): void {
       },
     )
 
+    it.runIf(run)(
+      'key usage shows the verifications above by outcome, written when each process closed',
+      async () => {
+        const usage = ok(await cli('--org', org, 'key', 'usage', keyId, '--json'))
+        conforms('KeyUsage', usage)
+        expect(usage).toMatchObject({ resource: 'key_usage', key: keyId, granularity: 'hour' })
+        expect(usage.totals.success).toBeGreaterThanOrEqual(2)
+        expect(usage.totals.deactivated).toBe(1)
+        const table = await cli('--org', org, 'key', 'usage', keyId, '--granularity', 'day')
+        expect(table.status, table.stderr).toBe(0)
+        // stdout is no terminal: a plain table, no bars.
+        expect(table.stdout.split('\n')[0]).toMatch(/^start +total +success +deactivated$/)
+        expect(table.stdout).not.toContain('█')
+      },
+    )
+
     it.runIf(run)('list shows both keys, newest first', async () => {
       const page = ok(await cli('key', 'list', '--organisation', org, '--json'))
       conforms('KeyList', page)

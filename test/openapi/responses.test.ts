@@ -105,6 +105,10 @@ describe('responses of the management API match the OpenAPI document', () => {
     const patch = { webhook_config: 2, config: { publish_source_files: true }, description: 'x' }
     expect((await send('POST', `/keys/${id}`, { token: org.token, json: patch })).status).toBe(200)
     expect((await send('GET', `/keys/${id}/config`, { token: org.token })).status).toBe(200)
+    await kc.verify(org.token)
+    await kc.flushUsage()
+    const counts = await send('GET', `/keys/${id}/usage?granularity=day`, { token: org.token })
+    expect(counts.status).toBe(200)
     expect((await send('POST', `/keys/${id}/deactivate`, { token: org.token })).status).toBe(200)
     expect((await send('POST', `/keys/${id}/activate`, { token: org.token })).status).toBe(200)
     expect((await send('POST', `/keys/${id}/block`, { admin: true })).status).toBe(200)

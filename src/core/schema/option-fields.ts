@@ -2,7 +2,7 @@ import { invalidInput } from '../errors'
 import { isKeyId } from '../ids'
 import { KEY_STATES, KEY_TYPES, SLOTS } from '../types'
 import { readInteger } from '../validate'
-import { boolean, oneOf, shown } from './codecs'
+import { boolean, instant, oneOf, shown } from './codecs'
 import type { Schema } from './field'
 
 /** Default page size of `listKeys`. */
@@ -89,5 +89,27 @@ export const LIST_QUERY = {
     doc: 'Cursor: the page before this key ID (newer keys).',
     create: true,
     ...cursor,
+  },
+} as const satisfies Schema
+
+/** The query of `getKeyUsage` (`GET /keys/{id}/usage`); see `KeyUsageQuery`. */
+export const USAGE_QUERY = {
+  from: {
+    wire: 'from',
+    doc: 'Start of the range, widened to its bucket. Default: one day (`hour`) or 30 days (`day`) before `to`.',
+    create: true,
+    ...instant,
+  },
+  to: {
+    wire: 'to',
+    doc: 'End of the range (exclusive), widened to a bucket boundary. Default: the end of the current bucket.',
+    create: true,
+    ...instant,
+  },
+  granularity: {
+    wire: 'granularity',
+    doc: 'Bucket size, UTC: `hour` (default; at most 744 buckets) or `day` (at most 366).',
+    create: true,
+    ...oneOf(['hour', 'day']),
   },
 } as const satisfies Schema
