@@ -114,3 +114,24 @@ describe.each(STORES)('a crash between commit and delivery on $name', ({ spec })
     await after.close()
   })
 })
+
+describe.each(STORES)('a crash between usage flushes on $name', ({ spec }) => {
+  it('loses only what was counted since the last flush: at most one flush interval', async (context) => {
+    const where = spec()
+    const open = (await openStore(where)) as Opened
+    context.onTestFinished(async () => {
+      await open.close()
+      if (where.kind === 'sqlite') {
+        for (const end of ['', '-journal', '-wal', '-shm'])
+          rmSync(where.file + end, { force: true })
+      }
+    })
+    const kc = createKeycycle({ store: open.store, analytics: { enabled: false } })
+    const { key, token } = await kc.createOrganisation()
+    await runAndKill([JSON.stringify(where), 'usage', token], /counted/)
+    // The 5 verifications flushed before the kill are there; the 3 after it are lost.
+    const usage = await kc.asAdmin('ops').getKeyUsage(key.id)
+    expect(usage.totals).toEqual({ success: 5, total: 5 })
+    await kc.close()
+  })
+})
