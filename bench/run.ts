@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { STORES } from './backends'
 import { BENCH_DIR } from './paths'
 import { describeMachine, Report } from './report'
+import { analyticsFigures } from './sections/analytics'
 import { type Context, reason } from './sections/context'
 import { httpFigures } from './sections/http'
 import { peerFigures } from './sections/peer'
@@ -20,7 +21,7 @@ import { telemetryFigures } from './sections/telemetry'
 import { usageFigures } from './sections/usage'
 import { verifyFigures } from './sections/verify'
 
-const SECTIONS = ['verify', 'usage', 'telemetry', 'peer', 'http', 'scale'] as const
+const SECTIONS = ['verify', 'usage', 'telemetry', 'analytics', 'peer', 'http', 'scale'] as const
 const SUBJECTS = [...STORES, 'better-auth', 'express', 'koa'] as const
 const ALIASES: Record<string, string> = { mysql: 'mariadb', pg: 'postgres', peer: 'peer' }
 
@@ -110,6 +111,7 @@ for (const store of ['memory', 'redis', 'postgres'] as const) {
   if (selected('usage', store)) await unit(`usage ${store}`, () => usageFigures(store, ctx))
 }
 if (selected('telemetry', 'memory')) await unit('telemetry memory', () => telemetryFigures(ctx))
+if (selected('analytics', 'memory')) await unit('analytics memory', () => analyticsFigures(ctx))
 if (selected('peer', 'better-auth')) await unit('peer better-auth', () => peerFigures(ctx))
 for (const framework of ['express', 'koa'] as const) {
   if (selected('http', framework))
