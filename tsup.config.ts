@@ -21,23 +21,39 @@ export const entries = {
   'secret-scanning': 'src/secret-scanning/index.ts',
 }
 
-export default defineConfig({
-  // The `keycycle` binary (package.json `bin`) is built beside the entries, not one of them.
-  entry: { ...entries, cli: 'src/cli/main.ts' },
-  format: ['esm', 'cjs'],
-  dts: true,
-  // Shared chunks for both formats, so every subpath uses the same KeycycleError class.
-  splitting: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  treeshake: true,
-  // `keycycle/openapi.json`: the management API's document, generated from the route table and
-  // the field schema at every build.
-  onSuccess: async () => {
-    writeFileSync(
-      'dist/openapi.json',
-      `${JSON.stringify(openApiDocument(routeTable()), null, 2)}\n`,
-    )
+const { sign, ...shared } = entries
+
+export default defineConfig([
+  {
+    // The `keycycle` binary (package.json `bin`) is built beside the entries, not one of them.
+    entry: { ...shared, cli: 'src/cli/main.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    // Shared chunks for both formats, so every subpath uses the same KeycycleError class.
+    splitting: true,
+    sourcemap: true,
+    clean: true,
+    target: 'node20',
+    treeshake: true,
+    // `keycycle/openapi.json`: the management API's document, generated from the route table and
+    // the field schema at every build.
+    onSuccess: async () => {
+      writeFileSync(
+        'dist/openapi.json',
+        `${JSON.stringify(openApiDocument(routeTable()), null, 2)}\n`,
+      )
+    },
   },
-})
+  // `keycycle/sign` runs in browsers and edge runtimes on its own: one file, no shared chunk.
+  // Built beside the others without cleaning (the first build cleans `dist/` as it starts).
+  {
+    entry: { sign },
+    format: ['esm', 'cjs'],
+    dts: true,
+    splitting: false,
+    sourcemap: true,
+    clean: false,
+    target: 'es2022',
+    treeshake: true,
+  },
+])

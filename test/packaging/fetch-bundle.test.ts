@@ -19,10 +19,10 @@ const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
 function specifiers(code: string): string[] {
   const found = new Set<string>()
   const patterns = [
-    /\bfrom\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*['"]([^'"]+)['"]/g,
-    /\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
-    /\brequire\s*\(\s*['"]([^'"]+)['"]\s*\)/g,
+    /\bfrom\s*['"]([^'"\s]+)['"]/g,
+    /\bimport\s*['"]([^'"\s]+)['"]/g,
+    /\bimport\s*\(\s*['"]([^'"\s]+)['"]\s*\)/g,
+    /\brequire\s*\(\s*['"]([^'"\s]+)['"]\s*\)/g,
   ]
   for (const pattern of patterns) for (const m of code.matchAll(pattern)) found.add(m[1]!)
   return [...found]
