@@ -99,6 +99,7 @@ function sqlSpecifics({ test }: StoreSuiteContext<SqlOpenStore>, dialect: Dialec
         expect(await migrateKeycycle(db, { tablePrefix })).toMatchObject([
           { migrationName: '2026_11_24_0005_usage_control', status: 'Success' },
           { migrationName: '2026_12_08_0006_signed_requests', status: 'Success' },
+          { migrationName: '2026_12_08_0007_usage_analytics', status: 'Success' },
         ])
         const store = kyselyStore(db, { tablePrefix })
         expect(await store.getKeyWithOrganisation(key.id)).toEqual({ key, organisation: created })
