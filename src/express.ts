@@ -115,7 +115,12 @@ export function apiKeyAuth(kc: Keycycle, options: ExpressAuthOptions = {}): Expr
   const authenticate = authenticator(kc, options)
   const peer = peerOf(options)
   return async (req, res, next) => {
-    const outcome = await authenticate(credentialHeaders(req), peer(req))
+    const outcome = await authenticate({
+      method: req.method ?? 'GET',
+      target: req.originalUrl ?? req.url ?? '/',
+      headers: credentialHeaders(req),
+      peer: peer(req),
+    })
     if (!outcome.ok) return answer(req, res, next, outcome.response, options)
     for (const name in outcome.headers) res.setHeader(name, outcome.headers[name]!)
     req.apiKey = outcome.result
@@ -134,7 +139,8 @@ export function keysRouter(kc: Keycycle, options: ExpressRouterOptions = {}): Ex
   managementAuthenticator(kc, neutral)
   const peer = peerOf(options)
   return async (req, res, next) => {
-    const request = toHttpRequest(req, req.url ?? '/', req, limit, () => req.body)
+    const target = req.originalUrl ?? req.url ?? '/'
+    const request = toHttpRequest(req, req.url ?? '/', target, req, limit, () => req.body)
     request.peer = peer(req)
     const response = await handleManagement(kc, request, neutral)
     if (response === null) return next()

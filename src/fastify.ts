@@ -105,7 +105,12 @@ export function apiKeyAuth(
   const authenticate = authenticator(kc, options)
   const peer = peerOf(options)
   return async (request, reply) => {
-    const outcome = await authenticate(credentialHeaders(request.raw), peer(request))
+    const outcome = await authenticate({
+      method: request.method,
+      target: request.originalUrl,
+      headers: credentialHeaders(request.raw),
+      peer: peer(request),
+    })
     if (!outcome.ok) return answer(request, reply, outcome.response, options)
     for (const name in outcome.headers) reply.header(name, outcome.headers[name]!)
     request.apiKey = outcome.result
@@ -140,6 +145,7 @@ export function keysRouter(kc: Keycycle, options: FastifyRouterOptions = {}): Fa
           {
             method: request.method,
             path: path || '/',
+            target: request.originalUrl,
             query: new URLSearchParams(search),
             headers: credentialHeaders(request.raw),
             raw: request,

@@ -6,6 +6,7 @@ import {
   fromFetchRequest,
   normalisePrefix,
   pathUnder,
+  requestTarget,
   toFetchResponse,
   withHeaders,
 } from './http/fetch-request'
@@ -85,7 +86,12 @@ const verifier =
   (authenticate: Authenticator, options: FetchAuthOptions) =>
   async (request: Request, args: unknown[] = []): Promise<RequestVerification> => {
     const peer = options.getClientIp?.(request, ...args)
-    const outcome = await authenticate(fetchHeaders(request.headers), peer)
+    const outcome = await authenticate({
+      method: request.method,
+      target: requestTarget(request.url),
+      headers: fetchHeaders(request.headers),
+      peer,
+    })
     if (!outcome.ok) return { ok: false, response: answer(outcome.response, request, options) }
     return { ok: true, apiKey: outcome.result, headers: outcome.headers }
   }

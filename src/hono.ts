@@ -8,6 +8,7 @@ import {
   fromFetchRequest,
   normalisePrefix,
   pathUnder,
+  requestTarget,
   toFetchResponse,
 } from './http/fetch-request'
 import type { AuthOptions, ErrorOptions, HttpResponse, RouterOptions } from './http/http-types'
@@ -96,7 +97,12 @@ export function apiKeyAuth(
   const authenticate = authenticator(kc, options)
   const peer = peerOf(options)
   return async (c, next) => {
-    const outcome = await authenticate(fetchHeaders(c.req.raw.headers), peer(c))
+    const outcome = await authenticate({
+      method: c.req.method,
+      target: requestTarget(c.req.raw.url),
+      headers: fetchHeaders(c.req.raw.headers),
+      peer: peer(c),
+    })
     if (!outcome.ok) return answer(c, outcome.response, options)
     for (const name in outcome.headers) c.header(name, outcome.headers[name]!)
     c.set('apiKey', outcome.result)

@@ -30,6 +30,8 @@ export interface KoaContextLike {
   req: NodeRequestLike
   /** The URL, query included. */
   url: string
+  /** The URL as received, before any mounting rewrote `url`. */
+  originalUrl?: string
   /** Koa's request; a body parser, if any, leaves the parsed body in `request.body`. */
   request: object
   status: number
@@ -96,7 +98,12 @@ export function apiKeyAuth(kc: Keycycle, options: KoaAuthOptions = {}): KoaMiddl
   const authenticate = authenticator(kc, options)
   const peer = peerOf(options)
   return async (ctx, next) => {
-    const outcome = await authenticate(credentialHeaders(ctx.req), peer(ctx))
+    const outcome = await authenticate({
+      method: ctx.req.method ?? 'GET',
+      target: ctx.originalUrl ?? ctx.url,
+      headers: credentialHeaders(ctx.req),
+      peer: peer(ctx),
+    })
     if (!outcome.ok) return answer(ctx, outcome.response, options)
     for (const name in outcome.headers) ctx.set(name, outcome.headers[name]!)
     ctx.state.apiKey = outcome.result
@@ -123,6 +130,7 @@ export function keysRouter(kc: Keycycle, options: KoaRouterOptions = {}): KoaMid
     const request = toHttpRequest(
       ctx.req,
       url,
+      ctx.originalUrl ?? ctx.url,
       ctx,
       limit,
       () => (ctx.request as { body?: unknown }).body,

@@ -1,8 +1,10 @@
+import { SIGNED_REQUEST_HEADERS } from '../core/signed-request'
+import { tokenKeyId } from '../core/token'
 import { readVerifyOptions, type VerifyOptions } from '../core/usage-control'
-import type { VerifySuccess } from '../core/verify-result'
+import type { VerifyResult, VerifySuccess } from '../core/verify-result'
 import type { Keycycle } from '../service/keycycle'
 import { clientAddressReader } from './client-address'
-import { credentialReader } from './credentials'
+import { credentialReader, signatureHeaders } from './credentials'
 import { faultResponse, refusedKey } from './error-responses'
 import type { AuthOptions, HeaderSource, HttpResponse } from './http-types'
 import { usageFields } from './usage-fields'
@@ -12,14 +14,22 @@ export type Authentication =
   | { ok: true; result: VerifySuccess; headers: Record<string, string> }
   | { ok: false; response: HttpResponse }
 
-/**
- * Authenticates one request from its headers and the address of the connection's peer (as the
- * host reads it; undefined when unknown); see {@link authenticator}.
- */
-export type Authenticator = (
-  headers: HeaderSource,
-  peer?: string | null | undefined,
-) => Promise<Authentication>
+/** What an authenticator reads of one request. */
+export interface AuthRequest {
+  /** The HTTP method, as received. */
+  method: string
+  /**
+   * The request target as received: path and query string, not normalised (`//` stays), no
+   * host. A signed request's signature covers it.
+   */
+  target: string
+  headers: HeaderSource
+  /** The address of the connection's peer, as the host reads it; undefined when unknown. */
+  peer?: string | null | undefined
+}
+
+/** Authenticates one request; see {@link authenticator}. */
+export type Authenticator = (request: AuthRequest) => Promise<Authentication>
 
 // RFC 8594's HTTP-date of a grace deadline. Every retiring token of a rotation shares it, so the
 // last one formatted is kept rather than formatted on each request.
@@ -38,6 +48,9 @@ function sunset(deadline: number): string {
  * `cost`, `permissions` or `trustProxy` `kc.verify` or {@link clientAddressReader} refuses).
  * Each request is verified with the route's `cost` (default 1) and `permissions`, and the
  * client's address (the peer's, or under `trustProxy` the one `X-Forwarded-For` reports).
+ * A request signed with a signing key (the three NCP signature v2 headers, no token) is
+ * verified over its method and raw target (`kc.verifyRequest`), with the same outcomes; a
+ * stale, replayed or wrongly signed request, or one carrying a token too, gets the same 401.
  * Missing, malformed, unknown and wrong tokens all get the same 401; deactivated, blocked and
  * expired keys a 403 naming the state, as are `ip_forbidden` and `insufficient_permissions`;
  * `rate_limited` and `credits_exhausted` a 429 with `Retry-After` when the wait is known; a
@@ -55,18 +68,29 @@ export function authenticator(kc: Keycycle, options: AuthOptions = {}): Authenti
   if (options.permissions !== undefined) asked.permissions = options.permissions
   readVerifyOptions(asked)
   const plain = options.cost === undefined && options.permissions === undefined ? undefined : asked
-  return async (headers, peer) => {
+  return async ({ method, target, headers, peer }) => {
     const credential = read(headers)
-    if (credential.kind !== 'token') return { ok: false, response: refusedKey('missing', realm) }
+    if (credential.kind === 'missing' || credential.kind === 'malformed') {
+      return { ok: false, response: refusedKey('missing', realm) }
+    }
     const ip = addressOf(peer, headers)
-    let result: Awaited<ReturnType<Keycycle['verify']>>
+    const ask = ip === undefined ? plain : { ...asked, ip }
+    let result: VerifyResult
+    let keyId: string | null
     try {
-      result = await kc.verify(credential.token, ip === undefined ? plain : { ...asked, ip })
+      if (credential.kind === 'token') {
+        keyId = tokenKeyId(credential.token)
+        result = await kc.verify(credential.token, ask)
+      } else {
+        const signed = signatureHeaders(headers)
+        keyId = signed.get(SIGNED_REQUEST_HEADERS.accessKey)
+        result = await kc.verifyRequest({ method, target, headers: signed }, ask)
+      }
     } catch (error) {
       return { ok: false, response: faultResponse(error) }
     }
     if (!result.ok) {
-      const extra = await usage.refused(credential.token, result)
+      const extra = await usage.refused(keyId, result)
       return { ok: false, response: refusedKey(result.code, realm, extra) }
     }
     const limits = usage.succeeded(result)
@@ -78,9 +102,8 @@ export function authenticator(kc: Keycycle, options: AuthOptions = {}): Authenti
 /** Authenticates one request; `authenticator(kc, options)` is the same, prepared once. */
 export function authenticate(
   kc: Keycycle,
-  headers: HeaderSource,
+  request: AuthRequest,
   options: AuthOptions = {},
-  peer?: string | null,
 ): Promise<Authentication> {
-  return authenticator(kc, options)(headers, peer)
+  return authenticator(kc, options)(request)
 }

@@ -1,14 +1,22 @@
+import { SIGNED_REQUEST_HEADERS } from '../core/signed-request'
 import { MAX_TOKEN_LENGTH } from '../core/token'
 import type { CredentialOptions, HeaderSource } from './http-types'
 
-/** What the headers carry: nothing, something unusable, or one token to verify. */
+/**
+ * What the headers carry: nothing, something unusable, one token to verify, or a signature
+ * (any of the three NCP signature v2 headers, and no token): the request is verified by
+ * `kc.verifyRequest` over its method and raw target.
+ */
 export type Credential =
   | { kind: 'missing' }
   | { kind: 'malformed' }
   | { kind: 'token'; token: string }
+  | { kind: 'signature' }
 
 const MISSING: Credential = { kind: 'missing' }
 const MALFORMED: Credential = { kind: 'malformed' }
+const SIGNATURE: Credential = { kind: 'signature' }
+const SIGNATURE_NAMES = Object.values(SIGNED_REQUEST_HEADERS)
 const TOKEN_CHARS = /^[A-Za-z0-9_]+$/
 
 /** The `Authorization` schemes accepted when `schemes` is not given. */
@@ -22,6 +30,19 @@ function lookup(
   name: string,
 ): string | readonly string[] | null | undefined {
   return typeof headers === 'function' ? headers(name) : headers[name]
+}
+
+/**
+ * The signature headers over `headers` as `kc.verifyRequest` reads them: a header sent more
+ * than once (or comma-joined) reads as `''`, which never verifies.
+ */
+export function signatureHeaders(headers: HeaderSource): { get(name: string): string | null } {
+  return {
+    get: (name) => {
+      const value = single(lookup(headers, name))
+      return value === null ? '' : (value ?? null)
+    },
+  }
 }
 
 // The one value of a header; null when it was sent more than once. Repeated headers (an array,
@@ -43,7 +64,10 @@ export type CredentialReader = (headers: HeaderSource) => Credential
  * API-key header, deciding everything from the headers alone (no store call). Exactly one
  * credential is usable: a repeated header, comma-joined values, `Authorization` together with
  * an API-key header (even carrying the same token), two API-key headers, stray whitespace,
- * unknown schemes and oversize values are all `malformed`. The options are read once, here.
+ * unknown schemes and oversize values are all `malformed`. Any of the three NCP signature
+ * headers (`x-ncp-apigw-timestamp`, `x-ncp-iam-access-key`, `x-ncp-apigw-signature-v2`) makes
+ * the request a signed one (`signature`), and a token beside them is a second credential
+ * (`malformed`). The options are read once, here.
  */
 export function credentialReader(options: CredentialOptions = {}): CredentialReader {
   const schemes = new Set((options.schemes ?? DEFAULT_SCHEMES).map((s) => s.toLowerCase()))
@@ -67,6 +91,8 @@ export function credentialReader(options: CredentialOptions = {}): CredentialRea
       if (found !== undefined) return MALFORMED
       found = value
     }
+    const signed = SIGNATURE_NAMES.some((name) => lookup(headers, name) != null)
+    if (signed) return found === undefined ? SIGNATURE : MALFORMED
     if (found === undefined) return MISSING
     if (found.length > MAX_TOKEN_LENGTH || !TOKEN_CHARS.test(found)) return MALFORMED
     return { kind: 'token', token: found }

@@ -28,6 +28,20 @@ async function* chunks(body: ReadableStream<Uint8Array> | null): AsyncGenerator<
 }
 
 /**
+ * The request target of a Fetch request's URL: path and query as the URL keeps them (from the
+ * first `/` after the authority, fragment excluded). A URL is parsed when the `Request` is made,
+ * which keeps `//` but resolves `.` and `..` segments and percent-encodes what the client sent
+ * raw: a signature over such a target does not verify.
+ */
+export function requestTarget(url: string): string {
+  const scheme = url.indexOf('//')
+  const start = url.indexOf('/', scheme < 0 ? 0 : scheme + 2)
+  if (start < 0) return '/'
+  const hash = url.indexOf('#', start)
+  return hash < 0 ? url.slice(start) : url.slice(start, hash)
+}
+
+/**
  * The request's path relative to `prefix` (`''` for the root), query excluded; null when it is
  * not under `prefix`. The path stays percent-encoded, as Node's `req.url` is.
  */
@@ -54,6 +68,7 @@ export function fromFetchRequest(
   return {
     method: request.method,
     path,
+    target: requestTarget(request.url),
     query: url.searchParams,
     headers: fetchHeaders(request.headers),
     raw,

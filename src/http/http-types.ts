@@ -21,6 +21,11 @@ export interface HttpRequest {
   method: string
   /** The path relative to where the router is mounted, query string excluded. */
   path: string
+  /**
+   * The request target as received, path and query, from the server's root and not
+   * normalised: what a signed request's signature covers.
+   */
+  target: string
   query: URLSearchParams
   /** Every value of every header, repeated ones included. */
   headers: HeaderSource

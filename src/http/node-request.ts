@@ -5,6 +5,8 @@ import type { HeaderRecord, HeaderSource, HttpRequest, HttpResponse } from './ht
 export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
   method?: string | undefined
   url?: string | undefined
+  /** The target as received, before any mounting rewrote `url` (Express, Koa's `ctx.req`). */
+  originalUrl?: string | undefined
   headers: HeaderRecord
   /** Every value of each header (Node ≥ 18.3); `headers` keeps only the first `Authorization`. */
   headersDistinct?: Record<string, string[] | undefined>
@@ -41,12 +43,14 @@ export function credentialHeaders(req: NodeRequestLike): HeaderSource {
 }
 
 /**
- * A neutral request over a Node request. `path` is relative to the mount point; `parsed` is a
- * body a host middleware already parsed (it wins over reading the stream).
+ * A neutral request over a Node request. `url` is relative to the mount point; `target` the
+ * request target as received; `parsed` is a body a host middleware already parsed (it wins
+ * over reading the stream).
  */
 export function toHttpRequest(
   req: NodeRequestLike,
   url: string,
+  target: string,
   raw: unknown,
   bodyLimit: number,
   parsed: () => unknown,
@@ -55,6 +59,7 @@ export function toHttpRequest(
   return {
     method: req.method ?? 'GET',
     path,
+    target,
     query: new URLSearchParams(search),
     headers: req.headersDistinct ?? req.headers,
     raw,

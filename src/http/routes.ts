@@ -229,7 +229,15 @@ async function identify(
     const caller = { actor: adminActor, organisation: null, keyId: null, retiring: false }
     return { caller, headers: {} }
   }
-  const auth = await managementAuthenticator(kc, options)(request.headers, request.peer)
+  const auth = await managementAuthenticator(
+    kc,
+    options,
+  )({
+    method: request.method,
+    target: request.target,
+    headers: request.headers,
+    peer: request.peer,
+  })
   if (!auth.ok) return { response: auth.response }
   const { key, rotating } = auth.result
   const actor: Actor = adminActor ?? { kind: 'organisation', id: key.organisation }

@@ -1,4 +1,3 @@
-import { tokenKeyId } from '../core/token'
 import type { RateLimit } from '../core/types'
 import type { VerifyFailure, VerifySuccess } from '../core/verify-result'
 import type { Keycycle } from '../service/keycycle'
@@ -10,9 +9,10 @@ export interface UsageFields {
   succeeded(result: VerifySuccess): Record<string, string>
   /**
    * `Retry-After` (when the wait is known), `RateLimit` and `RateLimit-Policy` of a
-   * `rate_limited` or `credits_exhausted` refusal of `token`; an empty record for other codes.
+   * `rate_limited` or `credits_exhausted` refusal of the key `keyId` (the token's, or a signed
+   * request's access key; null when unknown); an empty record for other codes.
    */
-  refused(token: string, result: VerifyFailure): Promise<Record<string, string>>
+  refused(keyId: string | null, result: VerifyFailure): Promise<Record<string, string>>
 }
 
 const NONE: Record<string, string> = Object.freeze({})
@@ -50,11 +50,10 @@ export function usageFields(kc: Keycycle): UsageFields {
       remember(result.key.id, limits)
       return rateLimitFields(result.rateLimits, limits, kc.now())
     },
-    async refused(token, result) {
+    async refused(keyId, result) {
       if (result.code !== 'rate_limited' && result.code !== 'credits_exhausted') return NONE
       const retry = retryAfterField(result.retryAfterMs)
       const states = result.rateLimits ?? []
-      const keyId = tokenKeyId(token)
       if (states.length === 0 || keyId === null) return retry
       let limits = windows.get(keyId)
       if (limits === undefined || !covers(limits, result)) {

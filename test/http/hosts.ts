@@ -400,11 +400,19 @@ export interface ServerOptions {
   openapi?: boolean
 }
 
+/** The key-encryption key of every server's signing keys (signed requests). */
+export const SIGNING_KEK = { id: 'test', key: new Uint8Array(32).fill(9) }
+
 /** Starts `host`'s app over a fresh keycycle with a manual clock and a counting store. */
 export async function startServer(host: Host, options: ServerOptions = {}): Promise<Server> {
   const store = countingStore(options.store ?? memoryStore())
   const clock = manualClock()
-  const kc = createKeycycle({ store, clock, storeTimeoutMs: options.store ? 100 : 2000 })
+  const kc = createKeycycle({
+    store,
+    clock,
+    storeTimeoutMs: options.store ? 100 : 2000,
+    secretEncryption: { keys: [SIGNING_KEK] },
+  })
   const errors = {
     ...(options.onError ? { onError: options.onError } : {}),
     ...(options.passErrors ? { passErrors: true } : {}),

@@ -186,6 +186,7 @@ describe('GET /openapi.json on the router', () => {
   const get = (path: string): HttpRequest => ({
     method: 'GET',
     path,
+    target: path,
     query: new URLSearchParams(),
     headers: {},
     body: async () => undefined,
