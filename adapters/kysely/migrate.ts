@@ -1,4 +1,4 @@
-import { type Kysely, type MigrationResult, Migrator, sql } from 'kysely'
+import { type DatabaseIntrospector, type Kysely, type MigrationResult, Migrator, sql } from 'kysely'
 import { KeycycleError } from '../../src/core/errors'
 import { migrations } from './migrations'
 import { type KyselyMigrateOptions, readKyselyArguments } from './options'
@@ -39,7 +39,7 @@ export async function migrateKeycycle<DB>(
     })
   }
   const migrator = new Migrator({
-    db,
+    db: steadyListing(db),
     provider: { getMigrations: async () => migrations(names) },
     migrationTableName: names.migrations,
     migrationLockTableName: names.migrationLock,
@@ -47,4 +47,42 @@ export async function migrateKeycycle<DB>(
   const { error, results = [] } = await migrator.migrateToLatest()
   if (error !== undefined) throw error
   return results
+}
+
+// Kysely's migrator lists every table of the schema (PostgreSQL: the table names, then each
+// one's columns) several times per run: a table another process drops in between, any table
+// and not only keycycle's, fails the listing with "no such table". The listing is only read,
+// so asking it again is safe; it is asked up to LISTING_ATTEMPTS times. (Measured: 15
+// migrations while another connection creates and drops tables in a loop failed 3 to 15 times
+// without this, and never with it: test/adapters/kysely-migrate-race.test.ts.)
+const LISTING_ATTEMPTS = 50
+
+function steadyListing<DB>(db: Kysely<DB>): Kysely<DB> {
+  const introspection = db.introspection
+  const steady: DatabaseIntrospector = {
+    getSchemas: () => introspection.getSchemas(),
+    getMetadata: (options) => introspection.getMetadata(options),
+    async getTables(options) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await introspection.getTables(options)
+        } catch (error) {
+          if (attempt >= LISTING_ATTEMPTS || !noSuchTable(error)) throw error
+        }
+      }
+    },
+  }
+  // Everything else is the instance's own, bound to it (Kysely keeps its state in # fields).
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === 'introspection') return steady
+      const value: unknown = Reflect.get(target, property, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+function noSuchTable(error: unknown): boolean {
+  const { code, errno } = (error ?? {}) as { code?: unknown; errno?: unknown }
+  return code === '42P01' || code === 'ER_NO_SUCH_TABLE' || errno === 1146
 }
