@@ -2,6 +2,7 @@ import { type CounterState, NO_COUNTERS, spendCounters } from '../../src/core/co
 import { KeycycleError } from '../../src/core/errors'
 import { matchesClause, matchesFilter } from '../../src/core/filters'
 import { deepFreeze } from '../../src/core/freeze'
+import { importedHexOfRecord } from '../../src/core/imported'
 import type { UsageCount } from '../../src/core/key-usage'
 import type { KeyRecord, Organisation } from '../../src/core/types'
 import type {
@@ -70,6 +71,8 @@ export function memoryStore(): MemoryStore {
   const organisationCounters = new Map<string, CounterState>()
   // Usage analytics by key ID, then `<hour>:<outcome>`; kept after a key is deleted, until pruned.
   const usage = new Map<string, Map<string, UsageCount>>()
+  // Imported digests (hex) to the key holding one, following every key write.
+  const imported = new Map<string, string>()
   const feeds = new Set<ChangeFeed>()
   const outbox = memoryOutbox()
   const recordEvents = outbox.record
@@ -78,7 +81,15 @@ export function memoryStore(): MemoryStore {
     for (const feed of feeds) feed.changed(change)
   }
 
+  function unindex(record: KeyRecord | undefined): void {
+    const hex = record && importedHexOfRecord(record)
+    if (hex && imported.get(hex) === record.id) imported.delete(hex)
+  }
+
   function put(record: KeyRecord): void {
+    unindex(keys.get(record.id))
+    const hex = importedHexOfRecord(record)
+    if (hex !== null) imported.set(hex, record.id)
     keys.set(record.id, store(record))
     let ids = keysByOrganisation.get(record.organisation)
     if (ids === undefined) {
@@ -101,6 +112,11 @@ export function memoryStore(): MemoryStore {
     getKeyWithOrganisationSync: keyWithOrganisation,
     getKeyWithOrganisation: async (id) => keyWithOrganisation(id),
 
+    async findKeyByImportedDigest(hex) {
+      const id = imported.get(hex)
+      return id === undefined ? null : keyWithOrganisation(id)
+    },
+
     async insertKey(record, options) {
       if (keys.has(record.id)) return false
       const held = keysByOrganisation.get(record.organisation)?.length ?? 0
@@ -115,6 +131,7 @@ export function memoryStore(): MemoryStore {
     async deleteKey(id, expectedVersion, options) {
       const record = keys.get(id)
       if (record?.version !== expectedVersion) return false
+      unindex(record)
       keys.delete(id)
       keyCounters.delete(id)
       const ids = keysByOrganisation.get(record.organisation)!

@@ -2,6 +2,7 @@ import { analyticsSuite } from './analytics-suite'
 import { capabilitiesSuite } from './capabilities-suite'
 import { deliverySuite } from './delivery-suite'
 import type { OpenStore, StoreHarness } from './harness'
+import { importSuite } from './import-suite'
 import { leakSuite } from './leak-suite'
 import { outboxSuite } from './outbox-suite'
 import { portSuite } from './port-suite'
@@ -32,7 +33,7 @@ export interface DescribeStoreOptions<O extends OpenStore = OpenStore> extends T
  * outbox, the usage counters (exact spends under concurrency, all or nothing,
  * version-checked, each answer the one `spendCounters` gives), leaked tokens reported, and
  * usage analytics (atomic increments summing across clients, counts by outcome and hour,
- * retention). Each
+ * retention), and imported keys (the digest index following the records). Each
  * run opens one fresh namespace per suite (or per test, without `beforeAll`/`afterAll`) and
  * closes it afterwards. The suite imports no test runner: pass Vitest's or Jest's functions.
  * A section that does not apply to the store (the change channel, for a harness declaring
@@ -126,6 +127,7 @@ export function describeStore<O extends OpenStore>(
     runner.describe('leaked tokens reported', () => leakSuite(context))
     runner.describe('signed requests', () => signingSuite(context))
     runner.describe('usage analytics', () => analyticsSuite(context))
+    runner.describe('importing keys', () => importSuite(context))
     extras?.(context)
   })
 }

@@ -76,6 +76,11 @@ export function guardStore(store: KeyStore, timeoutMs: number): KeyStore {
   if (backlog) {
     guarded.outboxBacklog = (now) => read('outboxBacklog', (o) => backlog.call(store, now, o))
   }
+  const find = store.findKeyByImportedDigest
+  if (find) {
+    guarded.findKeyByImportedDigest = (hex) =>
+      read('findKeyByImportedDigest', (o) => find.call(store, hex, o))
+  }
   // The change channel is long-lived, not a call with a deadline: passed through as it is.
   if (store.watch) guarded.watch = store.watch.bind(store)
   return guarded
@@ -83,7 +88,10 @@ export function guardStore(store: KeyStore, timeoutMs: number): KeyStore {
 
 // The port's required methods, listed once so a store missing one is caught at construction.
 const METHODS: Record<
-  Exclude<keyof KeyStore, 'kind' | 'watch' | 'getKeyWithOrganisationSync' | 'outboxBacklog'>,
+  Exclude<
+    keyof KeyStore,
+    'kind' | 'watch' | 'getKeyWithOrganisationSync' | 'outboxBacklog' | 'findKeyByImportedDigest'
+  >,
   true
 > = {
   getKeyWithOrganisation: true,

@@ -4,6 +4,7 @@ import type { KeyUsage, KeyUsageQuery } from '../core/key-usage'
 import type { InstantInput } from '../core/schema'
 import type { Actor, EffectiveConfig, Key, Organisation, Slot } from '../core/types'
 import type { DeleteKey, DeleteOptions } from './delete-key'
+import type { ImportKey } from './import-key'
 import type { KeyCommands, KeyWithToken, RotateOptions } from './key-commands'
 import type { KeyPage, KeyQueries } from './key-queries'
 import type { OrganisationCommands } from './organisation-commands'
@@ -46,6 +47,20 @@ export interface ActorHandle {
    * token, the only time it is ever shown. Emits `key.created`.
    */
   createKey(input?: CreateKeyInput): Promise<KeyWithToken>
+  /**
+   * Admin only: imports a token of another system as a key of `input.organisation`, with the
+   * usual key fields, by the token itself (digested here, never stored) or by its existing
+   * SHA-256 (`digest`, hex or base64). With `importedTokens`, `verify` accepts it as it does
+   * keycycle's own; `rotateKey` then mints a keycycle token and lets the old one retire for the
+   * grace period. Idempotent: a token already imported into that organisation answers its key
+   * with `created: false`. Emits `key.created` when it creates one. See
+   * `docs/decisions.md#importing-keys`. `token` and `digest`: exactly one; `digest` is the
+   * SHA-256 of the whole old token; `hint` (digest only) is its last characters (four kept).
+   * `created` is false when nothing was written.
+   */
+  importKey(
+    input: CreateKeyInput & { token?: string; digest?: string; hint?: string },
+  ): Promise<{ key: Key; created: boolean }>
   /** One key, as of now (effective state). */
   getKey(id: string): Promise<Key>
   /**
@@ -103,6 +118,7 @@ export interface ServiceCalls {
   keys: KeyCommands
   states: StateCommands
   deleteKey: DeleteKey
+  importKey: ImportKey
   queries: KeyQueries
   organisations: OrganisationCommands
 }
@@ -119,6 +135,8 @@ export function actorHandle(calls: ServiceCalls, actor: Actor): ActorHandle {
         ? organisations.updateOrganisation(actor, idOrPatch, patch as OrganisationPatch)
         : organisations.updateOrganisation(actor, ownOrganisation(actor), idOrPatch),
     createKey: (input?: CreateKeyInput) => keys.createKey(actor, input),
+    importKey: (input: CreateKeyInput & { token?: string; digest?: string; hint?: string }) =>
+      calls.importKey(actor, input),
     getKey: (id: string) => queries.getKey(actor, id),
     listKeys: (query?: ListKeysQuery) => queries.listKeys(actor, query),
     updateKey: (id: string, patch: KeyPatch) => keys.updateKey(actor, id, patch),

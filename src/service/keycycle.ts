@@ -16,6 +16,7 @@ import { outboxEvents } from './emit'
 import { guardStore } from './guarded-store'
 import { type ActorHandle, actorHandle, type ServiceCalls } from './handle'
 import { platformHashes } from './hashes'
+import { keyImport } from './import-key'
 import { keyCommands } from './key-commands'
 import { keyQueries } from './key-queries'
 import { type LeakVerdict, leakReports, type ReportLeaksOptions } from './leak-reports'
@@ -34,6 +35,7 @@ import { tracedDelivery, tracedOperations } from './telemetry/traced-operations'
 import { tracedStore } from './telemetry/traced-store'
 import { tracedVerify } from './telemetry/traced-verify'
 import { VerifyCache } from './verify/cache'
+import { importedReader } from './verify/imported-read'
 import { LastUsedRecorder } from './verify/last-used-recorder'
 import { Leases } from './verify/leases'
 import { keyReader } from './verify/read-key'
@@ -229,6 +231,16 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
       trialDurationMs: settings.trialDurationMs,
       maxKeysPerOrganisation: settings.maxKeysPerOrganisation,
     }),
+    importKey: keyImport({
+      store,
+      now,
+      newId,
+      events,
+      hashes,
+      prefix: settings.tokenPrefix,
+      trialDurationMs: settings.trialDurationMs,
+      maxKeysPerOrganisation: settings.maxKeysPerOrganisation,
+    }),
     states: stateCommands({ store, now, mutateKey, guardLockout }),
     deleteKey: keyDeletion({ store, now, events, compareAndSet, guardLockout }),
     queries: keyQueries(store, now),
@@ -279,6 +291,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     prefix: settings.tokenPrefix,
     now,
     read: traced ? traced.read(read) : read,
+    readImported: settings.importedTokens ? importedReader(store, hashes) : null,
     store,
     cache,
     events,

@@ -48,6 +48,15 @@ export interface KeycycleOptions {
   lastUsedFlushMs?: number
   /** Most keys one organisation may hold; `createKey` beyond it is refused with `limit`. */
   maxKeysPerOrganisation?: number
+  /**
+   * Whether `verify` looks up tokens of another format among imported ones
+   * (`docs/decisions.md#importing-keys`): a token that is not keycycle-shaped (and does not
+   * start with `<tokenPrefix>_`), of 1–512 characters, is found by its SHA-256 in one store
+   * call, at the same cost whether it is found or not. Needs a store with
+   * `findKeyByImportedDigest` (every bundled store). Default false: such a token is refused as
+   * `malformed` with no store call; keycycle's own tokens never take the lookup either way.
+   */
+  importedTokens?: boolean
   /** How long a replaced token keeps working after a non-forced rotation. Default 6 hours. */
   gracePeriodMs?: number
   /** Lifetime of a trial key created without `expiresAt`. Default 14 days. */

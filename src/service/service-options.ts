@@ -189,6 +189,11 @@ export const SERVICE_OPTIONS: Schema = {
     create: true,
     parse: (value: unknown, path: string) => readBoolean(value, path),
   }),
+  importedTokens: field('importedTokens', 'Whether verify looks up imported tokens.', {
+    type: 'boolean',
+    create: true,
+    parse: (value: unknown, path: string) => readBoolean(value, path),
+  }),
   usage: field('usage', 'How rate limits and credits are spent.', {
     type: 'object',
     create: true,
@@ -233,6 +238,7 @@ export interface ServiceSettings {
   /** The providers to record to (`{}`: the global ones), or null when telemetry is off. */
   telemetry: TelemetrySetting | null
   recordEvents: boolean
+  importedTokens: boolean
   dispatch: DispatchSettings
   /** Usage analytics' retention, or null when they are off. */
   analytics: { retentionMs: number } | null
@@ -299,6 +305,9 @@ export function readServiceOptions(options: KeycycleOptions): ServiceSettings {
     throw invalidInput('dispatch.deliveryTimeoutMs', 'must be below dispatch.leaseMs')
   }
   const logger = (o.logger as Logger | undefined) ?? consoleLogger
+  if (o.importedTokens === true && typeof o.store.findKeyByImportedDigest !== 'function') {
+    throw invalidInput('importedTokens', 'needs a store with findKeyByImportedDigest')
+  }
   return {
     store: o.store,
     logger,
@@ -319,6 +328,7 @@ export function readServiceOptions(options: KeycycleOptions): ServiceSettings {
     onEvent: o.onEvent,
     onEventError: o.onEventError ?? givenUp(logger),
     recordEvents: o.recordEvents ?? o.onEvent !== undefined,
+    importedTokens: o.importedTokens ?? false,
     dispatch,
     analytics:
       analytics.enabled === false

@@ -71,6 +71,9 @@ export function hookWrites(store: KeyStore, hooks: WriteHooks): KeyStore {
   if (store.getKeyWithOrganisationSync) {
     hooked.getKeyWithOrganisationSync = store.getKeyWithOrganisationSync.bind(store)
   }
+  if (store.findKeyByImportedDigest) {
+    hooked.findKeyByImportedDigest = store.findKeyByImportedDigest.bind(store)
+  }
   if (store.watch) hooked.watch = store.watch.bind(store)
   return hooked
 }

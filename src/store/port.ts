@@ -191,6 +191,23 @@ export interface KeyStore {
   getKeyWithOrganisationSync?(id: string): KeyWithOrganisation | null | undefined
 
   /**
+   * Optional; needed by `importKey` and by the verification of imported tokens (without it
+   * `importKey` rejects with `misconfigured` and such tokens are refused as malformed). The key
+   * whose record holds the imported digest `hex` (the lower-case hex of an old token's plain
+   * SHA-256), with its organisation, in one call; null when none does or either is missing.
+   *
+   * A store keeps an index from `importedHexOfRecord(record)` (`keycycle/store`) to the key's
+   * ID, following every key write. The index may lag behind the records: it may answer a key
+   * whose record no longer holds `hex` (a later rotation dropped it; the caller compares against
+   * the record, which is the authority), but once an insert of a record holding `hex` has
+   * committed, it never misses that key while the record holds it. Of two keys holding the same
+   * digest it answers either. On the verification path: a digest that is found and one that is
+   * not must cost the same (read and decode a neighbour or a decoy of a key's size, as
+   * {@link getKeyWithOrganisation} does for an unknown ID).
+   */
+  findKeyByImportedDigest?(hex: string, options?: CallOptions): Promise<KeyWithOrganisation | null>
+
+  /**
    * The usage counters' one atomic step: if the key's stored version is
    * `request.keyVersion` and its organisation's is `request.organisationVersion`, applies
    * `spendCounters` (from the core, `src/core/counters.ts`: every bucket and the credits, all

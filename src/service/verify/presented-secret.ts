@@ -1,4 +1,5 @@
 import { type Digests, DUMMY_DIGEST } from '../../core/digest'
+import { importedHexOf } from '../../core/imported'
 
 /**
  * The presented secret, digested the way a stored digest was made: under the pepper that
@@ -31,4 +32,14 @@ export function presentedSecret(
     }
     return made
   }
+}
+
+/**
+ * An imported token, by the hex of its plain SHA-256 (computed once, for the lookup), as the
+ * decide step compares it: it matches imported digests only, and the dummy costs what they do.
+ * Such a token is never re-digested: the index finds it by that SHA-256 until a rotation
+ * replaces it.
+ */
+export function importedDigestFor(hex: string): (stored: string) => string | null {
+  return (stored) => (stored === DUMMY_DIGEST || importedHexOf(stored) !== null ? hex : null)
 }

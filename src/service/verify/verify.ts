@@ -4,9 +4,12 @@
  * `kc.verify(token)` is five steps, each a named function, in this order:
  *
  * 1. **parse** — shape, prefix and checksum (`parseToken`, pure): a malformed token is refused
- *    with no store call.
+ *    with no store call. With `importedTokens`, a token that is not keycycle-shaped (nor starts
+ *    with the prefix) takes the imported read instead, and the steps below follow unchanged.
  * 2. **read** — the key with its organisation: from the cache when it holds a fresh entry, else
- *    from the store (`read-key.ts`).
+ *    from the store (`read-key.ts`). An imported token's read is its SHA-256, then one store
+ *    lookup by that digest, as costly found as not (`imported-read.ts`); it is compared by
+ *    `importedDigestFor` (`presented-secret.ts`), the one thing that differs after it.
  * 3. **decide** — the presented secret against the key's live tokens, then the key's effective
  *    state (`decideVerification`, pure; `presented-secret.ts` digests the secret).
  * 4. **check** — what a usable key may do, from its usage rules (`src/core/usage-control.ts`,
@@ -57,6 +60,7 @@ import { decideVerification, type Verdict } from '../../core/decide-verification
 import type { Digests } from '../../core/digest'
 import { KeycycleError } from '../../core/errors'
 import { isKeyId } from '../../core/ids'
+import { mayBeImported } from '../../core/imported'
 import { type ClientIp, parseClientIp } from '../../core/ip-rules'
 import { type PermissionQuery, parsePermissionQuery } from '../../core/permission-query'
 import type { HmacHex } from '../../core/request-signature'
@@ -75,6 +79,7 @@ import { isPromiseLike } from '../../store/deadline'
 import type { Now } from '../deps'
 import type { SecretSealer } from '../secret-sealer'
 import type { VerifyCache } from './cache'
+import type { ReadImported } from './imported-read'
 import type { LastUsedRecorder } from './last-used-recorder'
 import { presentedSecret } from './presented-secret'
 import type { KeyRead, ReadKey } from './read-key'
@@ -96,6 +101,8 @@ export interface VerifyDeps extends SpendStepDeps {
   prefix: string
   now: Now
   read: ReadKey
+  /** The read step of a token that is not keycycle-shaped; null: such tokens are malformed. */
+  readImported: ReadImported | null
   /** The verification cache, told when a spend found its records stale. */
   cache: VerifyCache | null
   digests: Digests
@@ -159,7 +166,8 @@ function memoised<T>(parse: (text: string) => T): (value: unknown) => T {
 
 /** The verification pipeline over `deps`: tokens, and signed requests. */
 export function verifier(deps: VerifyDeps): { verify: Verify; verifyRequest: VerifyRequest } {
-  const { prefix, now, read, store, cache, digests, views, lastUsed, leases, tally } = deps
+  const { prefix, now, read, readImported, store, cache, digests, views, lastUsed, leases, tally } =
+    deps
   const { sealer, hmacHex, replays } = deps
   const spendUsage = spendStep(deps)
   const accuracy =
@@ -310,7 +318,16 @@ export function verifier(deps: VerifyDeps): { verify: Verify; verifyRequest: Ver
   const verify: Verify = async (token, options) => {
     const ask = readVerifyOptions(options, parseIp, parseQuery)
     const parsed = parseToken(token, prefix)
-    if (parsed === null) return refused('malformed', now())
+    if (parsed === null) {
+      if (readImported === null || !mayBeImported(token, prefix)) return refused('malformed', now())
+      // An imported token: the read by its digest, then the same steps (it has no secret of
+      // keycycle's to re-digest); counted under the key it was found for, if any.
+      const imported = await readImported(token)
+      const presented = { digestFor: imported.digestFor, secret: null }
+      const at = now()
+      const result = conclude(imported.keyId, presented, imported.read, at, ask, 0)
+      return imported.keyId === '' ? result : counted(imported.keyId, at, result)
+    }
     const { keyId, secret } = parsed
     const presented = { digestFor: presentedSecret(digests, keyId, secret), secret }
     const asked = now()
