@@ -256,6 +256,24 @@ export function migrations(names: TableNames): Record<string, Migration> {
         await db.schema.dropTable(names.usage).execute()
       },
     },
+    // Imported keys (`docs/decisions.md#importing-keys`): the hex of the imported token digest
+    // a key's record holds, set by every write of the record, unique (a token is imported into
+    // one key), indexed for the lookup by digest. Null in rows written before.
+    '2026_12_08_0008_imported_digests': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable(names.keys).addColumn('imported_digest', DIGEST).execute()
+        await db.schema
+          .createIndex(`${names.keys}_imported`)
+          .on(names.keys)
+          .column('imported_digest')
+          .unique()
+          .execute()
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropIndex(`${names.keys}_imported`).on(names.keys).execute()
+        await db.schema.alterTable(names.keys).dropColumn('imported_digest').execute()
+      },
+    },
   }
 }
 

@@ -1,3 +1,4 @@
+import { importedHexOfRecord } from '../../src/core/imported'
 import type {
   ConfigId,
   KeyRecord,
@@ -9,7 +10,7 @@ import type {
   SlotRecord,
   StoredCredits,
 } from '../../src/core/types'
-import { KEY_COLUMNS, type KeyRow, ORGANISATION_COLUMNS } from './schema'
+import { type ImportedColumn, KEY_COLUMNS, type KeyRow, ORGANISATION_COLUMNS } from './schema'
 
 /** A row as the driver returns it: each column of `T` as selected. */
 export type Selected<T> = { [K in keyof T]: T[K] extends { __select__: infer S } ? S : T[K] }
@@ -187,7 +188,7 @@ export function keyWithOrganisationToValues(found: {
   key: KeyRecord
   organisation: Organisation
 }): Values {
-  const key = keyToRow(found.key) as Record<string, unknown>
+  const key = keyToRow(found.key) as unknown as Record<string, unknown>
   const organisation = organisationToRow(found.organisation) as Record<string, unknown>
   return [
     ...KEY_COLUMNS.map((column) => key[column]),
@@ -195,7 +196,7 @@ export function keyWithOrganisationToValues(found: {
   ]
 }
 
-export function keyToRow(key: KeyRecord): KeyRowValues {
+export function keyToRow(key: KeyRecord): KeyRowValues & ImportedColumn {
   return {
     id: key.id,
     organisation: key.organisation,
@@ -219,7 +220,8 @@ export function keyToRow(key: KeyRecord): KeyRowValues {
     credits: textOf(key.credits),
     allowed_ips: textOf(key.allowedIps),
     signing: key.signatureOnly ? 'only' : key.signing ? 'on' : null,
-  } as KeyRowValues
+    imported_digest: importedHexOfRecord(key),
+  } as KeyRowValues & ImportedColumn
 }
 
 /** A key row as written: every column, integers as numbers. */

@@ -94,6 +94,16 @@ export interface CountersColumn {
 }
 
 /**
+ * The imported digest's column on the keys table (migration 0008): the hex of the imported
+ * token digest the record holds (`importedHexOfRecord`), or null; unique, indexed. Derived from
+ * the record by every write of it, so it follows rotations exactly; never read as part of the
+ * record (the verification read does not select it).
+ */
+export interface ImportedColumn {
+  imported_digest: string | null
+}
+
+/**
  * Checks at compile time that `list` names every column of `T` (and only those): a column added
  * to the row type and forgotten here is a type error, not a field silently never read.
  */
@@ -148,6 +158,9 @@ export const KEY_COLUMNS = everyColumn<KeyRow>()([
   'secondary_sealed',
   'secondary_retiring_sealed',
 ])
+
+/** Every column a key write sets: the record's, then {@link ImportedColumn}'s. */
+export const KEY_WRITE_COLUMNS = [...KEY_COLUMNS, 'imported_digest'] as const
 
 /** Every organisation column, in table order. */
 export const ORGANISATION_COLUMNS = everyColumn<OrganisationRow>()([
@@ -213,7 +226,7 @@ export interface UsageRow {
 }
 
 export interface KeycycleTables {
-  keys: KeyRow & CountersColumn
+  keys: KeyRow & CountersColumn & ImportedColumn
   organisations: OrganisationRow & CountersColumn
   events: EventRow
   usage: UsageRow

@@ -2,11 +2,17 @@ import { type Kysely, type RawBuilder, sql, type UpdateQueryBuilder } from 'kyse
 import { changePrefix } from '../../src/store'
 import { compileOnce, type Statement } from './compiled'
 import { pgEventsInsert } from './outbox-rows'
-import { KEY_COLUMNS, type KeycycleTables, ORGANISATION_COLUMNS, type TableNames } from './schema'
+import {
+  KEY_WRITE_COLUMNS,
+  type KeycycleTables,
+  ORGANISATION_COLUMNS,
+  type TableNames,
+} from './schema'
 import type { SqlFlavour } from './sql-flavour'
 import { verificationRead } from './verify-read'
 
-type KeyColumn = (typeof KEY_COLUMNS)[number]
+// The record's columns and the imported digest's: what every key write sets.
+type KeyColumn = (typeof KEY_WRITE_COLUMNS)[number]
 type OrganisationColumn = (typeof ORGANISATION_COLUMNS)[number]
 /** An organisation column as a parameter of the statement that inserts it with its first key. */
 export type OrganisationParam = `organisation.${OrganisationColumn}`
@@ -20,6 +26,8 @@ type Events = 'events'
 export interface Statements {
   /** The verification read (see verify-read.ts). */
   keyWithOrganisation: Statement<'id'>
+  /** The same read by imported digest (`id`: the hex), with the same neighbour rule. */
+  keyByImportedDigest: Statement<'id'>
   organisation: Statement<'id'>
   insertKey: Statement<KeyColumn | Events>
   /** Compare-and-set: writes every column where `id` and `version = expected` match. */
@@ -76,7 +84,8 @@ export function buildStatements(
       db,
     )
 
-  const keyWithOrganisation = verificationRead(db, names, flavour)
+  const keyWithOrganisation = verificationRead(db, names, flavour, 'id')
+  const keyByImportedDigest = verificationRead(db, names, flavour, 'imported_digest')
 
   const organisation = compileOnce<'id'>((param) =>
     q
@@ -87,7 +96,7 @@ export function buildStatements(
   )
 
   const keyInsert = (param: (name: KeyColumn) => never) =>
-    q.insertInto(keys).values(row(KEY_COLUMNS, param) as never)
+    q.insertInto(keys).values(row(KEY_WRITE_COLUMNS, param) as never)
   const insertKey = compileOnce<KeyColumn | Events>((param) =>
     postgres ? announced('key', keyInsert(param), param('events')) : keyInsert(param).compile(),
   )
@@ -139,11 +148,12 @@ export function buildStatements(
 
   return {
     keyWithOrganisation,
+    keyByImportedDigest,
     organisation,
     insertKey,
     deleteKey,
     lockOrganisation,
-    updateKey: compareAndSet(keys, 'key', KEY_COLUMNS),
+    updateKey: compareAndSet(keys, 'key', KEY_WRITE_COLUMNS),
     updateOrganisation: compareAndSet(organisations, 'organisation', ORGANISATION_COLUMNS),
     insertOrganisation: postgres
       ? {

@@ -1,6 +1,7 @@
 import type { ExpressionBuilder, Kysely } from 'kysely'
 import { invalidInput, KeycycleError } from '../../src/core/errors'
 import type { StateClause } from '../../src/core/filters'
+import { importedHexOfRecord } from '../../src/core/imported'
 import type { DueKeysQuery, KeyListQuery, KeyStore, WriteOptions } from '../../src/store'
 import { deadlineOf } from '../../src/store/deadline'
 import { decoyRecords } from '../../src/store/decoy'
@@ -172,6 +173,12 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     const read = keyWithOrganisationFromJson(row === undefined ? decoy : row[0])
     return row !== undefined && read.key.id === id ? read : null
   }
+  // The same for the lookup by imported digest: kept only if the record holds that digest.
+  function holding(found: Values[], hex: string) {
+    const row = found[0]
+    const read = keyWithOrganisationFromJson(row === undefined ? decoy : row[0])
+    return row !== undefined && importedHexOfRecord(read.key) === hex ? read : null
+  }
 
   // The verification reads report schema faults themselves, in their own catch, so that a
   // read that succeeds costs nothing more; the other methods are wrapped at the end.
@@ -180,6 +187,17 @@ export function kyselyStore<DB>(db: Kysely<DB>, options: KyselyStoreOptions = {}
     async getKeyWithOrganisation(id, options) {
       try {
         return asked(await rows(statements.keyWithOrganisation, { id }, deadlineOf(options)), id)
+      } catch (error) {
+        throw schemaFault(error, prefix)
+      }
+    },
+
+    async findKeyByImportedDigest(hex, options) {
+      try {
+        return holding(
+          await rows(statements.keyByImportedDigest, { id: hex }, deadlineOf(options)),
+          hex,
+        )
       } catch (error) {
         throw schemaFault(error, prefix)
       }

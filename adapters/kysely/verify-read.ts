@@ -29,11 +29,17 @@ function jsonArray(flavour: SqlFlavour, values: RawBuilder<unknown>[]): RawBuild
  * exist. The store keeps the row only if the ID is the one asked for. IDs are ULIDs, so a
  * made-up ID with a recent time finds the newest key; only an ID older than every key finds
  * nothing, which says no more than that no key is older.
+ *
+ * `by` is the column looked up: `id`, or `imported_digest` for an imported token's lookup by
+ * its SHA-256 (hex), which follows the same rule: the greatest digest at or below the one asked
+ * for, decoded whether or not it is that one (SHA-256 digests are uniform, so the neighbour is
+ * found as any other row is).
  */
 export function verificationRead(
   db: Kysely<unknown>,
   names: TableNames,
   flavour: SqlFlavour,
+  by: 'id' | 'imported_digest',
 ): Statement<'id'> {
   const q = db as unknown as Kysely<KeycycleTables>
   // The 40 columns come as one: pg and mysql2 read a description of, and pick a parser for,
@@ -56,13 +62,17 @@ export function verificationRead(
         // on every execution; `= (SELECT MAX(id) …)` it resolves while planning, by one index
         // descent, and then reads both rows as constants: about 10 % less server CPU here.
         joined
-          .where('k.id', '=', (eb) =>
+          .where(`k.${by}`, '=', (eb) =>
             eb
               .selectFrom(names.keys as 'keys')
-              .select((inner) => inner.fn.max('id').as('id'))
-              .where('id', '<=', param('id')),
+              .select((inner) => inner.fn.max(by).as(by))
+              .where(by, '<=', param('id')),
           )
           .compile()
-      : joined.where('k.id', '<=', param('id')).orderBy('k.id', 'desc').limit(sql.lit(1)).compile(),
+      : joined
+          .where(`k.${by}`, '<=', param('id'))
+          .orderBy(`k.${by}`, 'desc')
+          .limit(sql.lit(1))
+          .compile(),
   )
 }

@@ -8,6 +8,8 @@ export type RedisClient = Redis | Cluster
 /** The subset of ioredis commands the store sends, typed narrowly. */
 export interface Commands {
   status: string
+  get(key: string): Promise<string | null>
+  set(key: string, value: string): Promise<unknown>
   hget(key: string, field: string): Promise<string | null>
   hmget(key: string, ...fields: string[]): Promise<(string | null)[]>
   hset(key: string, ...fieldsAndValues: string[]): Promise<number>

@@ -29,6 +29,13 @@ export interface Layout {
    * record's name ends in `:key` or `:org`), and no index or scan reaches it.
    */
   decoy: string
+  /**
+   * String holding the ID of the key whose record holds the imported digest `hex`, under a
+   * hash tag of its own (a lookup by digest cannot know the key's slot). Written before the
+   * record, deleted with the key; a later write dropping the digest leaves it (stale: lookups
+   * check the record).
+   */
+  imported(hex: string): string
   /** Pub/sub channel announcing each committed record write as `key:<id>` or `organisation:<id>`. */
   changes: string
   /** The outbox of the record `subject` (a key or organisation ID), on its hash slot. */
@@ -85,6 +92,7 @@ export function layout(prefix: string): Layout {
     organisationKeys: (organisation) => `${prefix}{${organisation}}:keys`,
     due: `${prefix}{due}:expiry`,
     decoy: `${prefix}{decoy}:decoy`,
+    imported: (hex) => `${prefix}{imported_${hex}}:imported`,
     changes: `${prefix}changes`,
     outbox: (subject) => {
       const base = `${prefix}{${subject}}:`

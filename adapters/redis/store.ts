@@ -1,4 +1,5 @@
 import { KeycycleError } from '../../src/core/errors'
+import { importedHexOfRecord } from '../../src/core/imported'
 import type { KeyRecord, Organisation } from '../../src/core/types'
 import {
   type CallOptions,
@@ -24,6 +25,9 @@ import { addWithinLimit, compareAndSet, deleteIfVersion, refusedLate, remove } f
 import { redisSpend } from './spend'
 import { redisUsage } from './usage'
 import { verifyRead } from './verify-read'
+
+// An ID of the right shape that no key has: an unknown imported digest reads the decoy by it.
+const NO_KEY = 'key_00000000000000000000000000'
 
 /**
  * A {@link KeyStore} over the host's ioredis client, standalone or Cluster.
@@ -154,6 +158,15 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
     getKeyWithOrganisation: (id, o) =>
       run('getKeyWithOrganisation', o, () => keyWithOrganisation(id)),
 
+    // The index entry, then the key: two round trips, found or not (an unknown digest reads
+    // the decoy through an ID no key has, as an unknown key ID does).
+    findKeyByImportedDigest: (hex, o) =>
+      run('findKeyByImportedDigest', o, async () => {
+        const id = await commands.get(at.imported(hex))
+        const found = await keyWithOrganisation(id ?? NO_KEY)
+        return found !== null && importedHexOfRecord(found.key) === hex ? found : null
+      }),
+
     insertKey: (record, insertOptions) =>
       runWrite('insertKey', insertOptions, async (fence) => {
         const max = insertOptions?.maxKeys
@@ -167,6 +180,8 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
           }
         }
         await indexKey(record)
+        const imported = importedHexOfRecord(record)
+        if (imported !== null) await commands.set(at.imported(imported), record.id)
         const events = insertOptions?.events ?? []
         return withEvents(events, events, events, (outbox) =>
           write('key', record, null, fence, outbox),
@@ -192,6 +207,8 @@ export function redisStore(client: RedisClient, options: RedisStoreOptions = {})
         if (deleted && record !== null) {
           await commands.zrem(at.organisationKeys(record.organisation), id)
           if (record.expiresAt !== null) await commands.zrem(at.due, `${id}:${record.version}`)
+          const imported = importedHexOfRecord(record)
+          if (imported !== null) await commands.del(at.imported(imported))
         }
         return deleted
       }),
