@@ -18,6 +18,7 @@ export { TABLE_PREFIX } from './options'
 export type {
   CountersColumn,
   EventRow,
+  ImportedColumn,
   IntColumn,
   KeycycleTables,
   KeyRow,
