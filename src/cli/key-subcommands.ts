@@ -10,6 +10,7 @@ import { presentKeyUsage, presentList } from '../http/wire-out'
 import type { ActorHandle } from '../service/handle'
 import { UnsupportedError, UsageError } from './cli-errors'
 import type { CommandSpec } from './command-line'
+import { importCommand } from './import-command'
 import { keyAction, keyOnly } from './key-action'
 import { stateSubcommands } from './key-state-subcommands'
 import { listTable, note, print } from './output'
@@ -142,7 +143,8 @@ export function keySubcommands(context: Context): CommandSpec {
   })
   return {
     name: 'key',
-    summary: 'keys: create, list, get, update, rotate, regenerate, change state, delete, usage',
+    summary:
+      'keys: create, list, get, update, rotate, regenerate, change state, delete, usage, import',
     commands: [
       create,
       listCommand(context),
@@ -153,6 +155,7 @@ export function keySubcommands(context: Context): CommandSpec {
       ...stateSubcommands(context),
       deleteCommand(context),
       usageCommand(context),
+      importCommand(context),
     ],
     notes: ACTORS,
   }

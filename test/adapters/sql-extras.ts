@@ -90,6 +90,7 @@ function sqlSpecifics({ test }: StoreSuiteContext<SqlOpenStore>, dialect: Dialec
           primary_retiring_sealed: _prs,
           secondary_sealed: _ss,
           secondary_retiring_sealed: _srs,
+          imported_digest: _i,
           ...keyRow
         } = keyToRow(key)
         const old = db as unknown as Kysely<Record<string, Record<string, unknown>>>
