@@ -15,13 +15,23 @@ import { describeMachine, Report } from './report'
 import { analyticsFigures } from './sections/analytics'
 import { type Context, reason } from './sections/context'
 import { httpFigures } from './sections/http'
+import { importFigures } from './sections/import'
 import { peerFigures } from './sections/peer'
 import { SCALE_STORES, scaleFigures } from './sections/scale'
 import { telemetryFigures } from './sections/telemetry'
 import { usageFigures } from './sections/usage'
 import { verifyFigures } from './sections/verify'
 
-const SECTIONS = ['verify', 'usage', 'telemetry', 'analytics', 'peer', 'http', 'scale'] as const
+const SECTIONS = [
+  'verify',
+  'usage',
+  'telemetry',
+  'analytics',
+  'import',
+  'peer',
+  'http',
+  'scale',
+] as const
 const SUBJECTS = [...STORES, 'better-auth', 'express', 'koa'] as const
 const ALIASES: Record<string, string> = { mysql: 'mariadb', pg: 'postgres', peer: 'peer' }
 
@@ -109,6 +119,9 @@ for (const store of STORES) {
 }
 for (const store of ['memory', 'redis', 'postgres'] as const) {
   if (selected('usage', store)) await unit(`usage ${store}`, () => usageFigures(store, ctx))
+}
+for (const store of STORES) {
+  if (selected('import', store)) await unit(`import ${store}`, () => importFigures(store, ctx))
 }
 if (selected('telemetry', 'memory')) await unit('telemetry memory', () => telemetryFigures(ctx))
 if (selected('analytics', 'memory')) await unit('analytics memory', () => analyticsFigures(ctx))
