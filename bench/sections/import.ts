@@ -1,4 +1,4 @@
-// Figure 16 for one store: imported tokens (docs/decisions.md#importing-keys). An old-format
+// Figure 17 for one store: imported tokens (docs/decisions.md#importing-keys). An old-format
 // token nobody imported costs what one imported and since rotated away does (figure 7's pair
 // for imported tokens: both are looked up, read and decoded, and refused at the comparison; on
 // Redis the second finds a stale index entry and reads its key). Shown with no target: an
@@ -23,7 +23,7 @@ export async function importFigures(name: StoreName, ctx: Context): Promise<void
   try {
     backend = await openBackend(name)
   } catch (error) {
-    return ctx.report.skip(`${name}: figure 16`, `cannot reach the server (${reason(error)})`)
+    return ctx.report.skip(`${name}: figure 17`, `cannot reach the server (${reason(error)})`)
   }
   const kc = createKeycycle({ store: backend.store, importedTokens: true })
   try {
@@ -82,18 +82,18 @@ async function measure(name: StoreName, kc: Keycycle, { report, timing }: Contex
   const unknownToken = 'unknown old token'
   // A state is told only once the token matched (as for keycycle's own): more work than a
   // refusal at the comparison, by design, so shown without a target.
-  report.ratio(16, `${name}: unknown old token ÷ imported, deactivated`, g, unknownToken, found, {
+  report.ratio(17, `${name}: unknown old token ÷ imported, deactivated`, g, unknownToken, found, {
     none: true,
   })
   report.ratio(
-    16,
+    17,
     `${name}: unknown old token ÷ rotated away`,
     g,
     'unknown old token',
     'rotated away',
     PARITY,
   )
-  report.ratio(16, `${name}: imported ÷ keycycle token`, g, 'imported', 'keycycle token', {
+  report.ratio(17, `${name}: imported ÷ keycycle token`, g, 'imported', 'keycycle token', {
     none: true,
   })
 }
