@@ -6,11 +6,16 @@
 //   KEYCYCLE_DB           SQLite file (default ./keycycle-example.db)
 //   KEYCYCLE_ADMIN_TOKEN  value of the X-Admin-Token header that makes a request an admin's
 //                         (default: a random one, printed at start)
+//   KEYCYCLE_SECRET_ENCRYPTION_KEY
+//                         the key-encryption key that seals signing keys' tokens (base64,
+//                         32 bytes); default: one created at the first start and kept beside
+//                         the database, in <KEYCYCLE_DB>.kek
 //   KEYCYCLE_ALLOW_PRIVATE_WEBHOOKS=1
 //                         lets webhook configs point at loopback, private and other internal
 //                         addresses (http://localhost:8080/…), for local development only;
 //                         by default such a config is refused when saved and at delivery
 import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import Database from 'better-sqlite3'
 import express from 'express'
 import { createKeycycle } from 'keycycle'
@@ -25,6 +30,26 @@ const file = process.env.KEYCYCLE_DB ?? './keycycle-example.db'
 const adminToken = process.env.KEYCYCLE_ADMIN_TOKEN ?? randomBytes(24).toString('base64url')
 const allowPrivateDestinations = process.env.KEYCYCLE_ALLOW_PRIVATE_WEBHOOKS === '1'
 
+// Signing keys (`"signing": true`, for NCP-signed requests) keep their tokens sealed under a
+// key-encryption key: from the environment, or one kept beside the database so that a plain
+// `npm run example` works and keeps working across restarts. In production keep it elsewhere
+// than the database (a secret manager): the two together open every signing key.
+const kekFile = `${file}.kek`
+let kekNote = null
+let kekText = process.env.KEYCYCLE_SECRET_ENCRYPTION_KEY
+if (kekText === undefined) {
+  if (!existsSync(kekFile)) {
+    writeFileSync(kekFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
+    kekNote = `created a key-encryption key for signing keys in ${kekFile} (set KEYCYCLE_SECRET_ENCRYPTION_KEY to use your own)`
+  }
+  kekText = readFileSync(kekFile, 'utf8').trim()
+}
+const kek = Buffer.from(kekText, 'base64')
+if (kek.length !== 32) {
+  console.error('KEYCYCLE_SECRET_ENCRYPTION_KEY must be 32 bytes in base64')
+  process.exit(1)
+}
+
 const db = new Kysely({ dialect: new SqliteDialect({ database: new Database(file) }) })
 await migrateKeycycle(db)
 const configs = await webhookConfigs(db, { allowPrivateDestinations })
@@ -37,6 +62,7 @@ const deliver = webhookDelivery({
 })
 const kc = createKeycycle({
   store: kyselyStore(db),
+  secretEncryption: { keys: [{ id: 'example', key: new Uint8Array(kek) }] },
   // Logged once handled: delivered, or nothing to deliver (no config of its organisation).
   onEvent: async (event) => {
     const subject = event.key?.id ?? event.organisation.id
@@ -94,6 +120,7 @@ app.listen(port, () => {
             `  the API key of a new organisation (${first.organisation.id}): shown this once, only its digest is stored`,
           ]
         : [`the organisations in ${file} are kept; delete it to start over with a new token`]),
+      ...(kekNote ? [kekNote] : []),
       `KEYCYCLE_ADMIN_TOKEN=${adminToken}`,
       '  send it as X-Admin-Token to act as the API administrator',
       ...(allowPrivateDestinations

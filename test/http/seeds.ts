@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import { createHmac } from 'node:crypto'
 import { promisify } from 'node:util'
 import { expect } from 'vitest'
 import { codeBlocks, markedSection } from '../helpers/markdown'
@@ -16,15 +17,16 @@ export function seedCalls(): string[] {
 
 /**
  * Runs the documented seed calls as written (`bash -c`, curl) against a server on `port` with
- * an organisation's `token`, and checks each documented answer. Returns the key it created.
+ * an organisation's `token`, and checks each documented answer; the signed regeneration is
+ * also sent signed by node:crypto's HMAC. Returns the key and the signing key it created.
  * Asynchronous, so the server may run in this very process.
  */
 export async function runSeedCalls(
   port: number,
   token: string,
-): Promise<{ id: string; organisation: string }> {
+): Promise<{ id: string; organisation: string; signing: { id: string; token: string } }> {
   const calls = seedCalls()
-  expect(calls).toHaveLength(7)
+  expect(calls).toHaveLength(9)
   const env: Record<string, string> = { ...(process.env as Record<string, string>) }
   env.KEYCYCLE_TOKEN = token
   const run = async (block: string) => {
@@ -58,6 +60,39 @@ export async function runSeedCalls(
     primaryKey: expect.stringMatching(/^kc_/),
     domainCode: 'PUB',
   })
-  expect(await run(calls[6]!)).toMatchObject({ organisation: created.organisation })
-  return { id: created.id, organisation: created.organisation }
+  const signing = await run(calls[6]!)
+  expect(signing).toMatchObject({ signing: true, token: expect.stringMatching(/^kc_/) })
+  env.SIGNING_KEY_ID = signing.id
+  env.SIGNING_TOKEN = signing.token
+  // Signed by `keycycle sign`, as the documented call does.
+  const signed = await run(calls[7]!)
+  expect(signed.apiKey).toMatchObject({
+    apiKeyId: signing.id,
+    secondaryKey: expect.stringMatching(/^kc_/),
+    domainCode: 'PUB',
+  })
+  // Signed independently of keycycle (node:crypto's HMAC, NCP's published algorithm).
+  const target = `/api/v1//api-keys/${signing.id}`
+  const timestamp = String(Date.now())
+  const message = `PATCH ${target}\n${timestamp}\n${signing.id}`
+  const independent = await fetch(`http://localhost:${port}${target}`, {
+    method: 'PATCH',
+    headers: {
+      'content-type': 'application/json',
+      'x-ncp-apigw-timestamp': timestamp,
+      'x-ncp-iam-access-key': signing.id,
+      'x-ncp-apigw-signature-v2': createHmac('sha256', signing.token)
+        .update(message)
+        .digest('base64'),
+    },
+    body: JSON.stringify({ keyType: 'SECONDARY' }),
+  })
+  expect(independent.status).toBe(200)
+  expect((await independent.json()).apiKey).toMatchObject({ apiKeyId: signing.id })
+  expect(await run(calls[8]!)).toMatchObject({ organisation: created.organisation })
+  return {
+    id: created.id,
+    organisation: created.organisation,
+    signing: { id: signing.id, token: signing.token },
+  }
 }
