@@ -75,6 +75,11 @@ export type KeycycleEvent =
       url: string | null
       source: string | null
     })
+  /**
+   * An admin read back the current token of the key's `slot` (`revealKey`; the admin's ID is
+   * `actor.id`). Never carries the token.
+   */
+  | (EventBase & { type: 'key.revealed'; slot: Slot })
   | (OrganisationEventBase & { type: 'organisation.created' })
   | (OrganisationEventBase & { type: 'organisation.updated'; changed: string[] })
 

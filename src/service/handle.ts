@@ -8,6 +8,7 @@ import type { ImportKey } from './import-key'
 import type { KeyCommands, KeyWithToken, RotateOptions } from './key-commands'
 import type { KeyPage, KeyQueries } from './key-queries'
 import type { OrganisationCommands } from './organisation-commands'
+import type { RevealedToken, RevealKey } from './reveal-key'
 import type { DeactivateOptions, StateCommands } from './state-commands'
 
 /**
@@ -111,6 +112,14 @@ export interface ActorHandle {
    * ```
    */
   getKeyUsage(id: string, query?: KeyUsageQuery): Promise<KeyUsage>
+  /**
+   * Admin only, and only when `createKeycycle({ allowReveal: true })`: the current token of a
+   * signing key's `slot` (default primary), opened from its sealing. Records `key.revealed`
+   * (the slot; the admin's ID as the actor) with a write of the key before the token is
+   * returned. `forbidden` for an organisation or with reveal off (checked first); `conflict`
+   * for a key that keeps no token there (not a signing key); `not_found` for an unknown key.
+   */
+  revealKey(id: string, slot?: Slot): Promise<RevealedToken>
 }
 
 /** The service's parts a handle calls, each bound once by the composition root. */
@@ -121,6 +130,7 @@ export interface ServiceCalls {
   importKey: ImportKey
   queries: KeyQueries
   organisations: OrganisationCommands
+  revealKey: RevealKey
 }
 
 /** Builds the handle for an already validated actor. */
@@ -152,6 +162,7 @@ export function actorHandle(calls: ServiceCalls, actor: Actor): ActorHandle {
       keys.updateKey(actor, id, { expiresAt }),
     resolveConfig: (keyId: string) => queries.resolveConfig(actor, keyId),
     getKeyUsage: (id: string, query?: KeyUsageQuery) => queries.getKeyUsage(actor, id, query),
+    revealKey: (id: string, slot?: Slot) => calls.revealKey(actor, id, slot),
   })
 }
 

@@ -25,6 +25,7 @@ import { idSource, minter } from './minting'
 import { keyMutation } from './mutate-key'
 import type { Clock, KeycycleOptions, RandomSource } from './options'
 import { type CreatedOrganisation, organisationCommands } from './organisation-commands'
+import { keyReveal } from './reveal-key'
 import { secretSealer } from './secret-sealer'
 import { readServiceOptions } from './service-options'
 import type { ExpireDueOptions } from './state-commands'
@@ -244,6 +245,7 @@ export function createKeycycle(options: KeycycleOptions): Keycycle {
     states: stateCommands({ store, now, mutateKey, guardLockout }),
     deleteKey: keyDeletion({ store, now, events, compareAndSet, guardLockout }),
     queries: keyQueries(store, now),
+    revealKey: keyReveal({ store, sealer, mutateKey, allowed: settings.allowReveal }),
     organisations: organisationCommands({
       store,
       now,

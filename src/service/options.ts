@@ -41,6 +41,12 @@ export interface KeycycleOptions {
    */
   secretEncryption?: { keys: readonly { id: string; key: Uint8Array }[] }
   /**
+   * Whether an admin may read a signing key's current token back (`kc.asAdmin(id).revealKey`),
+   * each time recorded as `key.revealed` with the admin's ID. Default false: every reveal is
+   * refused with `forbidden`. Organisations may never reveal.
+   */
+  allowReveal?: boolean
+  /**
    * How often last-used times (and pepper re-digests) are written, at most one write per key
    * per interval, never on the request path; `close()` flushes. Default 60 000; 0 writes only on
    * `close()` or `flushUsage()`.

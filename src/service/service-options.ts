@@ -137,6 +137,11 @@ export const SERVICE_OPTIONS: Schema = {
       return value
     },
   }),
+  allowReveal: field('allowReveal', "Whether admins may read signing keys' tokens back.", {
+    type: 'boolean',
+    create: true,
+    parse: (value: unknown, path: string) => readBoolean(value, path),
+  }),
   lastUsedFlushMs: field('lastUsedFlushMs', 'Last-used write interval.', integer(0, MAX_TIMER_MS)),
   maxKeysPerOrganisation: field(
     'maxKeysPerOrganisation',
@@ -223,6 +228,7 @@ export interface ServiceSettings {
   pepper: KeycycleOptions['pepper']
   /** The key-encryption keys, validated and copied (none: signing keys are refused). */
   secretEncryption: SecretEncryptionKey[]
+  allowReveal: boolean
   lastUsedFlushMs: number
   maxKeysPerOrganisation: number | undefined
   gracePeriodMs: number
@@ -317,6 +323,7 @@ export function readServiceOptions(options: KeycycleOptions): ServiceSettings {
     tokenPrefix: o.tokenPrefix ?? 'kc',
     pepper: o.pepper,
     secretEncryption: readSecretEncryption(o.secretEncryption),
+    allowReveal: o.allowReveal ?? false,
     lastUsedFlushMs: o.lastUsedFlushMs ?? 60_000,
     maxKeysPerOrganisation: o.maxKeysPerOrganisation,
     gracePeriodMs: o.gracePeriodMs ?? DEFAULT_GRACE_PERIOD_MS,

@@ -37,12 +37,20 @@ export interface WebhookDeliveryOptions extends WebhookTransportOptions {
  * `organisation.*`, the organisation) in the ricloud wire format, as the management API shows
  * it (`presentKey`): never a token, since events never carry one. A `key.leaked` message's key
  * also carries `leak`: `{ slot, which, outcome, url, source }` (where the token was found and
- * what was done; see `KeycycleEvent`).
+ * what was done; see `KeycycleEvent`); a `key.revealed` message's key carries `reveal`:
+ * `{ slot, by }` (the admin's ID).
  */
 export function eventMessage(event: KeycycleEvent): WebhookMessage {
   if (event.type === 'key.leaked') {
     const { slot, which, outcome, url, source } = event
     const data = { ...presentKey(event.key), leak: { slot, which, outcome, url, source } }
+    return { id: event.id, type: event.type, at: event.at, data }
+  }
+  if (event.type === 'key.revealed') {
+    const data = {
+      ...presentKey(event.key),
+      reveal: { slot: event.slot, by: 'id' in event.actor ? event.actor.id : null },
+    }
     return { id: event.id, type: event.type, at: event.at, data }
   }
   const data = 'key' in event ? presentKey(event.key) : presentOrganisation(event.organisation)

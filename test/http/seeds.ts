@@ -88,7 +88,8 @@ export async function runSeedCalls(
     body: JSON.stringify({ keyType: 'SECONDARY' }),
   })
   expect(independent.status).toBe(200)
-  expect((await independent.json()).apiKey).toMatchObject({ apiKeyId: signing.id })
+  const body = (await independent.json()) as { apiKey: unknown }
+  expect(body.apiKey).toMatchObject({ apiKeyId: signing.id })
   expect(await run(calls[8]!)).toMatchObject({ organisation: created.organisation })
   return {
     id: created.id,
