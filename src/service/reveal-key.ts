@@ -6,7 +6,10 @@ import { liveKey } from './live-keys'
 import type { MutateKey } from './mutate-key'
 import { noSecretEncryption, type SecretSealer } from './secret-sealer'
 
-/** A signing key's current token of one slot, read back by an admin (`revealKey`). */
+/**
+ * A signing key's current token of one slot, read back by an admin (`revealKey`).
+ * @inline
+ */
 export interface RevealedToken {
   /** The key, as `getKey` shows it. */
   key: Key
