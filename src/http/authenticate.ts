@@ -98,12 +98,3 @@ export function authenticator(kc: Keycycle, options: AuthOptions = {}): Authenti
     return { ok: true, result, headers: { ...limits, sunset: sunset(result.graceEndsAt) } }
   }
 }
-
-/** Authenticates one request; `authenticator(kc, options)` is the same, prepared once. */
-export function authenticate(
-  kc: Keycycle,
-  request: AuthRequest,
-  options: AuthOptions = {},
-): Promise<Authentication> {
-  return authenticator(kc, options)(request)
-}
