@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { readCredential } from '../../src/http/credentials'
+import { readCredential, signatureHeaders } from '../../src/http/credentials'
 
 const token = `kc_01JD8X3YQ0V6N2M4K7P9R1S3T5_${'a'.repeat(49)}`
 
@@ -91,5 +91,27 @@ describe('reading credentials from headers', () => {
     expect(readCredential({ authorization: `Token ${token}` }, { schemes: ['Bearer'] })).toEqual({
       kind: 'malformed',
     })
+  })
+
+  it('reads any of the three NCP signature headers as a signature, a token beside them as two', () => {
+    const signed = {
+      'x-ncp-apigw-timestamp': '1732434834000',
+      'x-ncp-iam-access-key': 'key_01JD8X3YQ0V6N2M4K7P9R1S3T5',
+      'x-ncp-apigw-signature-v2': 'a'.repeat(43) + '=',
+    }
+    expect(readCredential(signed)).toEqual({ kind: 'signature' })
+    expect(readCredential({ 'x-ncp-apigw-timestamp': '1' })).toEqual({ kind: 'signature' })
+    for (const extra of [
+      { authorization: `Bearer ${token}` },
+      { 'x-api-key': token },
+      { 'x-ncp-apigw-api-key': token },
+    ]) {
+      expect(readCredential({ ...signed, ...extra })).toEqual({ kind: 'malformed' })
+    }
+    // A repeated signature header reads as '', which never verifies.
+    const headers = signatureHeaders({ ...signed, 'x-ncp-apigw-timestamp': ['1', '2'] })
+    expect(headers.get('x-ncp-apigw-timestamp')).toBe('')
+    expect(headers.get('x-ncp-iam-access-key')).toBe(signed['x-ncp-iam-access-key'])
+    expect(signatureHeaders({}).get('x-ncp-apigw-signature-v2')).toBeNull()
   })
 })
