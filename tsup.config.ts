@@ -32,7 +32,9 @@ export default defineConfig([
     // Shared chunks for both formats, so every subpath uses the same KeycycleError class.
     splitting: true,
     sourcemap: true,
-    clean: true,
+    // Not cleaned here: tsup cleans declarations when a config's own declaration build starts,
+    // which would take the sign build's. `npm run build` empties dist/ first.
+    clean: false,
     target: 'node20',
     treeshake: true,
     // `keycycle/openapi.json`: the management API's document, generated from the route table and
@@ -45,7 +47,6 @@ export default defineConfig([
     },
   },
   // `keycycle/sign` runs in browsers and edge runtimes on its own: one file, no shared chunk.
-  // Built beside the others without cleaning (the first build cleans `dist/` as it starts).
   {
     entry: { sign },
     format: ['esm', 'cjs'],
