@@ -97,7 +97,7 @@ describe('reading credentials from headers', () => {
     const signed = {
       'x-ncp-apigw-timestamp': '1732434834000',
       'x-ncp-iam-access-key': 'key_01JD8X3YQ0V6N2M4K7P9R1S3T5',
-      'x-ncp-apigw-signature-v2': 'a'.repeat(43) + '=',
+      'x-ncp-apigw-signature-v2': `${'a'.repeat(43)}=`,
     }
     expect(readCredential(signed)).toEqual({ kind: 'signature' })
     expect(readCredential({ 'x-ncp-apigw-timestamp': '1' })).toEqual({ kind: 'signature' })
